@@ -1,0 +1,161 @@
+"""Site configuration: ``site.toml`` read once into a typed, frozen record."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from site_builder.errors import ConfigError, Problem
+
+CONFIG_NAME = "site.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What a site may set in site.toml; every field has a default."""
+
+    root: Path = Path(".")
+    """The site folder (where site.toml lives); relative paths below are taken from here."""
+    title: str = "Tech-Finance Morning Briefing"
+    """The site's name, in the header, titles and feeds."""
+    description: str = "A daily briefing on technology companies, markets and science."
+    """One sentence for the home page, meta descriptions and feed subtitles."""
+    base_url: str = "http://localhost:8000/"
+    """Absolute URL the site is published at; feeds and canonical links need it."""
+    language: str = "en"
+    """Default language of briefings (BCP 47), for lang attributes and feeds."""
+    timezone: str = "Asia/Shanghai"
+    """IANA zone the briefings are published in."""
+    publish_time: str = "08:00"
+    """Local time of day a briefing goes out; feed entries are timed from it."""
+    author: str = "The Briefing Desk"
+    """Named as author of every story in feeds and metadata."""
+    theme: str = "default"
+    """Folder name under themes/ (the site's own, then the builder's)."""
+    per_page: int = 10
+    """Days on a home page, stories on a section, company or topic page."""
+    feed_length: int = 50
+    """Entries in each feed."""
+    allow_raw_html: bool = False
+    """Let raw HTML in Markdown through (still sanitised with an allow-list)."""
+    content_dir: str = "content"
+    """Folder of the Markdown briefings and _data/."""
+    output_dir: str = "output"
+    """Where the built site goes."""
+    templates_dir: str = "templates"
+    """Site-local templates that override the theme's by name."""
+    static_dir: str = "static"
+    """Site-local static files copied over the theme's."""
+    themes_dir: str = "themes"
+    """Where the site's own themes live."""
+    icon: str = ""
+    """Site-relative path of an icon for feeds and the browser, if the site has one."""
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / self.content_dir
+
+    @property
+    def output_path(self) -> Path:
+        return self.root / self.output_dir
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def publish_clock(self) -> dt.time:
+        return dt.time.fromisoformat(self.publish_time)
+
+    def absolute(self, url: str) -> str:
+        """A site-relative URL ("/2025/03/27/") made absolute against base_url."""
+        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig) if f.name != "root"}
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[SiteConfig, list[str]]:
+    """Read site.toml under root (absent means all defaults); return the config and warnings."""
+    path = root / CONFIG_NAME
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError.at(str(path), 0, "site.toml is not UTF-8 text", "save it as UTF-8")
+        except tomllib.TOMLDecodeError as error:
+            line = _toml_line(str(error))
+            raise ConfigError.at(str(path), line, f"site.toml is not valid TOML: {error}")
+    # A [site] table is accepted as well as top-level keys.
+    if isinstance(data.get("site"), dict):
+        data = {**{k: v for k, v in data.items() if k != "site"}, **data["site"]}
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _FIELDS:
+            warnings.append(f"{path}: unknown key {key!r} is ignored")
+            continue
+        expected = type(_FIELDS[key].default)
+        if expected is bool and not isinstance(value, bool) or (
+            expected is not bool and (not isinstance(value, expected) or isinstance(value, bool))
+        ):
+            problems.append(Problem(str(path), 0, f"{key} must be a {expected.__name__}, "
+                                    f"not {type(value).__name__}", f"e.g. {key} = "
+                                    f"{_toml_literal(_FIELDS[key].default)}"))
+            continue
+        values[key] = value
+    config = SiteConfig(root=root, **values)
+    problems.extend(_check_values(config, str(path)))
+    if problems:
+        raise ConfigError(problems)
+    return config, warnings
+
+
+def _check_values(config: SiteConfig, path: str) -> list[Problem]:
+    problems = []
+    if not config.base_url.startswith(("http://", "https://")):
+        problems.append(Problem(path, 0, f"base_url {config.base_url!r} is not an absolute "
+                                "http(s) URL", 'e.g. base_url = "https://briefing.example.org/"'))
+    try:
+        config.zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(path, 0, f"timezone {config.timezone!r} is not a known zone",
+                                'use an IANA name such as "Asia/Shanghai"'))
+    try:
+        config.publish_clock
+    except ValueError:
+        problems.append(Problem(path, 0, f"publish_time {config.publish_time!r} is not a time",
+                                'write it as "HH:MM"'))
+    for key in ("per_page", "feed_length"):
+        if getattr(config, key) < 1:
+            problems.append(Problem(path, 0, f"{key} must be at least 1"))
+    for key in ("content_dir", "output_dir", "templates_dir", "static_dir", "themes_dir", "theme"):
+        value = getattr(config, key)
+        if not value or "\x00" in value:
+            problems.append(Problem(path, 0, f"{key} must be a non-empty path"))
+    return problems
+
+
+def _toml_line(message: str) -> int:
+    marker = "line "
+    if marker in message:
+        digits = message.split(marker, 1)[1].split()[0].rstrip(",)")
+        if digits.isdigit():
+            return int(digits)
+    return 0
+
+
+def _toml_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

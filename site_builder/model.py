@@ -1,0 +1,133 @@
+"""The site model: immutable records that every stage after loading only reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from site_builder.config import SiteConfig
+from site_builder.errors import SourcePos
+
+
+@dataclass(frozen=True, slots=True)
+class TagEdit:
+    """An author's correction of the tagger on one story: ``Companies: +BYD (002594.SZ), -X``."""
+
+    kind: str  # "companies" or "topics"
+    add: bool
+    value: str
+    source: SourcePos
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One story of a day: the unit that gets its own page and its own feed entries."""
+
+    day: dt.date
+    section: str
+    section_slug: str
+    position: int  # 0-based reading order within the day
+    headline: str  # Markdown source of the headline
+    headline_html: str  # inline Markdown rendered, escaped
+    title: str  # plain text, for <title>, feeds and slugs
+    body_markdown: str
+    body_html: str
+    summary: str  # plain text, a sentence or two
+    words: int  # English words plus CJK characters
+    reading_minutes: int
+    slug: str
+    url: str  # site-relative, "/2025/03/27/<slug>/"
+    source: SourcePos
+    tag_edits: tuple[TagEdit, ...] = ()
+    companies: tuple[str, ...] = ()  # Company.key values, in order of first mention
+    topics: tuple[str, ...] = ()  # Topic.slug values
+
+    @property
+    def anchor(self) -> str:
+        """The id of this story on its day page."""
+        return self.slug
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A desk of one day ("Market dynamics") with the stories filed under it."""
+
+    name: str
+    slug: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """One day's report, from one content file."""
+
+    source: SourcePos  # the file, line 1
+    date: dt.date
+    published: dt.datetime | None  # the front matter's time, when it gives one
+    title: str
+    source_name: str  # front matter "source": where the report was transferred from
+    lang: str
+    draft: bool
+    extra: tuple[tuple[str, Any], ...]  # unknown front-matter keys, for the templates
+    lead_markdown: str
+    lead_html: str
+    sections: tuple[Section, ...]
+    body_line: int  # line in the file where the Markdown body starts
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        return tuple(story for section in self.sections for story in section.stories)
+
+    @property
+    def url(self) -> str:
+        return f"/{self.date:%Y/%m/%d}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A listed (or registered) company; its identity is its ticker."""
+
+    key: str  # canonical ticker ("002241.SZ"), or "name:<slug>" for registry-only companies
+    name: str
+    slug: str
+    ticker: str  # canonical form, "" when the company has none
+    exchange: str  # "SZSE", "SSE", "BSE", "HKEX", "NASDAQ", "NYSE", ""
+    board: str  # "STAR Market", "ChiNext", ... or ""
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    website: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/companies/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A subject a reader can follow: a technology, an industry or a corporate event."""
+
+    slug: str
+    name: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"/topics/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the renderer needs, gathered before anything is written."""
+
+    config: SiteConfig
+    briefings: tuple[Briefing, ...]  # newest first
+    companies: tuple[Company, ...] = ()  # sorted by name
+    topics: tuple[Topic, ...] = ()  # sorted by name
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def stories(self) -> tuple[Story, ...]:
+        """Every story, newest day first, then reading order."""
+        return tuple(story for briefing in self.briefings for story in briefing.stories)
