@@ -74,6 +74,7 @@ class Briefing:
     lead_html: str
     sections: tuple[Section, ...]
     body_line: int  # line in the file where the Markdown body starts
+    lead_text: str = ""  # the lead as plain text, for descriptions
 
     @property
     def stories(self) -> tuple[Story, ...]:

@@ -1,0 +1,165 @@
+"""The command line: build, check, new, import; only our own errors are caught."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from site_builder import __version__
+from site_builder.config import SiteConfig, load_config
+from site_builder.errors import ContentError, SiteBuilderError, UsageError
+from site_builder.report import Reporter
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+SKELETON = """---
+title: {title}
+date: {date}
+source: ""
+lang: {lang}
+draft: true
+---
+
+One or two sentences: the day's summary.
+
+## Market dynamics
+
+### Headline of the first story
+
+Body of the story.
+
+## Company Aspect
+
+### Company: what it announced
+
+Company (000000.SZ) announced that ...
+"""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", type=Path, default=Path("."),
+                        help="the site folder (with site.toml and content/); default: here")
+    verbosity = common.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print stage timings")
+
+    parser = argparse.ArgumentParser(
+        prog="site-builder", description="Build the daily tech-finance briefing site.")
+    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = verbs.add_parser("build", parents=[common], help="build the site into output/")
+    build.add_argument("--output", type=Path, help="build into this folder instead")
+    build.add_argument("--drafts", action="store_true", help="include draft briefings")
+    build.add_argument("--base-url", help="override base_url from site.toml")
+
+    check = verbs.add_parser("check", parents=[common], help="validate content, write nothing")
+    check.add_argument("--drafts", action="store_true", help="check drafts as published")
+
+    new = verbs.add_parser("new", parents=[common], help="create a day's file from a skeleton")
+    new.add_argument("date", nargs="?", type=_iso_date, help="YYYY-MM-DD (default: today)")
+
+    importer = verbs.add_parser("import", parents=[common],
+                                help="turn raw daily reports into content files")
+    importer.add_argument("files", nargs="+", help="report files, or - for standard input")
+    importer.add_argument("--date", type=_iso_date, help="the report's date, YYYY-MM-DD")
+    importer.add_argument("--dry-run", action="store_true", help="print, write nothing")
+    importer.add_argument("--force", action="store_true", help="overwrite an existing file")
+    serve = verbs.add_parser("serve", parents=[common],
+                             help="build, serve on http://127.0.0.1:8000/ and rebuild on change")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--drafts", action="store_true", help="include draft briefings")
+    serve.add_argument("--open", action="store_true", help="open a browser tab")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
+    try:
+        config = _config(args, reporter)
+        return int(COMMANDS[args.command](args, config, reporter))
+    except ContentError as error:
+        for problem in error.problems:
+            reporter.error(str(problem))
+        count = len(error.problems)
+        reporter.error(f"{count} problem{'s' if count != 1 else ''} found; nothing was written")
+        return EXIT_CONTENT
+    except SiteBuilderError as error:
+        reporter.error(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        reporter.error("interrupted; the previous output is untouched")
+        return 130
+
+
+def _config(args: argparse.Namespace, reporter: Reporter) -> SiteConfig:
+    site = args.site
+    if not site.is_dir():
+        raise UsageError(f"--site {site}: no such folder")
+    overrides: dict[str, Any] = {"base_url": getattr(args, "base_url", None)}
+    config, warnings = load_config(site, overrides)
+    for warning in warnings:
+        reporter.warn(warning)
+    return config
+
+
+def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.pipeline import build
+
+    output = args.output.absolute() if args.output else None
+    summary = build(config, reporter, drafts=args.drafts, output=output)
+    reporter.info(str(summary))
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.pipeline import check
+
+    site = check(config, reporter, drafts=args.drafts)
+    reporter.info(f"checked {len(site.briefings)} days, {len(site.stories)} stories: no errors")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    day: dt.date = args.date or dt.datetime.now(config.zone).date()
+    path = config.content_path / "briefings" / f"{day:%Y}" / f"{day.isoformat()}.md"
+    if path.exists():
+        raise UsageError(f"{path} already exists; edit it, or remove it first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(SKELETON.format(title=config.title, date=day.isoformat(),
+                                     lang=config.language))
+    reporter.info(f"created {path} (a draft: set draft: false to publish it)")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.importer import run_import
+
+    return run_import(args.files, content_dir=config.content_path, date=args.date,
+                      dry_run=args.dry_run, force=args.force, out=sys.stdout, stdin=sys.stdin)
+
+
+def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.serve import run_server
+
+    return run_server(config, reporter, host=args.host, port=args.port, drafts=args.drafts,
+                      open_browser=args.open)
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
+            "serve": _serve}

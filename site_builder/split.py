@@ -1,0 +1,213 @@
+"""Stage 2, split: a briefing's Markdown becomes its lead, sections and stories."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from site_builder.errors import ContentError, Problem, SourcePos
+from site_builder.load import ContentFile
+from site_builder.markdown import MarkdownRenderer, plain_text
+from site_builder.model import Briefing, Section, Story, TagEdit
+from site_builder.slugs import make_slug, unique_slugs
+
+SUMMARY_LENGTH = 220
+ENGLISH_WORDS_PER_MINUTE = 230
+CJK_CHARACTERS_PER_MINUTE = 400
+
+_LATIN_WORD = re.compile(r"[^\W_\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# "Companies: +BYD (002594.SZ), -Goertek" on the last lines of a story (see docs/content-format.md)
+_TAG_EDIT_LINE = re.compile(r"^(Companies|Topics)\s*[:：]\s*([+\-−].*)$", re.IGNORECASE)
+_TAG_EDIT_ITEM = re.compile(r"([+\-−])\s*([^,，;；]+)")
+
+
+@dataclass(slots=True)
+class _Heading:
+    level: int
+    index: int  # token index of heading_open
+    line: int  # 1-based line in the file
+    inline: Token
+
+
+def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing:
+    """Parse the body once; slice its token stream at top-level ## and ### headings."""
+    env: dict[str, object] = {}
+    tokens = renderer.parse(content.body, env)
+    headings = [
+        _Heading(int(tok.tag[1]), i, _line(tok, content), tokens[i + 1])
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.level == 0
+    ]
+    problems: list[Problem] = []
+    for heading in headings:
+        if heading.level == 1:
+            problems.append(Problem(content.path, heading.line, "a '#' heading has no place in a "
+                                    "briefing", "the title goes in front matter; use '## ' for a "
+                                    "section, '### ' for a story"))
+    cuts = [h for h in headings if h.level in (2, 3)]
+    lead_end = cuts[0].index if cuts else len(tokens)
+    lead_html = renderer.render_blocks(tokens[:lead_end], env)
+    lead_markdown = _source_lines(content, tokens[:lead_end])
+    lead_text = _body_text(tokens[:lead_end])
+
+    sections: list[tuple[str, int, list[dict[str, object]]]] = []
+    for number, heading in enumerate(cuts):
+        end = cuts[number + 1].index if number + 1 < len(cuts) else len(tokens)
+        title = plain_text(heading.inline)
+        if heading.level == 2:
+            if not title:
+                problems.append(Problem(content.path, heading.line, "section heading is empty",
+                                        'write "## <section name>"'))
+            sections.append((title, heading.line, []))
+            continue
+        if not sections:
+            problems.append(Problem(content.path, heading.line, "story comes before any section",
+                                    'add a "## <section name>" line above it'))
+            continue
+        if not title:
+            problems.append(Problem(content.path, heading.line, "story heading is empty",
+                                    'write "### <headline>"'))
+            continue
+        body = tokens[heading.index + 3:end]
+        body, edits = _take_tag_edits(body, content, problems)
+        sections[-1][2].append({
+            "title": title,
+            "headline": heading.inline.content,
+            "headline_html": renderer.render_inline(heading.inline, env),
+            "body": body,
+            "line": heading.line,
+            "edits": edits,
+        })
+    if problems:
+        raise ContentError(problems)
+    return _assemble(content, renderer, env, lead_markdown, lead_html, lead_text, sections)
+
+
+def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, object],
+              lead_markdown: str, lead_html: str, lead_text: str,
+              sections: list[tuple[str, int, list[dict[str, object]]]]) -> Briefing:
+    drafts = [story for _, _, stories in sections for story in stories]
+    slugs = unique_slugs(make_slug(str(story["title"])) for story in drafts)
+    section_slugs = unique_slugs(make_slug(name, "section") for name, _, _ in sections)
+    built_sections = []
+    position = 0
+    for (name, _, stories), section_slug in zip(sections, section_slugs, strict=True):
+        built = []
+        for story in stories:
+            body: list[Token] = story["body"]  # type: ignore[assignment]
+            text = _body_text(body)
+            words = count_words(str(story["title"]) + " " + text)
+            slug = slugs[position]
+            built.append(Story(
+                day=content.date,
+                section=name,
+                section_slug=section_slug,
+                position=position,
+                headline=str(story["headline"]),
+                headline_html=str(story["headline_html"]),
+                title=str(story["title"]),
+                body_markdown=_source_lines(content, body),
+                body_html=renderer.render_blocks(body, env),
+                summary=summarise(text) or str(story["title"]),
+                words=words,
+                reading_minutes=reading_minutes(str(story["title"]) + " " + text),
+                slug=slug,
+                url=f"/{content.date:%Y/%m/%d}/{slug}/",
+                source=SourcePos(content.path, int(story["line"])),  # type: ignore[call-overload]
+                tag_edits=story["edits"],  # type: ignore[arg-type]
+            ))
+            position += 1
+        built_sections.append(Section(name, section_slug, tuple(built)))
+    return Briefing(
+        source=SourcePos(content.path, 1),
+        date=content.date,
+        published=content.published,
+        title=content.title,
+        source_name=content.source_name,
+        lang=content.lang,
+        draft=content.draft,
+        extra=content.extra,
+        lead_markdown=lead_markdown,
+        lead_html=lead_html,
+        sections=tuple(built_sections),
+        body_line=content.body_line,
+        lead_text=lead_text,
+    )
+
+
+def _take_tag_edits(body: list[Token], content: ContentFile,
+                    problems: list[Problem]) -> tuple[list[Token], tuple[TagEdit, ...]]:
+    """A story's last paragraph, when every line of it is a tag edit, is an edit, not text."""
+    if len(body) < 3 or body[-1].type != "paragraph_close" or body[-3].type != "paragraph_open":
+        return body, ()
+    opening, inline = body[-3], body[-2]
+    if opening.level != 0:
+        return body, ()
+    lines = inline.content.split("\n")
+    matches = [_TAG_EDIT_LINE.match(line.strip()) for line in lines]
+    if not all(matches):
+        return body, ()
+    first_line = _line(opening, content)
+    edits = []
+    for offset, match in enumerate(matches):
+        assert match is not None
+        kind = match.group(1).lower()
+        for sign, value in _TAG_EDIT_ITEM.findall(match.group(2)):
+            value = value.strip()
+            if value:
+                edits.append(TagEdit(kind, sign == "+", value,
+                                     SourcePos(content.path, first_line + offset)))
+            else:
+                problems.append(Problem(content.path, first_line + offset, "tag edit names "
+                                        "nothing", f'write "{match.group(1)}: +name, -name"'))
+    return body[:-3], tuple(edits)
+
+
+def _line(token: Token, content: ContentFile) -> int:
+    return (token.map[0] if token.map else 0) + content.body_line
+
+
+def _source_lines(content: ContentFile, tokens: list[Token]) -> str:
+    """The Markdown source of a run of block tokens, as the author wrote it."""
+    starts = [t.map[0] for t in tokens if t.map]
+    ends = [t.map[1] for t in tokens if t.map]
+    if not starts:
+        return ""
+    lines = content.body.split("\n")
+    return "\n".join(lines[min(starts):max(ends)]).strip("\n")
+
+
+def _body_text(body: list[Token]) -> str:
+    return " ".join(plain_text(tok) for tok in body if tok.type == "inline")
+
+
+def count_words(text: str) -> int:
+    """English (and other spaced) words plus CJK characters: each is about one unit of reading."""
+    return len(_LATIN_WORD.findall(text)) + len(_CJK_CHARACTER.findall(text))
+
+
+def reading_minutes(text: str) -> int:
+    latin = len(_LATIN_WORD.findall(text))
+    cjk = len(_CJK_CHARACTER.findall(text))
+    minutes = latin / ENGLISH_WORDS_PER_MINUTE + cjk / CJK_CHARACTERS_PER_MINUTE
+    return max(1, math.ceil(minutes))
+
+
+def summarise(text: str) -> str:
+    """The opening of the story, cut at a sentence or word boundary near SUMMARY_LENGTH."""
+    text = " ".join(text.split())
+    if len(text) <= SUMMARY_LENGTH:
+        return text
+    cut = text[:SUMMARY_LENGTH]
+    for stop in ("。", ". ", "；", "; "):
+        at = cut.rfind(stop)
+        if at > SUMMARY_LENGTH // 2:
+            return cut[:at + 1].strip()
+    space = cut.rfind(" ")
+    if space > SUMMARY_LENGTH // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:，；") + "…"

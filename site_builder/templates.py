@@ -1,0 +1,116 @@
+"""The theme: where templates and static files come from, and the Jinja environment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from site_builder import __version__
+from site_builder.config import SiteConfig
+from site_builder.errors import BuildError, ConfigError
+from site_builder.views import site_view
+
+BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """The folders a build reads templates and static files from, highest priority first."""
+
+    template_dirs: tuple[Path, ...]
+    static_dirs: tuple[Path, ...]
+
+
+def find_theme(config: SiteConfig) -> Theme:
+    """The site's own themes/<name> wins over the builder's bundled one of that name."""
+    for themes in (config.root / config.themes_dir, BUNDLED_THEMES):
+        folder = themes / config.theme
+        if (folder / "templates").is_dir():
+            break
+    else:
+        raise ConfigError.at(str(config.root / "site.toml"), 0,
+                             f"theme {config.theme!r} not found",
+                             f"create {config.themes_dir}/{config.theme}/templates/ or use "
+                             '"default"')
+    site_templates = config.root / config.templates_dir
+    site_static = config.root / config.static_dir
+    return Theme(
+        template_dirs=tuple(d for d in (site_templates, folder / "templates") if d.is_dir()),
+        static_dirs=tuple(d for d in (site_static, folder / "static") if d.is_dir()),
+    )
+
+
+def static_files(theme: Theme) -> dict[str, Path]:
+    """Output path (under static/) -> source file; the site's files override the theme's."""
+    files: dict[str, Path] = {}
+    for folder in reversed(theme.static_dirs):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in
+                                          path.relative_to(folder).parts):
+                files["static/" + path.relative_to(folder).as_posix()] = path
+    return dict(sorted(files.items()))
+
+
+def theme_fingerprint(config: SiteConfig, theme: Theme) -> str:
+    """Changes whenever any template, static file, the config or the builder changes."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(json.dumps(site_view(config), sort_keys=True).encode())
+    for folder in theme.template_dirs + theme.static_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def make_environment(config: SiteConfig, theme: Theme,
+                     assets: dict[str, str]) -> jinja2.Environment:
+    """Autoescaping, strict Jinja: an undefined name in a template is an error, not a blank."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = urlsplit(config.base_url).path.rstrip("/")
+
+    def url(path: str) -> str:
+        """A site-relative URL as the browser needs it when the site lives under a sub-path."""
+        return base_path + path if path.startswith("/") else path
+
+    def asset(path: str) -> str:
+        version = assets.get(path.lstrip("/"), "")
+        return url(path) + (f"?v={version}" if version else "")
+
+    env.globals.update(site=site_view(config), url=url, asset=asset,
+                       absolute=config.absolute)
+    env.filters["json_script"] = json_for_script
+    return env
+
+
+def json_for_script(value: Any) -> str:
+    """JSON safe inside <script>: '<', '>' and '&' escaped so '</script>' cannot end it."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def template_error(error: jinja2.TemplateError, page: str) -> BuildError:
+    """A template mistake, named by template file and line, and the page being rendered."""
+    where = ""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = f"{error.filename or error.name}:{error.lineno}: "
+    else:  # Jinja rewrites tracebacks so template frames carry the template's file and line
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if f.filename.endswith((".html", ".xml", ".txt"))]
+        if frames:
+            where = f"{frames[-1].filename}:{frames[-1].lineno}: "
+    return BuildError(f"{where}template error while rendering {page}: {error.message or error}")

@@ -1,0 +1,168 @@
+"""Stage 6, write: build the new site in a sibling folder, then swap it into place at once.
+
+`output/` is always either the whole old site or the whole new one. On Linux the swap is one
+renameat2(RENAME_EXCHANGE) call; elsewhere two renames, with recovery on the next build.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from site_builder.errors import BuildError, UsageError
+
+MARKER = ".site-builder"
+MARKER_TEXT = b"This folder is written by site-builder; it replaces it whole on each build.\n"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def safe_output_path(relative: str) -> str:
+    """Refuse any output path that could leave the output folder."""
+    path = PurePosixPath(relative)
+    if (not relative or path.is_absolute() or ".." in path.parts or "\\" in relative
+            or "\x00" in relative or any(part in ("", ".") for part in relative.split("/"))):
+        raise BuildError(f"refusing to write {relative!r}: it would leave the output folder")
+    return relative
+
+
+def check_output_folder(output: Path, site_root: Path, content: Path) -> None:
+    """Only a folder that is empty or was written by site-builder may be replaced."""
+    resolved = output.resolve()
+    forbidden = {Path("/").resolve(), Path.home().resolve(), site_root.resolve(),
+                 content.resolve()}
+    if resolved in forbidden or site_root.resolve().is_relative_to(resolved) \
+            or resolved.is_relative_to(content.resolve()):
+        raise UsageError(f"refusing to build into {output}: it is the site, its content or a "
+                         "folder above them; choose an output folder of its own")
+    if resolved.exists():
+        if not resolved.is_dir():
+            raise UsageError(f"refusing to build into {output}: it is a file, not a folder")
+        if not (resolved / MARKER).is_file() and any(resolved.iterdir()):
+            raise UsageError(f"refusing to replace {output}: it holds files site-builder did "
+                             f"not write (no {MARKER} marker); empty it or pick another folder")
+
+
+class OutputTransaction:
+    """Files go to a sibling aside folder; commit() swaps it with the live one."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output.absolute()
+        self.aside = self.output.with_name(f".{self.output.name}.building")
+        self.previous = self.output.with_name(f".{self.output.name}.previous")
+        recover(self.output)
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            _remove(self.aside)
+            self.aside.mkdir()
+        except OSError as error:
+            raise BuildError(f"cannot create {self.aside}: {error.strerror}") from None
+        self.written: set[str] = set()
+        self.unchanged = 0
+
+    def write(self, relative: str, data: bytes) -> None:
+        """Write one file; bytes equal to the live file's are hard-linked, not rewritten."""
+        relative = safe_output_path(relative)
+        target = self.aside / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            live = self.output / relative
+            if _same_bytes(live, data):
+                os.link(live, target)
+                self.unchanged += 1
+            else:
+                target.write_bytes(data)
+        except OSError as error:
+            raise BuildError(_explain(error, target)) from None
+        self.written.add(relative)
+
+    def copy(self, relative: str, source: Path) -> None:
+        self.write(relative, source.read_bytes())
+
+    def commit(self) -> None:
+        """Swap the finished site into place, then drop the old one."""
+        try:
+            (self.aside / MARKER).write_bytes(MARKER_TEXT)
+            _fsync_tree_root(self.aside)
+            if self.output.exists():
+                _exchange(self.aside, self.output)
+                _remove(self.aside)  # after the exchange it holds the old site
+            else:
+                os.rename(self.aside, self.output)
+        except OSError as error:
+            raise BuildError(_explain(error, self.output)) from None
+
+    def abort(self) -> None:
+        _remove(self.aside)
+
+
+def recover(output: Path) -> None:
+    """Finish or undo a swap that a killed build left half done (two-rename fallback only)."""
+    previous = output.with_name(f".{output.name}.previous")
+    if not output.exists() and previous.is_dir():
+        os.rename(previous, output)
+    elif previous.exists():
+        _remove(previous)
+
+
+def write_all(transaction: OutputTransaction, files: Iterable[tuple[str, bytes]]) -> int:
+    count = 0
+    for relative, data in files:
+        transaction.write(relative, data)
+        count += 1
+    return count
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _exchange(new: Path, live: Path) -> None:
+    libc_name = ctypes.util.find_library("c")
+    renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) \
+        if libc_name else None
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(live),
+                           _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(live))
+    previous = live.with_name(f".{live.name}.previous")
+    os.rename(live, previous)
+    os.rename(new, live)
+    os.rename(previous, new)
+
+
+def _fsync_tree_root(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _explain(error: OSError, path: Path) -> str:
+    if error.errno == errno.ENOSPC:
+        return f"the disk is full while writing {path}; the previous site is untouched"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: {error.strerror}; the previous site is untouched"
+    return f"cannot write {path}: {error.strerror}"
