@@ -142,11 +142,11 @@ def decode_text(data: bytes, shown: str) -> str:
 def _parse_front_matter(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = _FrontMatterLoader(text)
     try:
+        _refuse_aliases(text, shown)
         node = loader.get_single_node()
         if node is None:
             raise ContentError.at(shown, 2, "the front matter is empty",
                                   "give at least 'date: YYYY-MM-DD'")
-        _refuse_aliases(node, shown)
         if not isinstance(node, yaml.MappingNode):
             raise ContentError.at(shown, node.start_mark.line + 2,
                                   "the front matter is not a list of 'key: value' lines")
@@ -168,21 +168,13 @@ def _parse_front_matter(text: str, shown: str) -> tuple[dict[str, Any], dict[str
     return meta, key_lines
 
 
-def _refuse_aliases(root: yaml.Node, shown: str) -> None:
+def _refuse_aliases(text: str, shown: str) -> None:
     """Aliases can blow a few bytes up into gigabytes once expanded; briefings never need them."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            raise ContentError.at(shown, node.start_mark.line + 2,
+    for event in yaml.parse(text, Loader=_FrontMatterLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ContentError.at(shown, event.start_mark.line + 2,
                                   "the front matter uses YAML aliases (*name)",
                                   "write the value out instead of referring to an anchor")
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(item for pair in node.value for item in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
 
 
 def _parse_date(value: Any, shown: str, line: int,

@@ -18,7 +18,8 @@ SUMMARY_LENGTH = 220
 ENGLISH_WORDS_PER_MINUTE = 230
 CJK_CHARACTERS_PER_MINUTE = 400
 
-_LATIN_WORD = re.compile(r"[^\W_\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_WORD_CHAR = r"[^\W_\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_LATIN_WORD = re.compile(rf"{_WORD_CHAR}+(?:[.'’-]{_WORD_CHAR}+)*")
 _CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # "Companies: +BYD (002594.SZ), -Goertek" on the last lines of a story (see docs/content-format.md)
 _TAG_EDIT_LINE = re.compile(r"^(Companies|Topics)\s*[:：]\s*([+\-−].*)$", re.IGNORECASE)

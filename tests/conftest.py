@@ -1,0 +1,81 @@
+"""Shared fixtures: the repository's sample site, mini-sites written inline, and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: needs Debian's chromium (headless)")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A site folder from {relative path: text}; text is dedented so tests read naturally."""
+    for relative, body in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_site(tmp_path / "site", files)
+    return make
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command line in a child process: exit code, stdout and stderr as a user sees."""
+    return subprocess.run([sys.executable, "-m", "site_builder", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, for byte-for-byte comparisons of builds."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+ONE_DAY = """\
+    ---
+    title: Morning Report
+    date: 2025-03-27
+    source: Financial Associated Press
+    ---
+
+    The day's lead.
+
+    ## Market dynamics
+
+    ### Ministry of Commerce: Promote AI + consumption scenarios
+
+    Body of the first story.
+
+    ### Shanghai: By 2027, intelligent computing will reach 200 EFLOPS
+
+    Body of the second story.
+
+    ## Company Aspect
+
+    ### Goertek: Net profit in 2024 increased by 144.93% year-on-year
+
+    Goertek (002241.SZ) announced that its net profit rose.
+    """

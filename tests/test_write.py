@@ -1,0 +1,93 @@
+"""Unit tests of the write stage: the swap, safety of paths and of the output folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from site_builder.errors import BuildError, UsageError
+from site_builder.write import (
+    MARKER, OutputTransaction, check_output_folder, recover, safe_output_path,
+)
+
+
+def build(output: Path, files: dict[str, bytes]) -> OutputTransaction:
+    transaction = OutputTransaction(output)
+    for relative, data in files.items():
+        transaction.write(relative, data)
+    transaction.commit()
+    return transaction
+
+
+def test_first_build_creates_output_with_marker(tmp_path: Path):
+    build(tmp_path / "out", {"index.html": b"one", "a/b/index.html": b"two"})
+    assert (tmp_path / "out" / "a/b/index.html").read_bytes() == b"two"
+    assert (tmp_path / "out" / MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left aside
+
+
+def test_rebuild_replaces_whole_site_and_keeps_unchanged_files(tmp_path: Path):
+    out = tmp_path / "out"
+    build(out, {"index.html": b"one", "old.html": b"gone soon"})
+    before = (out / "index.html").stat()
+    second = build(out, {"index.html": b"one", "new.html": b"new"})
+    assert not (out / "old.html").exists() and (out / "new.html").read_bytes() == b"new"
+    after = (out / "index.html").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert second.unchanged == 1
+
+
+def test_abandoned_transaction_leaves_the_old_site(tmp_path: Path):
+    out = tmp_path / "out"
+    build(out, {"index.html": b"old"})
+    transaction = OutputTransaction(out)
+    transaction.write("index.html", b"new")
+    transaction.abort()
+    assert (out / "index.html").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_half_done_two_rename_swap_is_recovered(tmp_path: Path):
+    out = tmp_path / "out"
+    build(out, {"index.html": b"old"})
+    os.rename(out, tmp_path / ".out.previous")  # killed between the two renames
+    recover(out)
+    assert (out / "index.html").read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("bad", ["../x.html", "/etc/passwd", "a/../../x", "a\\..\\x", "",
+                                 "a//b", "./a", "a/./b", "a\x00b"])
+def test_paths_that_leave_the_output_are_refused(bad: str):
+    with pytest.raises(BuildError):
+        safe_output_path(bad)
+
+
+def test_output_folder_rules(tmp_path: Path):
+    site = tmp_path / "site"
+    content = site / "content"
+    content.mkdir(parents=True)
+    check_output_folder(site / "output", site, content)  # absent: fine
+    (site / "output").mkdir()
+    check_output_folder(site / "output", site, content)  # empty: fine
+    (site / "output" / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="did not write"):
+        check_output_folder(site / "output", site, content)
+    (site / "output" / MARKER).write_text("")
+    check_output_folder(site / "output", site, content)  # ours: fine
+    for forbidden in (site, content, content / "x", tmp_path, Path("/")):
+        with pytest.raises(UsageError):
+            check_output_folder(forbidden, site, content)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_parent_is_a_clear_error(tmp_path: Path):
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        with pytest.raises(BuildError, match="cannot create"):
+            OutputTransaction(parent / "out")
+    finally:
+        parent.chmod(0o755)
