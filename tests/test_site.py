@@ -1,0 +1,103 @@
+"""Golden-site tests: the repository's sample content built for real and read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, run_cli, tree_bytes
+from sitecheck import broken_links, parse_page
+from site_builder.config import load_config
+from site_builder.pipeline import build, load_site
+from site_builder.report import Reporter
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config(REPO_ROOT)[0]
+
+
+@pytest.fixture(scope="session")
+def site(config):
+    return load_site(config, Reporter(0))
+
+
+@pytest.fixture(scope="session")
+def built(config, tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("golden") / "output"
+    build(config, Reporter(0), output=output)
+    return output
+
+
+def test_model_has_the_sample_days_and_the_seed_report(site):
+    assert len(site.briefings) >= 7
+    seed = next(b for b in site.briefings if b.date.isoformat() == "2025-03-27")
+    assert [s.name for s in seed.sections] == [
+        "Market dynamics", "Company Aspect", "Frontier of science and technology"]
+    assert len(seed.stories) == 16
+    assert all(not b.draft for b in site.briefings)
+    assert [b.date for b in site.briefings] == sorted((b.date for b in site.briefings),
+                                                      reverse=True)
+
+
+def test_every_story_and_day_has_its_page(site, built: Path):
+    for briefing in site.briefings:
+        day = parse_page(built / briefing.url.strip("/") / "index.html")
+        assert day.lang == briefing.lang
+        for story in briefing.stories:
+            page = built / story.url.strip("/") / "index.html"
+            parsed = parse_page(page)
+            assert story.title in parsed.title and parsed.h1 == 1
+            assert story.anchor in day.ids
+
+
+def test_site_pages_exist(built: Path):
+    for page in ("index.html", "404.html", "archive/index.html", "sections/index.html",
+                 "companies/index.html", "topics/index.html", "static/style.css"):
+        assert (built / page).is_file(), page
+
+
+def test_every_internal_link_and_asset_resolves(built: Path):
+    assert broken_links(built) == []
+
+
+def test_drafts_are_left_out(built: Path):
+    assert not (built / "2025/04/03").exists()
+
+
+def test_two_builds_are_byte_identical(config, built: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    build(config, Reporter(0), output=again)
+    assert tree_bytes(again) == tree_bytes(built)
+
+
+def test_build_is_the_same_in_another_cwd_timezone_locale_and_hash_seed(built: Path,
+                                                                        tmp_path: Path):
+    output = tmp_path / "other"
+    env = {**os.environ, "TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8",
+           "PYTHONHASHSEED": "12345"}
+    result = subprocess.run([sys.executable, "-m", "site_builder", "build", "-q", "--site",
+                             str(REPO_ROOT), "--output", str(output)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert tree_bytes(output) == tree_bytes(built)
+
+
+def test_cli_build_prints_a_one_line_summary(tmp_path: Path):
+    result = run_cli("build", "--site", REPO_ROOT, "--output", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith("built ") and "stories" in summary and "pages" in summary
+    assert "feeds" in summary and summary.endswith("s")
+
+
+def test_feed_links_in_head_point_at_files(built: Path):
+    home = (built / "index.html").read_text(encoding="utf-8")
+    for name in ("feed.xml", "atom.xml", "feed.json"):
+        assert f'href="/{name}"' in home and (built / name).is_file()
+    json.loads((built / "feed.json").read_text(encoding="utf-8"))
