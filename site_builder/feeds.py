@@ -1,0 +1,406 @@
+"""Stage 5, feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, its desks, companies and
+topics, and a daily digest.
+
+Every feed is a pure function of the site: times come from each day's date and the configured
+publish time, never from the clock, so two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+
+from site_builder import __version__
+from site_builder.config import SiteConfig
+from site_builder.index import SiteIndex
+from site_builder.jsonfeed import json_feed
+from site_builder.model import Briefing, Site, Story
+
+GENERATOR = "site_builder"
+RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
+DIGEST_URL = "/digest/"
+# What RFC 4151 allows unescaped in a tag's specific part (pchar, "/" and "?" bar the query).
+TAG_SAFE = "/:@!$&'()*+,;=-._~%"
+# An empty site has no newest story to date its feeds by; a fixed instant keeps them stable.
+EMPTY_SITE_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+# Attributes whose value is one URL; srcset is a list of them and handled on its own.
+URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "action", "formaction",
+                            "longdesc", "background"})
+# Characters XML 1.0 forbids (C0 controls but tab, newline and return; surrogates; U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFile:
+    """One feed file to write; source names what made it, for collision messages."""
+
+    path: str  # relative to the output folder, "companies/goertek-002241-sz/feed.xml"
+    data: bytes
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A company or topic an entry is filed under, with the page that lists it."""
+
+    name: str
+    url: str  # absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed, in no particular format; every text is already XML-safe."""
+
+    id: str
+    title: str
+    url: str  # absolute permalink
+    published: dt.datetime  # aware; also the entry's updated time, stories do not change
+    summary: str  # plain text
+    content_html: str  # every link absolute
+    categories: tuple[Category, ...]
+    lang: str
+    order: tuple[int, str]  # tie-break after time: position in the day, then permalink
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One feed in all three formats: what it is about, where it lives, what it holds."""
+
+    base: str  # site-relative folder the three files live in, "/companies/<slug>/"
+    page: str  # site-relative URL of the HTML page the feed mirrors
+    title: str
+    description: str
+    language: str
+    author: str
+    icon: str  # absolute, or "" when the site has none
+    updated: dt.datetime
+    entries: tuple[Entry, ...]  # newest first
+    source: str
+
+    def file_url(self, config: SiteConfig, name: str) -> str:
+        return config.absolute(self.base + name)
+
+
+def build_feeds(site: Site, index: SiteIndex) -> list[FeedFile]:
+    """Every feed file of the site: three formats for each channel, in a stable order."""
+    config = site.config
+    entries = _StoryEntries(config, index)
+    channels = [_channel(config, "/", "/", config.title, config.description,
+                         entries.newest(index.stories), "site feed")]
+    for section in index.sections:
+        base = f"/sections/{section.slug}/"
+        channels.append(_channel(
+            config, base, base, f"{config.title}: {section.name}",
+            f"Every story of the {section.name} desk, newest first.",
+            entries.newest(section.stories), f"section feed {section.slug}"))
+    for company in sorted(index.companies.values(), key=lambda c: (c.slug, c.key)):
+        label = f"{company.name} ({company.ticker})" if company.ticker else company.name
+        channels.append(_channel(
+            config, company.url, company.url, f"{config.title}: {company.name}",
+            company.description or f"Every story about {label}, newest first.",
+            entries.newest(index.by_company.get(company.key, ())),
+            f"company feed {company.key}"))
+    for topic in sorted(index.topics.values(), key=lambda t: t.slug):
+        channels.append(_channel(
+            config, topic.url, topic.url, f"{config.title}: {topic.name}",
+            topic.description or f"Every story on {topic.name}, newest first.",
+            entries.newest(index.by_topic.get(topic.slug, ())), f"topic feed {topic.slug}"))
+    digest = tuple(_digest_entry(config, briefing, entries)
+                   for briefing in site.briefings[:config.feed_length])
+    channels.append(_channel(config, DIGEST_URL, "/", f"{config.title}: daily digest",
+                             "Each day's briefing as one entry: the lead and every story.",
+                             _newest_first(digest)[:config.feed_length], "digest feed"))
+    # A feed with no entries is dated by the newest entry anywhere, so it still never moves.
+    newest = max((c.updated for c in channels if c.entries), default=EMPTY_SITE_UPDATED)
+    files: list[FeedFile] = []
+    for channel in channels:
+        if not channel.entries:
+            channel = dataclasses.replace(channel, updated=newest)
+        rss, atom = _xml_feeds(channel, config)
+        files += [
+            FeedFile(channel.base.lstrip("/") + RSS_NAME, rss, f"{channel.source} (RSS)"),
+            FeedFile(channel.base.lstrip("/") + ATOM_NAME, atom, f"{channel.source} (Atom)"),
+            FeedFile(channel.base.lstrip("/") + JSON_NAME, json_feed(channel, config),
+                     f"{channel.source} (JSON Feed)"),
+        ]
+    return files
+
+
+class _StoryEntries:
+    """Each story's entry made once, however many feeds it appears in."""
+
+    def __init__(self, config: SiteConfig, index: SiteIndex) -> None:
+        self.config = config
+        self.index = index
+        self._made: dict[str, Entry] = {}
+
+    def newest(self, stories: Iterable[Story]) -> tuple[Entry, ...]:
+        """The feed_length newest entries of these stories; only those are made."""
+        by_order = sorted(stories, key=lambda story: (story.position, story.url))
+        by_time = sorted(by_order, key=self.day_time, reverse=True)
+        return tuple(self.entry(story) for story in by_time[:self.config.feed_length])
+
+    def entry(self, story: Story) -> Entry:
+        if story.url not in self._made:
+            self._made[story.url] = self._make(story)
+        return self._made[story.url]
+
+    def day_time(self, story: Story) -> dt.datetime:
+        """When the story went out: its day's time, a minute earlier per place in the day."""
+        briefing = self.index.briefing_by_date.get(story.day)
+        start = (day_start(self.config, briefing) if briefing is not None
+                 else _at_publish_time(self.config, story.day))
+        return story_time(start, story.position)
+
+    def _make(self, story: Story) -> Entry:
+        config, index = self.config, self.index
+        permalink = config.absolute(story.url)
+        categories = [Category(clean(index.companies[key].name),
+                               config.absolute(index.companies[key].url))
+                      for key in story.companies if key in index.companies]
+        categories += [Category(clean(index.topics[slug].name),
+                                config.absolute(index.topics[slug].url))
+                       for slug in story.topics if slug in index.topics]
+        briefing = index.briefing_by_date.get(story.day)
+        return Entry(
+            id=tag_uri(config, story.day, story.url),
+            title=clean(story.title) or story.slug or permalink,
+            url=permalink,
+            published=self.day_time(story),
+            summary=clean(story.summary),
+            content_html=absolute_links(clean(story.body_html), permalink, config.base_url),
+            categories=tuple(c for c in categories if c.name),
+            lang=clean(briefing.lang if briefing is not None else config.language),
+            order=(story.position, story.url),
+        )
+
+
+def _digest_entry(config: SiteConfig, briefing: Briefing, stories: _StoryEntries) -> Entry:
+    """A whole day as one entry: the lead, then each desk's stories in reading order."""
+    day_url = config.absolute(briefing.url)
+    parts = [absolute_links(clean(briefing.lead_html), day_url, config.base_url)]
+    for section in briefing.sections:
+        parts.append(f"<h2>{html.escape(clean(section.name))}</h2>")
+        for story in section.stories:
+            entry = stories.entry(story)
+            parts.append(f'<h3><a href="{html.escape(entry.url)}">'
+                         f"{html.escape(entry.title)}</a></h3>")
+            parts.append(entry.content_html)
+    titles = [stories.entry(story).title for story in briefing.stories]
+    return Entry(
+        id=tag_uri(config, briefing.date, briefing.url),
+        title=clean(briefing.title) or briefing.date.isoformat(),
+        url=day_url,
+        published=day_start(config, briefing),
+        summary="; ".join(titles),
+        content_html="\n".join(parts),
+        categories=(),
+        lang=clean(briefing.lang),
+        order=(0, briefing.url),
+    )
+
+
+def _channel(config: SiteConfig, base: str, page: str, title: str, description: str,
+             entries: tuple[Entry, ...], source: str) -> Channel:
+    langs = sorted({entry.lang for entry in entries if entry.lang})
+    title = clean(title) or GENERATOR
+    return Channel(
+        base=base, page=page, title=title, description=clean(description) or title,
+        language=langs[0] if len(langs) == 1 else clean(config.language),
+        author=clean(config.author) or title,
+        icon=config.absolute(clean(config.icon)) if config.icon else "",
+        updated=max((entry.published for entry in entries), default=EMPTY_SITE_UPDATED),
+        entries=entries, source=source)
+
+
+def _newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """Newest first; equal times by position in the day, then permalink."""
+    by_order = sorted(entries, key=lambda entry: entry.order)
+    return tuple(sorted(by_order, key=lambda entry: entry.published, reverse=True))
+
+
+def day_start(config: SiteConfig, briefing: Briefing) -> dt.datetime:
+    """When a day went out: its front matter's time if it gives one, else the publish time."""
+    if briefing.published is None:
+        return _at_publish_time(config, briefing.date)
+    moment = briefing.published.replace(microsecond=0)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=config.zone)
+
+
+def story_time(start: dt.datetime, position: int) -> dt.datetime:
+    """A minute earlier per story, so a day's entries are distinct and the first is newest.
+
+    The subtraction is done in UTC so a DST change inside the hour cannot make two equal.
+    """
+    utc = start.astimezone(dt.UTC) - dt.timedelta(minutes=position)
+    return utc.astimezone(start.tzinfo)
+
+
+def _at_publish_time(config: SiteConfig, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, config.publish_clock, tzinfo=config.zone)
+
+
+def tag_uri(config: SiteConfig, day: dt.date, url: str) -> str:
+    """An RFC 4151 tag: stays the same when other days are added or the feed is rebuilt."""
+    host = urlsplit(config.base_url).hostname or "localhost"
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    return f"tag:{host},{day.isoformat()}:{quote(url, safe=TAG_SAFE)}"
+
+
+def clean(text: str) -> str:
+    """Text with the characters XML 1.0 cannot hold removed, so every feed stays well-formed."""
+    return _NOT_XML.sub("", text)
+
+
+def absolute_links(fragment: str, base: str, site_url: str) -> str:
+    """An HTML fragment with every link and source made absolute.
+
+    A path from the root ("/companies/x/") is site-relative, as the templates read it, so it
+    lands under site_url even when the site lives in a sub-folder; other relative URLs are
+    taken from base, the page the fragment belongs to.
+    """
+    parser = _AbsoluteLinks(base, site_url)
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.out)
+
+
+class _AbsoluteLinks(HTMLParser):
+    """Re-serialises a fragment tag by tag, resolving URL attributes on the way."""
+
+    def __init__(self, base: str, site_url: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.site_root = site_url.rstrip("/")
+        self.out: list[str] = []
+        self._raw_text = False  # inside <script> or <style>, where text is not escaped
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self._tag(tag, attrs, ">"))
+        self._raw_text = tag in self.CDATA_CONTENT_ELEMENTS
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self._tag(tag, attrs, " />"))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._raw_text = False
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data if self._raw_text else html.escape(data, quote=False))
+
+    def handle_comment(self, data: str) -> None:
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(f"<!{decl}>")
+
+    def handle_pi(self, data: str) -> None:
+        self.out.append(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self.out.append(f"<![{data}]>")
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], end: str) -> str:
+        parts = [tag]
+        for name, value in attrs:
+            if value is None:
+                parts.append(name)
+                continue
+            if name in URL_ATTRIBUTES:
+                value = self._absolute(value)
+            elif name == "srcset":
+                value = self._srcset(value)
+            parts.append(f'{name}="{html.escape(value, quote=True)}"')
+        return "<" + " ".join(parts) + end
+
+    def _absolute(self, url: str) -> str:
+        url = url.strip()
+        if url.startswith("/") and not url.startswith("//"):
+            return self.site_root + url
+        try:
+            return urljoin(self.base, url)
+        except ValueError:  # "http://[" and the like: leave what cannot be parsed alone
+            return url
+
+    def _srcset(self, value: str) -> str:
+        candidates = []
+        for candidate in value.split(","):
+            url, _, descriptor = candidate.strip().partition(" ")
+            if url:
+                candidates.append(" ".join(filter(None, [self._absolute(url),
+                                                         descriptor.strip()])))
+        return ", ".join(candidates)
+
+
+def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
+    """The RSS and Atom files of a channel, from one feedgen generator."""
+    generator = FeedGenerator()
+    generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
+    generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
+    generator.id(channel.file_url(config, ATOM_NAME))
+    generator.title(channel.title)
+    generator.subtitle(channel.description)
+    generator.language(channel.language)
+    generator.author(name=channel.author)
+    generator.updated(channel.updated)  # also lastBuildDate; feedgen would use the clock
+    if channel.icon:
+        generator.icon(channel.icon)
+        generator.logo(channel.icon)
+    for entry in channel.entries:
+        item = generator.add_entry(order="append")  # feedgen prepends by default
+        item.id(entry.id)
+        item.title(entry.title)
+        item.link(href=entry.url, rel="alternate", type="text/html")
+        item.published(entry.published)
+        item.updated(entry.published)
+        item.author(name=channel.author)
+        item.dc.dc_creator(channel.author)
+        if entry.lang and entry.lang != channel.language:
+            item.dc.dc_language(entry.lang)
+            item.entry_lang.lang = entry.lang
+        # Readers take RSS descriptions as HTML, so the plain summary goes in escaped.
+        item.summary(html.escape(entry.summary, quote=False), type="html")
+        item.content(entry.content_html, type="html")
+        for category in entry.categories:
+            item.category(term=category.name, scheme=category.url)
+    page = config.absolute(channel.page)
+    # RSS takes its channel link from the last link given, so the page goes last.
+    _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page)
+    generator.generator(f"{GENERATOR} {__version__}")
+    rss: bytes = generator.rss_str(pretty=True)
+    _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page)
+    generator.generator(GENERATOR, version=__version__)
+    atom: bytes = generator.atom_str(pretty=True)
+    return rss, atom
+
+
+class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
+    """xml:lang on an Atom entry in another language than its feed; feedgen has no field."""
+
+    lang = ""
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        return entry
+
+
+def _links(link: Callable[..., object], self_url: str, media_type: str, page: str) -> None:
+    link([{"href": self_url, "rel": "self", "type": media_type},
+          {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)
+
