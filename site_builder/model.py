@@ -112,6 +112,7 @@ class Topic:
     name: str
     description: str = ""
     keywords: tuple[str, ...] = ()
+    mentions: int = 2  # keyword mentions in a story's body that tag it; the headline counts 2
 
     @property
     def url(self) -> str:

@@ -1,0 +1,402 @@
+"""Stage 3, tag: the companies and topics of every story, and the site's company list.
+
+Two passes. The first reads every ``Name (TICKER)`` on the site to learn which names belong to
+which ticker; the second compiles one matcher for the site (names, tickers, topic keywords)
+and runs the pure function ``extract_tags`` over each story, so a name written with its ticker
+anywhere is recognised everywhere. Authors' ``Companies:``/``Topics:`` edits are applied last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from site_builder.data import SiteData, company_slug
+from site_builder.errors import ContentError, Problem
+from site_builder.model import Briefing, Company, Story, TagEdit, Topic
+from site_builder.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
+
+EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")
+"""Which listing of a dual-listed company ("BYD (002594.SZ, 01211.HK)") becomes its key."""
+FOLDED_ENDINGS = "(?:e?s|e?d)?"
+"""What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
+CASED_ENDINGS = "s?"
+"""What may follow a keyword with capitals: "IPOs", "EVs"."""
+HEADLINE_WEIGHT = 2
+"""A keyword in the headline counts as this many in the body; so does the trade (registry
+description) of the company a headline leads with. A topic needs ``Topic.mentions`` (default 2):
+one passing mention in the body does not make a story about a subject."""
+_WORD_CHAR = re.compile(f"[{ASCII_WORD}]")
+_RIGHT_EDGE = f"(?![{ASCII_WORD}])"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_LEFT_EDGE = f"[^{ASCII_WORD}]"  # consumed: much faster than a look-behind at every position
+_HAS_CJK = re.compile(f"[{CJK}]")
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedSite:
+    """The briefings with every story's companies and topics filled in, and the tag lists."""
+
+    briefings: tuple[Briefing, ...]
+    companies: tuple[Company, ...]  # every company with a story, by name
+    topics: tuple[Topic, ...]  # every topic of the table, by name
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """What per-story extraction needs, compiled once per site; picklable for workers."""
+
+    names: re.Pattern[str] | None  # company names and aliases, longest first
+    name_keys: dict[str, str]  # name as written -> company key
+    ticker_keys: dict[str, str]  # canonical ticker -> company key (dual listings merge)
+    keywords: tuple[re.Pattern[str] | None, ...]  # cased English, lower-case English, Chinese
+    keyword_topics: dict[str, tuple[int, ...]]  # keyword -> topic indexes
+    topic_slugs: tuple[str, ...]  # in table order
+    topic_mentions: tuple[int, ...]  # the score each topic needs, in table order
+    company_topics: dict[str, tuple[int, ...]]  # registry company key -> its description's topics
+
+
+@dataclass(frozen=True, slots=True)
+class StoryTags:
+    """What ``extract_tags`` finds in one story."""
+
+    companies: tuple[str, ...]  # company keys, by first mention
+    topics: tuple[str, ...]  # topic slugs, in table order
+
+
+def story_text(story: Story) -> str:
+    """The text that is tagged: the headline, then the body."""
+    return f"{story.title}\n{story.body_markdown}"
+
+
+def tag_stories(briefings: tuple[Briefing, ...], data: SiteData) -> TaggedSite:
+    """Tag every story of the site; raise one ContentError for every edit naming nothing."""
+    stories = [story for briefing in briefings for story in briefing.stories]
+    texts = [story_text(story) for story in stories]
+    mentions = [find_mentions(text) for text in texts]
+    edit_mentions = [find_mentions(edit.value) for story in stories for edit in story.tag_edits
+                     if edit.kind == "companies" and edit.add]
+    seen = _learn_names(mentions + edit_mentions, data)
+    matcher = build_matcher(seen.ticker_keys, seen.name_keys, data)
+    edits = _EditLookup.of(matcher, data)
+    warnings = list(seen.warnings)
+    problems: list[Problem] = []
+    tagged = []
+    for story, text, found in zip(stories, texts, mentions):
+        tags = extract_tags(text, matcher, found)
+        if story.tag_edits:
+            tags = edits.apply(story, tags, problems, warnings)
+        tagged.append(dataclasses.replace(story, companies=tags.companies, topics=tags.topics))
+    if problems:
+        raise ContentError(problems)
+    used = {key for story in tagged for key in story.companies}
+    return TaggedSite(
+        briefings=_replace_stories(briefings, iter(tagged)),
+        companies=_companies(used, seen, data),
+        topics=tuple(sorted(data.topics, key=lambda t: (t.name.casefold(), t.slug))),
+        warnings=tuple(warnings),
+    )
+
+
+def extract_tags(text: str, matcher: Matcher,
+                 mentions: tuple[Mention, ...] | None = None) -> StoryTags:
+    """The companies and topics of one story's text: pure, linear in the text's length.
+
+    The text is ``story_text``: the headline on the first line, then the body. ``mentions``
+    is ``find_mentions(text)`` when the caller has it already.
+    """
+    first = _find_companies(text, matcher, mentions)
+    headline_end = text.find("\n") % (len(text) + 1)
+    scores: Counter[int] = Counter()
+    subject = min(first, key=lambda key: (first[key], key), default=None)
+    if subject is not None and first[subject] < headline_end:
+        for index in matcher.company_topics.get(subject, ()):  # a story about a company
+            scores[index] += HEADLINE_WEIGHT  # is about its trade
+    for position, keyword in _keyword_hits(text, matcher):
+        weight = HEADLINE_WEIGHT if position < headline_end else 1
+        for index in matcher.keyword_topics.get(keyword, ()):
+            scores[index] += weight
+    return StoryTags(
+        companies=tuple(sorted(first, key=lambda key: (first[key], key))),
+        topics=tuple(matcher.topic_slugs[index] for index in sorted(scores)
+                     if scores[index] >= matcher.topic_mentions[index]),
+    )
+
+
+def _find_companies(text: str, matcher: Matcher,
+                    mentions: tuple[Mention, ...] | None) -> dict[str, int]:
+    """Each company's key and the position where the text first names it."""
+    first: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    for mention in find_mentions(text) if mentions is None else mentions:
+        spans.append((mention.start, mention.end))
+        for listing in mention.listings:
+            first.setdefault(matcher.ticker_keys.get(listing.ticker, listing.ticker), mention.start)
+    if matcher.names is not None:
+        span = 0
+        for match in _bounded(matcher.names, text):
+            while span < len(spans) and spans[span][1] <= match.start():
+                span += 1
+            if span < len(spans) and spans[span][0] <= match.start():
+                continue  # the name of a "Name (TICKER)": the ticker decides
+            key = matcher.name_keys[match.group()]
+            if match.start() < first.get(key, len(text) + 1):
+                first[key] = match.start()
+    return first
+
+
+def _keyword_hits(text: str, matcher: Matcher) -> Iterator[tuple[int, str]]:
+    """(position in text, keyword) of every topic keyword, pattern by pattern."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two; keep positions
+        lowered = text.translate(_ASCII_LOWER)
+    # English patterns consume the character before a word, so the text gets one to start with.
+    for pattern, haystack, shift in zip(matcher.keywords, (" " + text, " " + lowered, text),
+                                        (1, 1, 0)):
+        if pattern is not None:
+            for match in pattern.finditer(haystack):
+                yield match.start("word") - shift, match.group("word")
+
+
+def build_matcher(ticker_keys: dict[str, str], name_keys: dict[str, str],
+                  data: SiteData) -> Matcher:
+    """Compile the site's name alternation and keyword alternations once."""
+    keyword_topics: dict[str, list[int]] = defaultdict(list)
+    cased: list[tuple[str, str]] = []
+    folded: list[tuple[str, str]] = []
+    chinese: list[tuple[str, str]] = []
+    for index, topic in enumerate(data.topics):
+        for keyword in topic.keywords:
+            if _HAS_CJK.search(keyword):
+                chinese.append((keyword, ""))
+            elif keyword.lower() == keyword:
+                folded.append((keyword, FOLDED_ENDINGS + _RIGHT_EDGE))
+            else:
+                cased.append((keyword, CASED_ENDINGS + _RIGHT_EDGE))
+            if index not in keyword_topics[keyword]:
+                keyword_topics[keyword].append(index)
+    names = [(name, "" if _HAS_CJK.search(name) else _RIGHT_EDGE) for name in name_keys]
+    matcher = Matcher(
+        names=_compile(names),
+        name_keys=dict(name_keys),
+        ticker_keys=dict(ticker_keys),
+        keywords=(_compile(cased, _LEFT_EDGE), _compile(folded, _LEFT_EDGE), _compile(chinese)),
+        keyword_topics={keyword: tuple(v) for keyword, v in keyword_topics.items()},
+        topic_slugs=tuple(topic.slug for topic in data.topics),
+        topic_mentions=tuple(topic.mentions for topic in data.topics),
+        company_topics={},
+    )
+    company_topics = {}
+    for company in data.companies:
+        found = {index for _, keyword in _keyword_hits(company.description, matcher)
+                 for index in matcher.keyword_topics.get(keyword, ())}
+        if found:
+            company_topics[company.key] = tuple(sorted(found))
+    return dataclasses.replace(matcher, company_topics=company_topics)
+
+
+def _compile(words: Iterable[tuple[str, str]], left: str = "") -> re.Pattern[str] | None:
+    """One alternation written as a trie: shared prefixes once, longer words tried first.
+
+    Each word carries its ending, a zero-width assertion (a right word boundary for Latin
+    script, nothing for CJK), so group "word" is exactly the word. The pattern starts with a
+    character or a character class (``left``), which lets ``re`` skip positions fast; without
+    ``left``, ``_bounded`` checks the left boundary.
+    """
+    trie: dict[str, Any] = {}
+    for word, ending in sorted(set(words)):
+        if word:
+            node = trie
+            for char in word:
+                node = node.setdefault(char, {})
+            node[""] = ending
+    return re.compile(f"{left}(?P<word>{_trie(trie)})") if trie else None
+
+
+def _trie(node: dict[str, Any]) -> str:
+    branches = [re.escape(char) + _trie(child) for char, child in sorted(node.items()) if char]
+    if "" not in node:
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    ending = node[""]
+    if not branches:
+        return f"(?={ending})" if ending else ""
+    if not ending:
+        return f"(?:{'|'.join(branches)})?"
+    return f"(?:{'|'.join(branches)}|(?={ending}))"
+
+
+def _bounded(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches of pattern that do not start inside a Latin-script word."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        start = match.start()
+        if start and _WORD_CHAR.match(text, start) and _WORD_CHAR.match(text, start - 1):
+            position = start + 1
+            continue
+        yield match
+        position = match.end()
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the first pass learned from every ``Name (TICKER)`` on the site."""
+
+    ticker_keys: dict[str, str]  # ticker -> company key
+    name_keys: dict[str, str]  # name -> company key (registry names and aliases win)
+    names: dict[str, Counter[str]]  # company key -> how often each name was written with it
+    warnings: tuple[str, ...]
+
+
+def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Seen:
+    registered = {company.ticker for company in data.companies if company.ticker}
+    listed_with: dict[str, set[str]] = {}  # ticker -> the tickers written together with it
+    sightings: list[tuple[str, str]] = []  # (name, ticker)
+    for found in mentions:
+        for mention in found:
+            tickers = [listing.ticker for listing in mention.listings]
+            markets = [MARKETS[listing.exchange] for listing in mention.listings]
+            one_company = len(set(markets)) == len(markets)  # "BYD (002594.SZ, 01211.HK)"
+            for ticker in tickers:
+                listed_with.setdefault(ticker, {ticker})
+            if one_company:
+                group = set().union(*(listed_with[ticker] for ticker in tickers))
+                for ticker in group:
+                    listed_with[ticker] = group
+            if mention.name and (one_company or len(tickers) == 1):
+                sightings.append((mention.name, tickers[0]))
+
+    def rank(ticker: str) -> tuple[bool, int, str]:
+        listing = parse_ticker(ticker)
+        exchange = EXCHANGE_ORDER.index(listing.exchange) if listing else len(EXCHANGE_ORDER)
+        return ticker not in registered, exchange, ticker
+
+    ticker_keys = {ticker: min(group, key=rank) for ticker, group in listed_with.items()}
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    keys_of_name: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, ticker in sightings:
+        names[ticker_keys[ticker]][name] += 1
+        keys_of_name[name][ticker_keys[ticker]] += 1
+    warnings = []
+    name_keys: dict[str, str] = {}
+    for name, keys in sorted(keys_of_name.items()):
+        name_keys[name] = min(keys, key=lambda key: (-keys[key], key))
+        if len(keys) > 1:
+            warnings.append(f"{name!r} is written with tickers {', '.join(sorted(keys))}; "
+                            f"a mention without a ticker is taken as {name_keys[name]}")
+    for company in data.companies:
+        for name in (company.name, *company.aliases):
+            name_keys[name] = company.key
+    return _Seen(ticker_keys, name_keys, dict(names), tuple(warnings))
+
+
+MARKETS = {"SSE": "CN", "SZSE": "CN", "BSE": "CN", "HKEX": "HK", "NASDAQ": "US", "NYSE": "US"}
+"""A company has at most one listing per market: two tickers of one market are two companies."""
+
+
+@dataclass(frozen=True, slots=True)
+class _EditLookup:
+    """Resolves the values of authors' tag edits to company keys and topic slugs."""
+
+    matcher: Matcher
+    folded_names: dict[str, str]  # casefolded company name or alias -> key
+    topics: dict[str, str]  # casefolded slug, name or keyword -> slug
+    topic_order: dict[str, int]
+
+    @classmethod
+    def of(cls, matcher: Matcher, data: SiteData) -> _EditLookup:
+        folded_names: dict[str, str] = {}
+        for name, key in sorted(matcher.name_keys.items()):
+            folded_names.setdefault(name.casefold(), key)
+        topics: dict[str, str] = {}
+        for topic in data.topics:
+            topics.setdefault(topic.slug.casefold(), topic.slug)
+            topics.setdefault(topic.name.casefold(), topic.slug)
+        for topic in data.topics:
+            for keyword in topic.keywords:
+                topics.setdefault(keyword.casefold(), topic.slug)
+        order = {slug: index for index, slug in enumerate(matcher.topic_slugs)}
+        return cls(matcher, folded_names, topics, order)
+
+    def company(self, value: str) -> str | None:
+        mentions = find_mentions(value)
+        listing = mentions[0].listings[0] if mentions else parse_ticker(value)
+        if listing is not None:
+            return self.matcher.ticker_keys.get(listing.ticker, listing.ticker)
+        value = value.strip()
+        return self.matcher.name_keys.get(value) or self.folded_names.get(value.casefold())
+
+    def apply(self, story: Story, tags: StoryTags, problems: list[Problem],
+              warnings: list[str]) -> StoryTags:
+        """The story's tags after its edits, in order; an edit naming nothing is a problem."""
+        chosen = {"companies": list(tags.companies), "topics": list(tags.topics)}
+        for edit in story.tag_edits:
+            value = (self.company(edit.value) if edit.kind == "companies"
+                     else self.topics.get(edit.value.strip().casefold()))
+            if value is None or edit.kind not in chosen:
+                problems.append(_unknown(edit))
+            elif edit.add and value not in chosen[edit.kind]:
+                chosen[edit.kind].append(value)
+            elif not edit.add and value in chosen[edit.kind]:
+                chosen[edit.kind].remove(value)
+            elif not edit.add:
+                warnings.append(f"{edit.source}: {edit.value!r} is not among the story's "
+                                f"{edit.kind}; nothing to remove")
+        topics = sorted(chosen["topics"], key=self.topic_order.__getitem__)
+        return StoryTags(tuple(chosen["companies"]), tuple(topics))
+
+
+def _unknown(edit: TagEdit) -> Problem:
+    sign = "+" if edit.add else "-"
+    if edit.kind == "companies":
+        return Problem(edit.source.path, edit.source.line,
+                       f"tag edit {sign}{edit.value} names no company this site knows",
+                       "write Name (TICKER), a ticker such as 002241.SZ, a name written with its "
+                       "ticker elsewhere, or a name from _data/companies.yaml")
+    return Problem(edit.source.path, edit.source.line,
+                   f"tag edit {sign}{edit.value} names no topic this site knows",
+                   "write a topic's slug, name or keyword from the topics table")
+
+
+def _companies(used: set[str], seen: _Seen, data: SiteData) -> tuple[Company, ...]:
+    """The companies with stories: registry details merged in, unique slugs, by name."""
+    registry = {company.key: company for company in data.companies}
+    companies = []
+    for key in sorted(used):
+        counts = seen.names.get(key, Counter())
+        written = sorted(counts, key=lambda name: (-counts[name], name))
+        company = registry.get(key)
+        if company is None:
+            listing = parse_ticker(key)
+            company = Company(
+                key=key, name=written[0] if written else key, slug="",
+                ticker=listing.ticker if listing else "",
+                exchange=listing.exchange if listing else "",
+                board=listing.board if listing else "")
+        aliases = tuple(dict.fromkeys(
+            name for name in (*company.aliases, *written) if name != company.name))
+        companies.append(dataclasses.replace(company, aliases=aliases))
+    taken: set[str] = set()
+    for index, company in enumerate(companies):  # in key order, so slugs stay put
+        wanted = slug = company_slug(company.name, company.ticker)
+        number = 1
+        while slug in taken:
+            number += 1
+            slug = f"{wanted}-{number}"
+        taken.add(slug)
+        companies[index] = dataclasses.replace(company, slug=slug)
+    return tuple(sorted(companies, key=lambda company: (company.name.casefold(), company.key)))
+
+
+def _replace_stories(briefings: tuple[Briefing, ...],
+                     tagged: Iterator[Story]) -> tuple[Briefing, ...]:
+    return tuple(
+        dataclasses.replace(briefing, sections=tuple(
+            dataclasses.replace(section, stories=tuple(next(tagged) for _ in section.stories))
+            for section in briefing.sections))
+        for briefing in briefings
+    )
