@@ -66,6 +66,8 @@ class _Entry:
 
 def company_slug(name: str, ticker: str = "") -> str:
     """A stable, ASCII slug: ``goertek-002241-sz``; CJK names are transliterated."""
+    if name == ticker:  # a company only ever written as its ticker
+        name = ""
     return slugify(f"{name} {ticker}".strip()) or slugify(ticker) or "company"
 
 

@@ -135,10 +135,10 @@ def _rule_pattern(rule: TickerRule) -> str:
 
 _ONE_TICKER = "|".join(_rule_pattern(rule) for rule in TICKER_RULES)
 _PARENTHESES = re.compile(
-    f"[(\uff08][ \\t\u3000]*((?:{_ONE_TICKER})(?:[ \\t\u3000]*[,\uff0c/\u3001;\uff1b][ \\t\u3000]*"
+    f"[(\uff08][ \\t\u3000]*((?:{_ONE_TICKER})(?:[ \\t\u3000]*[,\uff0c/\uff0f\u3001;\uff1b][ \\t\u3000]*"
     f"(?:{_ONE_TICKER}))*)[ \\t\u3000]*[)\uff09]"
 )
-_SEPARATORS = re.compile("[,\uff0c/\u3001;\uff1b]")
+_SEPARATORS = re.compile("[,\uff0c/\uff0f\u3001;\uff1b]")
 _RULE_PATTERNS = tuple((re.compile(_rule_pattern(rule)), rule) for rule in TICKER_RULES)
 
 
@@ -219,8 +219,6 @@ def _english_name(text: str, stop: int) -> tuple[str, int]:
             break
         words.append((start, start + len(word), word))
     while words and (words[-1][2] in CONNECTORS or words[-1][2].casefold() in LEADING_WORDS):
-        if _name_of(words[:-1]).casefold() in NOT_COMPANIES:
-            break  # "Like Holdings": the leading word belongs to the name
         words.pop()
     while words and words[0][2] in CONNECTORS:
         words.pop(0)
@@ -245,7 +243,3 @@ def _is_name_word(word: str) -> bool:
         and not _DESCRIBING.search(word) and not _POSSESSIVE.search(word)
         and ("." not in word or parse_ticker(word) is None)
     )
-
-
-def _name_of(words: list[tuple[int, int, str]]) -> str:
-    return " ".join(word for _, _, word in reversed(words))
