@@ -57,6 +57,10 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="build into this folder instead")
     build.add_argument("--drafts", action="store_true", help="include draft briefings")
     build.add_argument("--base-url", help="override base_url from site.toml")
+    build.add_argument("--jobs", "-j", type=_positive, default=None,
+                       help="worker processes (default: the CPUs this process may use)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="ignore and do not update the build cache: a full build")
 
     check = verbs.add_parser("check", parents=[common], help="validate content, write nothing")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
@@ -114,7 +118,8 @@ def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     from site_builder.pipeline import build
 
     output = args.output.absolute() if args.output else None
-    summary = build(config, reporter, drafts=args.drafts, output=output)
+    summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
+                    use_cache=not args.no_cache)
     reporter.info(str(summary))
     return EXIT_OK
 
@@ -152,6 +157,12 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 
     return run_server(config, reporter, host=args.host, port=args.port, drafts=args.drafts,
                       open_browser=args.open)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _iso_date(text: str) -> dt.date:

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from site_builder import feeds as feeds_stage
+from site_builder.cache import CACHE_DIR, BuildCache, output_identity
 from site_builder.config import SiteConfig
 from site_builder.data import load_site_data
 from site_builder.errors import ContentError, Problem
 from site_builder.index import index_site
-from site_builder.load import find_content_files, read_content_file
-from site_builder.markdown import make_renderer
+from site_builder.inputs import builder_key, input_signature, load_sources
 from site_builder.model import Briefing, Site
-from site_builder.render import Page, plan_pages, render_pages
+from site_builder.render import Page, plan_pages
+from site_builder.render_pages import RenderStats, render_all
 from site_builder.report import Reporter
-from site_builder.split import split_briefing
 from site_builder.tag import tag_stories
-from site_builder.templates import find_theme, make_environment, static_files
+from site_builder.templates import find_theme, static_files, theme_fingerprint
+from site_builder.workers import available_cpus
 from site_builder.write import OutputTransaction, check_output_folder, safe_output_path
 
 
@@ -30,31 +32,33 @@ class BuildSummary:
     stories: int
     pages: int
     feeds: int
-    files: int
-    unchanged: int
+    rendered: int  # pages whose template ran
+    reused: int  # pages whose inputs had not changed: the old file was kept
+    unchanged: int  # files rendered again to the same bytes: the old file was kept
     seconds: float
+    nothing_changed: bool = False
 
     def __str__(self) -> str:
+        if self.nothing_changed:
+            return (f"nothing changed: {self.days} days, {self.stories} stories, "
+                    f"{self.pages} pages, {self.feeds} feeds up to date in {self.seconds:.2f}s")
         return (f"built {self.days} days, {self.stories} stories: {self.pages} pages, "
-                f"{self.feeds} feeds, {self.files} files ({self.unchanged} unchanged) "
-                f"in {self.seconds:.2f}s")
+                f"{self.feeds} feeds ({self.rendered} pages rendered, {self.reused} reused, "
+                f"{self.unchanged} files unchanged) in {self.seconds:.2f}s")
 
 
-def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:
+def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
+    folder = config.root / CACHE_DIR if use_cache else None
+    return BuildCache(folder, builder_key(config), reporter.warn)
+
+
+def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
+              cache: BuildCache | None = None, jobs: int = 1) -> Site:
     """Read, split and tag every briefing; report every broken file at once."""
-    renderer = make_renderer(config)
-    problems: list[Problem] = []
-    briefings: list[Briefing] = []
+    cache = cache or BuildCache(None, "", reporter.warn)
     with reporter.stage("load+split"):
-        for path in find_content_files(config):
-            try:
-                briefing = split_briefing(read_content_file(path, config), renderer)
-            except ContentError as error:
-                problems.extend(error.problems)
-                continue
-            if briefing.draft and not drafts:
-                continue
-            briefings.append(briefing)
+        loaded, problems = load_sources(config, cache, jobs)
+    briefings = [b for b in loaded if drafts or not b.draft]
     problems.extend(_duplicate_days(briefings))
     try:
         data = load_site_data(config.content_path)
@@ -72,12 +76,37 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -
 
 
 def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-          output: Path | None = None) -> BuildSummary:
-    """Build the whole site into a sibling folder and swap it in; nothing is lost on error."""
+          output: Path | None = None, jobs: int | None = None,
+          use_cache: bool = True) -> BuildSummary:
+    """Build the site into a sibling folder and swap it in; nothing is lost on error."""
     started = time.perf_counter()
-    output = output or config.output_path
+    output = (output or config.output_path).absolute()
     check_output_folder(output, config.root, config.content_path)
-    site = load_site(config, reporter, drafts=drafts)
+    jobs = jobs or available_cpus()
+    theme = find_theme(config)
+    cache = open_cache(config, reporter, use_cache=use_cache)
+    try:
+        signature = input_signature(config, theme, drafts=drafts, output=output)
+        if signature is not None and cache.meta("signature") == signature \
+                and cache.meta("output") == output_identity(output):
+            previous = json.loads(cache.meta("summary") or "{}")
+            return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
+                                   "nothing_changed": True, "rendered": 0,
+                                   "reused": previous.get("pages", 0), "unchanged": 0})
+        summary, fingerprints = _build(config, reporter, drafts, output, jobs, cache, started)
+        record = {k: v for k, v in asdict(summary).items()
+                  if k in ("days", "stories", "pages", "feeds")}
+        cache.record_build(fingerprints, {
+            "signature": signature or "", "output": output_identity(output),
+            "summary": json.dumps(record)})
+        return summary
+    finally:
+        cache.close()
+
+
+def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, jobs: int,
+           cache: BuildCache, started: float) -> tuple[BuildSummary, dict[str, str]]:
+    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs)
     theme = find_theme(config)
     statics = static_files(theme)
     assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
@@ -85,17 +114,18 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     index = index_site(site)
     with reporter.stage("plan"):
         pages = plan_pages(site, index)
-        feed_files = feeds_stage.build_feeds(site, index)
-        _check_collisions(pages, feed_files, statics)
-    env = make_environment(config, theme, assets)
+        feed_channels = feeds_stage.plan_feeds(site, index)
+        _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
+                          statics)
+    trusted = cache.meta("output") == output_identity(output)
+    previous = cache.outputs() if trusted else {}
+    cache.forget_build()
+    theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output)
     try:
-        with reporter.stage("render+write"):
-            for relative, data in render_pages(pages, env):
-                transaction.write(relative, data)
-        with reporter.stage("feeds+static"):
-            for feed in feed_files:
-                transaction.write(feed.path, feed.data)
+        with reporter.stage("render+feeds+write"):
+            stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
+                               previous, transaction, jobs, reporter)
             for relative, source in statics.items():
                 transaction.copy(relative, source)
         with reporter.stage("swap"):
@@ -105,8 +135,9 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         raise
     return BuildSummary(
         days=len(site.briefings), stories=len(index.stories), pages=len(pages),
-        feeds=len(feed_files), files=len(transaction.written) + 1,
-        unchanged=transaction.unchanged, seconds=time.perf_counter() - started)
+        feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
+        unchanged=transaction.unchanged, seconds=time.perf_counter() - started,
+    ), stats.fingerprints
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:
@@ -114,7 +145,8 @@ def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Si
     site = load_site(config, reporter, drafts=drafts)
     index = index_site(site)
     find_theme(config)
-    _check_collisions(plan_pages(site, index), feeds_stage.build_feeds(site, index), {})
+    feeds = [(p, f.source) for f in feeds_stage.plan_feeds(site, index) for p in f.paths]
+    _check_collisions(plan_pages(site, index), feeds, {})
     return site
 
 
@@ -130,12 +162,12 @@ def _duplicate_days(briefings: list[Briefing]) -> Iterator[Problem]:
             first[briefing.date] = briefing
 
 
-def _check_collisions(pages: list[Page], feeds: list[feeds_stage.FeedFile],
+def _check_collisions(pages: list[Page], feeds: list[tuple[str, str]],
                       statics: dict[str, Path]) -> None:
     """Two things that would write the same file are an error naming both, before writing."""
     owners: dict[str, str] = {}
     problems = []
-    items = [(p.path, p.source) for p in pages] + [(f.path, f.source) for f in feeds] + \
+    items = [(p.path, p.source) for p in pages] + feeds + \
         [(path, str(source)) for path, source in statics.items()]
     for path, source in items:
         safe_output_path(path)
@@ -147,3 +179,5 @@ def _check_collisions(pages: list[Page], feeds: list[feeds_stage.FeedFile],
     if problems:
         raise ContentError(problems)
 
+
+__all__ = ["BuildSummary", "RenderStats", "build", "check", "load_site"]

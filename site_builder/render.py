@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import jinja2
 
-from site_builder.config import SiteConfig
-from site_builder.dates import month_name
+from site_builder.dates import long_date, month_name, short_date
 from site_builder.index import SiteIndex
-from site_builder.model import Site, Story
+from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.split import summarise
 from site_builder.templates import template_error
 from site_builder.views import (
@@ -26,17 +26,22 @@ MORE_ON_COMPANY = 5
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One HTML file to write: where, with which template, from which view."""
+    """One HTML file to write: where, with which template, and how to make its view.
+
+    The view is made only when the page is rendered (often in a worker process), so planning
+    100,000 pages costs little and a worker builds only the views of its own pages.
+    """
 
     path: str  # relative to the output folder, "2025/03/27/index.html"
     template: str
-    context: dict[str, Any]
+    context: Callable[[], dict[str, Any]]
     source: str  # what it was made from, for collision messages
 
-    def fingerprint(self, theme_hash: str) -> str:
-        """Same fingerprint, same bytes: the page's view and the theme are all it depends on."""
-        data = json.dumps([self.template, self.context], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256((theme_hash + data).encode("utf-8", "surrogatepass")).hexdigest()
+
+def fingerprint(template: str, context: dict[str, Any], theme_hash: str) -> str:
+    """Same fingerprint, same bytes: the page's view and the theme are all it depends on."""
+    data = json.dumps([template, context], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((theme_hash + data).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def path_for(url: str) -> str:
@@ -45,28 +50,16 @@ def path_for(url: str) -> str:
 
 
 def plan_pages(site: Site, index: SiteIndex) -> list[Page]:
-    """Every HTML page of the site, in a stable order."""
-    config = site.config
-    site_feeds = feed_links("/", config.title)
-    pages = [*_home_pages(site, index, site_feeds), *_day_and_story_pages(site, index, site_feeds)]
-    pages += _section_pages(config, index, site_feeds)
-    pages += _company_pages(config, index, site_feeds)
-    pages += _topic_pages(config, index, site_feeds)
-    pages.append(_archive_page(site, index, site_feeds))
-    pages.append(Page("404.html", "404.html",
-                      {"page": page_meta(config, "/404.html", "Page not found", "404",
-                                         feeds=site_feeds)}, "404"))
+    """Every HTML page of the site, in a stable order; views are made later, on demand."""
+    plan = _Planner(site, index)
+    pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
+             *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.not_found()]
     return pages
 
 
-def render_pages(pages: Sequence[Page], env: jinja2.Environment) -> Iterator[tuple[str, bytes]]:
-    for page in pages:
-        yield page.path, render_page(page, env)
-
-
-def render_page(page: Page, env: jinja2.Environment) -> bytes:
+def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) -> bytes:
     try:
-        return env.get_template(page.template).render(page.context).encode("utf-8")
+        return env.get_template(page.template).render(context).encode("utf-8")
     except jinja2.TemplateError as error:
         raise template_error(error, page.path) from None
 
@@ -87,180 +80,235 @@ def paginate(items: Sequence[Any], per_page: int, base_url: str) -> list[tuple[l
     ]
 
 
-def _home_pages(site: Site, index: SiteIndex, feeds: list[View]) -> Iterator[Page]:
-    config = site.config
-    latest = site.briefings[0] if site.briefings else None
-    for chunk, pagination in paginate(site.briefings, config.per_page, "/"):
+HOME = {"url": "/", "title": "Home"}
+
+
+class _Planner:
+    """Knows the site and its lookups; each *_pages method yields pages with lazy views."""
+
+    def __init__(self, site: Site, index: SiteIndex) -> None:
+        self.site = site
+        self.index = index
+        self.config = site.config
+        self.site_feeds = feed_links("/", site.config.title)
+
+    # Home, days and stories ------------------------------------------------------------------
+
+    def home_pages(self) -> Iterator[Page]:
+        for chunk, pagination in paginate(self.site.briefings, self.config.per_page, "/"):
+            yield Page(path_for(pagination["url"]), "home.html",
+                       partial(self._home_view, chunk, pagination), "home")
+
+    def _home_view(self, chunk: list[Briefing], pagination: View) -> View:
         first = pagination["number"] == 1
-        title = config.title if first else f"{config.title}: page {pagination['number']}"
-        yield Page(path_for(pagination["url"]), "home.html", {
-            "page": page_meta(config, pagination["url"], title, "home", feeds=feeds),
-            "latest": briefing_view(latest, index) if first and latest else None,
-            "days": [briefing_summary(b, index) for b in (chunk[1:] if first else chunk)],
+        title = self.config.title if first else \
+            f"{self.config.title}: page {pagination['number']}"
+        return {
+            "page": page_meta(self.config, pagination["url"], title, "home",
+                              feeds=self.site_feeds),
+            "latest": briefing_view(chunk[0], self.index) if first and chunk else None,
+            "days": [briefing_summary(b, self.index) for b in (chunk[1:] if first else chunk)],
             "pagination": pagination,
-        }, "home")
+        }
 
+    def day_and_story_pages(self) -> Iterator[Page]:
+        for number, briefing in enumerate(self.site.briefings):
+            yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
+                       str(briefing.source))
+            for position, story in enumerate(briefing.stories):
+                yield Page(path_for(story.url), "story.html",
+                           partial(self._story_view, number, position), str(story.source))
 
-def _day_and_story_pages(site: Site, index: SiteIndex, feeds: list[View]) -> Iterator[Page]:
-    config = site.config
-    briefings = site.briefings
-    for number, briefing in enumerate(briefings):
-        newer = briefings[number - 1] if number > 0 else None
-        older = briefings[number + 1] if number + 1 < len(briefings) else None
-        day = briefing_view(briefing, index)
-        crumbs = [{"url": "/", "title": "Home"}, {"url": "/archive/", "title": "Archive"},
-                  {"url": briefing.url, "title": day["short_date"]}]
-        yield Page(path_for(briefing.url), "day.html", {
-            "page": page_meta(config, briefing.url, f"{briefing.title}, {day['date_text']}",
-                              "day", lang=briefing.lang, feeds=feeds, breadcrumbs=crumbs,
+    def _day_crumbs(self, briefing: Briefing) -> list[View]:
+        return [HOME, {"url": "/archive/", "title": "Archive"},
+                {"url": briefing.url, "title": short_date(briefing.date, briefing.lang)}]
+
+    def _day_view(self, number: int) -> View:
+        briefings = self.site.briefings
+        briefing = briefings[number]
+        day = briefing_view(briefing, self.index)
+        return {
+            "page": page_meta(self.config, briefing.url, f"{briefing.title}, {day['date_text']}",
+                              "day", lang=briefing.lang, feeds=self.site_feeds,
+                              breadcrumbs=self._day_crumbs(briefing),
                               description=summarise(briefing.lead_text)),
-            "day": day, "newer": day_link(newer), "older": day_link(older),
-        }, str(briefing.source))
+            "day": day,
+            "newer": day_link(briefings[number - 1] if number > 0 else None),
+            "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None),
+        }
+
+    def _story_view(self, number: int, position: int) -> View:
+        briefing = self.site.briefings[number]
         stories = briefing.stories
-        for position, story in enumerate(stories):
-            yield Page(path_for(story.url), "story.html", {
-                "page": page_meta(config, story.url, story.title, "story", lang=briefing.lang,
-                                  description=story.summary, feeds=feeds,
-                                  breadcrumbs=[*crumbs, {"url": story.url,
-                                                         "title": story.title}],
-                                  published=story.day),
-                "story": story_full(story, index, briefing.lang),
-                "day": {"url": briefing.url, "date_text": day["date_text"],
-                        "title": briefing.title, "source_name": briefing.source_name},
-                "previous": story_link(stories[position - 1] if position > 0 else None),
-                "next": story_link(stories[position + 1] if position + 1 < len(stories)
-                                   else None),
-                "more": _more_on_companies(story, index, briefing.lang),
-            }, str(story.source))
+        story = stories[position]
+        return {
+            "page": page_meta(self.config, story.url, story.title, "story", lang=briefing.lang,
+                              description=story.summary, feeds=self.site_feeds,
+                              breadcrumbs=[*self._day_crumbs(briefing),
+                                           {"url": story.url, "title": story.title}],
+                              published=story.day),
+            "story": story_full(story, self.index, briefing.lang),
+            "day": {"url": briefing.url, "date_text": long_date(briefing.date, briefing.lang),
+                    "title": briefing.title, "source_name": briefing.source_name},
+            "previous": story_link(stories[position - 1] if position > 0 else None),
+            "next": story_link(stories[position + 1] if position + 1 < len(stories) else None),
+            "more": self._more_on_companies(story, briefing.lang),
+        }
 
+    def _more_on_companies(self, story: Story, lang: str) -> list[View]:
+        """For each company of the story, its latest other stories."""
+        more = []
+        for key in story.companies:
+            company = self.index.companies.get(key)
+            if company is None:
+                continue
+            others = [s for s in self.index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]
+                      if s.url != story.url][:MORE_ON_COMPANY]
+            if others:
+                more.append({"company": company_link(company),
+                             "stories": [story_card(s, self.index, lang) for s in others]})
+        return more
 
-def _more_on_companies(story: Story, index: SiteIndex, lang: str) -> list[View]:
-    """For each company of the story, its latest other stories."""
-    more = []
-    for key in story.companies:
-        company = index.companies.get(key)
-        if company is None:
-            continue
-        others = [s for s in index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]
-                  if s.url != story.url][:MORE_ON_COMPANY]
-        if others:
-            more.append({"company": company_link(company),
-                         "stories": [story_card(s, index, lang) for s in others]})
-    return more
+    # Lists of stories: sections, companies, topics -------------------------------------------
 
+    def _story_list_pages(self, base: str, kind: str, title: str, stories: Sequence[Story],
+                          extra: Callable[[], View], feeds: list[View], crumbs: list[View],
+                          description: str) -> Iterator[Page]:
+        """A paginated list of stories, newest first."""
+        for chunk, pagination in paginate(stories, self.config.per_page, base):
+            yield Page(path_for(pagination["url"]), f"{kind}.html",
+                       partial(self._story_list_view, kind, title, chunk, len(stories),
+                               pagination, extra, feeds, crumbs, description),
+                       f"{kind} {title}")
 
-def _story_list_pages(config: SiteConfig, index: SiteIndex, base: str, kind: str,
-                      title: str, stories: Sequence[Story], extra: dict[str, Any],
-                      feeds: list[View], crumbs: list[View], description: str) -> Iterator[Page]:
-    """A paginated list of stories, newest first: section, company and topic pages."""
-    for chunk, pagination in paginate(stories, config.per_page, base):
-        page_title = title if pagination["number"] == 1 else \
-            f"{title}: page {pagination['number']}"
-        yield Page(path_for(pagination["url"]), f"{kind}.html", {
-            "page": page_meta(config, pagination["url"], page_title, kind, feeds=feeds,
-                              breadcrumbs=crumbs, description=description),
-            "stories": [story_card(s, index, config.language) for s in chunk],
-            "story_count": len(stories),
+    def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
+                         pagination: View, extra: Callable[[], View], feeds: list[View],
+                         crumbs: list[View], description: str) -> View:
+        number = pagination["number"]
+        return {
+            "page": page_meta(self.config, pagination["url"],
+                              title if number == 1 else f"{title}: page {number}", kind,
+                              feeds=feeds, breadcrumbs=crumbs, description=description),
+            "stories": [story_card(s, self.index, self.config.language) for s in chunk],
+            "story_count": total,
             "pagination": pagination,
-            **extra,
-        }, f"{kind} {title}")
+            **extra(),
+        }
 
+    def section_pages(self) -> Iterator[Page]:
+        listing = {"url": "/sections/", "title": "Sections"}
+        yield Page("sections/index.html", "sections.html", lambda: {
+            "page": page_meta(self.config, "/sections/", "Sections", "sections",
+                              feeds=self.site_feeds, breadcrumbs=[HOME, listing]),
+            "sections": [{"name": s.name, "url": f"/sections/{s.slug}/",
+                          "count": len(s.stories)} for s in self.index.sections],
+        }, "sections")
+        for section in self.index.sections:
+            base = f"/sections/{section.slug}/"
+            yield from self._story_list_pages(
+                base, "section", section.name, section.stories,
+                partial(self._section_extra, section.name, base),
+                [*feed_links(base, f"{self.config.title}: {section.name}"), *self.site_feeds],
+                [HOME, listing, {"url": base, "title": section.name}],
+                f"Every story of the {section.name} desk, newest first.")
 
-def _section_pages(config: SiteConfig, index: SiteIndex, site_feeds: list[View]) -> Iterator[Page]:
-    home = {"url": "/", "title": "Home"}
-    listing = {"url": "/sections/", "title": "Sections"}
-    yield Page("sections/index.html", "sections.html", {
-        "page": page_meta(config, "/sections/", "Sections", "sections", feeds=site_feeds,
-                          breadcrumbs=[home, listing]),
-        "sections": [{"name": s.name, "url": f"/sections/{s.slug}/", "count": len(s.stories)}
-                     for s in index.sections],
-    }, "sections")
-    for section in index.sections:
-        base = f"/sections/{section.slug}/"
-        yield from _story_list_pages(
-            config, index, base, "section", section.name, section.stories,
-            {"section": {"name": section.name, "url": base, "feeds": feed_links(base,
-                                                                                section.name)}},
-            [*feed_links(base, f"{config.title}: {section.name}"), *site_feeds],
-            [home, listing, {"url": base, "title": section.name}],
-            f"Every story of the {section.name} desk, newest first.")
+    @staticmethod
+    def _section_extra(name: str, base: str) -> View:
+        return {"section": {"name": name, "url": base, "feeds": feed_links(base, name)}}
 
+    def company_pages(self) -> Iterator[Page]:
+        listing = {"url": "/companies/", "title": "Companies"}
+        companies = sorted(self.index.companies.values(),
+                           key=lambda c: (c.name.casefold(), c.key))
+        yield Page("companies/index.html", "companies.html",
+                   partial(self._companies_view, companies, listing), "companies")
+        for company in companies:
+            label = f"{company.name} ({company.ticker})" if company.ticker else company.name
+            yield from self._story_list_pages(
+                company.url, "company", label, self.index.by_company.get(company.key, ()),
+                partial(self._company_extra, company),
+                [*feed_links(company.url, f"{self.config.title}: {company.name}"),
+                 *self.site_feeds],
+                [HOME, listing, {"url": company.url, "title": company.name}],
+                company.description or f"Every story about {label}, newest first.")
 
-def _company_pages(config: SiteConfig, index: SiteIndex, site_feeds: list[View]) -> Iterator[Page]:
-    home = {"url": "/", "title": "Home"}
-    listing = {"url": "/companies/", "title": "Companies"}
-    companies = sorted(index.companies.values(), key=lambda c: (c.name.casefold(), c.key))
-    groups: dict[str, list[View]] = {}
-    for company in companies:
-        letter = company.name[:1].upper()
-        letter = letter if "A" <= letter <= "Z" else "#"
-        groups.setdefault(letter, []).append(
-            {**company_link(company), "count": len(index.by_company.get(company.key, ()))})
-    yield Page("companies/index.html", "companies.html", {
-        "page": page_meta(config, "/companies/", "Companies", "companies", feeds=site_feeds,
-                          breadcrumbs=[home, listing],
-                          description="Every company in the briefings, A to Z."),
-        "groups": [{"letter": letter, "companies": groups[letter]} for letter in sorted(groups)],
-    }, "companies")
-    for company in companies:
-        stories = index.by_company.get(company.key, ())
-        related = [dict(topic_link(index.topics[slug]), count=count)
-                   for slug, count in index.related_topics.get(company.key, ())
-                   if slug in index.topics]
-        label = f"{company.name} ({company.ticker})" if company.ticker else company.name
-        yield from _story_list_pages(
-            config, index, company.url, "company", label, stories,
-            {"company": {**company_link(company), "description": company.description,
-                         "website": company.website, "aliases": list(company.aliases),
-                         "feeds": feed_links(company.url, company.name)},
-             "related_topics": related},
-            [*feed_links(company.url, f"{config.title}: {company.name}"), *site_feeds],
-            [home, listing, {"url": company.url, "title": company.name}],
-            company.description or f"Every story about {label}, newest first.")
+    def _companies_view(self, companies: list[Company], listing: View) -> View:
+        groups: dict[str, list[View]] = {}
+        for company in companies:
+            letter = company.name[:1].upper()
+            letter = letter if "A" <= letter <= "Z" else "#"
+            groups.setdefault(letter, []).append(
+                {**company_link(company),
+                 "count": len(self.index.by_company.get(company.key, ()))})
+        return {
+            "page": page_meta(self.config, "/companies/", "Companies", "companies",
+                              feeds=self.site_feeds, breadcrumbs=[HOME, listing],
+                              description="Every company in the briefings, A to Z."),
+            "groups": [{"letter": letter, "companies": groups[letter]}
+                       for letter in sorted(groups)],
+        }
 
+    def _company_extra(self, company: Company) -> View:
+        related = [dict(topic_link(self.index.topics[slug]), count=count)
+                   for slug, count in self.index.related_topics.get(company.key, ())
+                   if slug in self.index.topics]
+        return {"company": {**company_link(company), "description": company.description,
+                            "website": company.website, "aliases": list(company.aliases),
+                            "feeds": feed_links(company.url, company.name)},
+                "related_topics": related}
 
-def _topic_pages(config: SiteConfig, index: SiteIndex, site_feeds: list[View]) -> Iterator[Page]:
-    home = {"url": "/", "title": "Home"}
-    listing = {"url": "/topics/", "title": "Topics"}
-    topics = sorted(index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
-    yield Page("topics/index.html", "topics.html", {
-        "page": page_meta(config, "/topics/", "Topics", "topics", feeds=site_feeds,
-                          breadcrumbs=[home, listing],
-                          description="Technologies, industries and corporate events."),
-        "topics": [{**topic_link(t), "description": t.description,
-                    "count": len(index.by_topic.get(t.slug, ()))} for t in topics],
-    }, "topics")
-    for topic in topics:
-        stories = index.by_topic.get(topic.slug, ())
-        related = [dict(company_link(index.companies[key]), count=count)
-                   for key, count in index.related_companies.get(topic.slug, ())
-                   if key in index.companies]
-        yield from _story_list_pages(
-            config, index, topic.url, "topic", topic.name, stories,
-            {"topic": {**topic_link(topic), "description": topic.description,
-                       "feeds": feed_links(topic.url, topic.name)},
-             "related_companies": related},
-            [*feed_links(topic.url, f"{config.title}: {topic.name}"), *site_feeds],
-            [home, listing, {"url": topic.url, "title": topic.name}],
-            topic.description or f"Every story on {topic.name}, newest first.")
+    def topic_pages(self) -> Iterator[Page]:
+        listing = {"url": "/topics/", "title": "Topics"}
+        topics = sorted(self.index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
+        yield Page("topics/index.html", "topics.html", lambda: {
+            "page": page_meta(self.config, "/topics/", "Topics", "topics",
+                              feeds=self.site_feeds, breadcrumbs=[HOME, listing],
+                              description="Technologies, industries and corporate events."),
+            "topics": [{**topic_link(t), "description": t.description,
+                        "count": len(self.index.by_topic.get(t.slug, ()))} for t in topics],
+        }, "topics")
+        for topic in topics:
+            yield from self._story_list_pages(
+                topic.url, "topic", topic.name, self.index.by_topic.get(topic.slug, ()),
+                partial(self._topic_extra, topic),
+                [*feed_links(topic.url, f"{self.config.title}: {topic.name}"),
+                 *self.site_feeds],
+                [HOME, listing, {"url": topic.url, "title": topic.name}],
+                topic.description or f"Every story on {topic.name}, newest first.")
 
+    def _topic_extra(self, topic: Topic) -> View:
+        related = [dict(company_link(self.index.companies[key]), count=count)
+                   for key, count in self.index.related_companies.get(topic.slug, ())
+                   if key in self.index.companies]
+        return {"topic": {**topic_link(topic), "description": topic.description,
+                          "feeds": feed_links(topic.url, topic.name)},
+                "related_companies": related}
 
-def _archive_page(site: Site, index: SiteIndex, feeds: list[View]) -> Page:
-    years: dict[int, dict[int, list[View]]] = {}
-    for briefing in site.briefings:
-        years.setdefault(briefing.date.year, {}).setdefault(briefing.date.month, []).append({
-            **(day_link(briefing) or {}), "title": briefing.title,
-            "story_count": len(briefing.stories), "day": briefing.date.day,
-        })
-    return Page("archive/index.html", "archive.html", {
-        "page": page_meta(site.config, "/archive/", "Archive", "archive", feeds=feeds,
-                          breadcrumbs=[{"url": "/", "title": "Home"},
-                                       {"url": "/archive/", "title": "Archive"}],
-                          description="Every briefing, by year and month."),
-        "years": [{"year": year, "months": [
-            {"month": month, "name": month_name(month), "id": f"y{year}-{month:02d}",
-             "days": days} for month, days in months.items()]}
-            for year, months in years.items()],
-        "day_count": len(site.briefings),
-        "story_count": len(index.stories),
-    }, "archive")
+    # Archive and 404 -------------------------------------------------------------------------
+
+    def archive_page(self) -> Page:
+        return Page("archive/index.html", "archive.html", self._archive_view, "archive")
+
+    def _archive_view(self) -> View:
+        years: dict[int, dict[int, list[View]]] = {}
+        for briefing in self.site.briefings:
+            years.setdefault(briefing.date.year, {}).setdefault(briefing.date.month, []).append(
+                {**(day_link(briefing) or {}), "title": briefing.title,
+                 "story_count": len(briefing.stories), "day": briefing.date.day})
+        return {
+            "page": page_meta(self.config, "/archive/", "Archive", "archive",
+                              feeds=self.site_feeds,
+                              breadcrumbs=[HOME, {"url": "/archive/", "title": "Archive"}],
+                              description="Every briefing, by year and month."),
+            "years": [{"year": year, "months": [
+                {"month": month, "name": month_name(month), "id": f"y{year}-{month:02d}",
+                 "days": days} for month, days in months.items()]}
+                for year, months in years.items()],
+            "day_count": len(self.site.briefings),
+            "story_count": len(self.index.stories),
+        }
+
+    def not_found(self) -> Page:
+        return Page("404.html", "404.html", lambda: {
+            "page": page_meta(self.config, "/404.html", "Page not found", "404",
+                              feeds=self.site_feeds)}, "404")

@@ -81,6 +81,23 @@ class OutputTransaction:
             raise BuildError(_explain(error, target)) from None
         self.written.add(relative)
 
+    def keep(self, relatives: tuple[str, ...]) -> bool:
+        """Carry live files over unchanged (hard links); False if any of them is missing."""
+        lives = [self.output / safe_output_path(r) for r in relatives]
+        if not all(live.is_file() for live in lives):
+            return False
+        try:
+            for relative, live in zip(relatives, lives, strict=True):
+                target = self.aside / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(live, target)
+                self.written.add(relative)
+        except OSError:
+            for relative in relatives:
+                (self.aside / relative).unlink(missing_ok=True)
+            return False
+        return True
+
     def copy(self, relative: str, source: Path) -> None:
         self.write(relative, source.read_bytes())
 

@@ -55,7 +55,7 @@ def test_every_broken_file_is_reported_and_output_is_untouched(site: Path):
     assert "content/briefings/2025/gbk.md:5: the file is not UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
     assert tree_bytes(site / "output") == before
-    assert sorted(p.name for p in site.iterdir()) == ["content", "output"]
+    assert sorted(p.name for p in site.iterdir()) == [".site-builder-cache", "content", "output"]
 
 
 def test_two_files_for_one_day_name_both(site: Path):

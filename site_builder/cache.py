@@ -1,0 +1,196 @@
+"""The build cache: parsed briefings by content hash, and what each output file was made from.
+
+One SQLite file in the site's .site-builder-cache/. It is only ever a shortcut: every entry is
+checked against a content hash or a fingerprint before use, a cache of another builder version
+or one that SQLite cannot read is thrown away with a warning, and the output fingerprints are
+written only after the new site is in place, so a build killed half way leaves nothing to trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder import __version__
+
+CACHE_DIR = ".site-builder-cache"
+SCHEMA = "3"
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT, parsed BLOB);
+CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What a stat says of a file; equal states mean unchanged unless the file is racy."""
+
+    size: int
+    mtime_ns: int
+
+
+def file_state(path: Path) -> FileState:
+    stat = path.stat()
+    return FileState(stat.st_size, stat.st_mtime_ns)
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BuildCache:
+    """A thin, fail-safe layer over one SQLite file; `None` connection means caching is off."""
+
+    def __init__(self, folder: Path | None, parse_key: str, warn: Callable[[str], None]) -> None:
+        self.connection: sqlite3.Connection | None = None
+        self.parse_key = parse_key
+        if folder is None:
+            return
+        path = folder / "cache.sqlite"
+        try:
+            folder.mkdir(exist_ok=True)
+            self.connection = self._open(path, warn)
+        except (sqlite3.Error, OSError) as error:
+            warn(f"build cache {path} is unusable ({error}); building without it")
+            self.connection = None
+
+    def _open(self, path: Path, warn: Callable[[str], None]) -> sqlite3.Connection:
+        for attempt in (1, 2):
+            try:
+                connection = sqlite3.connect(path, isolation_level=None)
+                connection.executescript(_TABLES)
+                stored = dict(connection.execute("SELECT key, value FROM meta"))
+                wanted = {"schema": SCHEMA, "version": __version__, "parse": self.parse_key}
+                if stored and any(stored.get(k) != v for k, v in wanted.items()):
+                    if stored.get("version") != __version__ or stored.get("schema") != SCHEMA:
+                        warn(f"build cache {path} is from another builder version; discarded")
+                    connection.executescript(
+                        "DELETE FROM meta; DELETE FROM sources; DELETE FROM outputs;")
+                connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                        wanted.items())
+                return connection
+            except sqlite3.DatabaseError as error:
+                if attempt == 2:
+                    raise
+                warn(f"build cache {path} is corrupt ({error}); discarded")
+                for suffix in ("", "-journal", "-wal", "-shm"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
+    # Parsed sources ---------------------------------------------------------------------------
+
+    def parsed(self, path: str, state: FileState, digest: str | None) -> object | None:
+        """The cached parse of a file if its stat (or, failing that, its digest) matches."""
+        if self.connection is None:
+            return None
+        row = self._one("SELECT size, mtime_ns, digest, parsed FROM sources WHERE path = ?",
+                        (path,))
+        if row is None:
+            return None
+        size, mtime_ns, stored_digest, blob = row
+        if digest is None and (size, mtime_ns) != (state.size, state.mtime_ns):
+            return None
+        if digest is not None and digest != stored_digest:
+            return None
+        try:
+            return pickle.loads(blob)
+        except Exception:  # a damaged row is only a cache miss
+            return None
+
+    def digest_of(self, path: str) -> str | None:
+        row = self._one("SELECT digest FROM sources WHERE path = ?", (path,))
+        return row[0] if row else None
+
+    def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
+        if self.connection is None:
+            return
+        self._write("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                    [(path, state.size, state.mtime_ns, digest,
+                      pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
+                     for path, state, digest, parsed in rows])
+
+    def forget_sources_except(self, paths: set[str]) -> None:
+        if self.connection is None:
+            return
+        stale = [(p,) for (p,) in self.connection.execute("SELECT path FROM sources")
+                 if p not in paths]
+        self._write("DELETE FROM sources WHERE path = ?", stale)
+
+    # Outputs ----------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    def outputs(self) -> dict[str, str]:
+        if self.connection is None:
+            return {}
+        return dict(self.connection.execute("SELECT path, fingerprint FROM outputs"))
+
+    def record_build(self, fingerprints: dict[str, str], meta: dict[str, str]) -> None:
+        """After a successful swap: what each output file was made from, in one transaction."""
+        if self.connection is None:
+            return
+        try:
+            with self.connection:
+                self.connection.execute("BEGIN")
+                self.connection.execute("DELETE FROM outputs")
+                self.connection.executemany("INSERT INTO outputs VALUES (?, ?)",
+                                            sorted(fingerprints.items()))
+                self.connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                            sorted(meta.items()))
+        except sqlite3.Error:
+            self._disable()
+
+    def forget_build(self) -> None:
+        """Before anything is written: no fingerprint outlives the output it described."""
+        if self.connection is not None:
+            self._write("DELETE FROM meta WHERE key IN ('signature', 'output')", [()])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    # -------------------------------------------------------------------------------------------
+
+    def _one(self, sql: str, args: tuple[object, ...]) -> tuple[object, ...] | None:
+        if self.connection is None:
+            return None
+        try:
+            row: tuple[object, ...] | None = self.connection.execute(sql, args).fetchone()
+            return row
+        except sqlite3.Error:
+            self._disable()
+            return None
+
+    def _write(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        if self.connection is None or not rows:
+            return
+        try:
+            with self.connection:
+                self.connection.execute("BEGIN")
+                self.connection.executemany(sql, rows)
+        except sqlite3.Error:
+            self._disable()
+
+    def _disable(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = None
+
+
+def output_identity(output: Path) -> str:
+    """Which output folder this is: a swap makes a new folder, so its inode changes."""
+    try:
+        stat = os.stat(output)
+    except OSError:
+        return ""
+    return f"{stat.st_dev}:{stat.st_ino}:{stat.st_mtime_ns}"

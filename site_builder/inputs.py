@@ -1,0 +1,151 @@
+"""Everything a build reads, seen cheaply: the input signature and cached source parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from site_builder import __version__
+from site_builder.cache import BuildCache, FileState, digest_bytes, file_state
+from site_builder.config import CONFIG_NAME, SiteConfig
+from site_builder.errors import ContentError, Problem
+from site_builder.load import display_path, find_content_files, read_content_file
+from site_builder.markdown import make_renderer
+from site_builder.model import Briefing
+from site_builder.split import split_briefing
+from site_builder.templates import Theme
+from site_builder.workers import map_chunks, shared
+
+PACKAGE = Path(__file__).resolve().parent
+# Files changed this recently may change again within the file system's timestamp tick, so
+# their size and time prove nothing (git calls this "racily clean"): read them instead.
+RACY_NS = 2_000_000_000
+PARALLEL_PARSE_THRESHOLD = 48
+
+
+def builder_key(config: SiteConfig) -> str:
+    """Changes with the builder's code and with every option that changes how files parse."""
+    digest = hashlib.sha256(f"{__version__}|{config.allow_raw_html}".encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            state = file_state(path)
+            digest.update(f"{path.name}:{state.size}:{state.mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
+                    output: Path) -> str | None:
+    """One hash of every input's name, size and time, and of the options; None if racy.
+
+    Equal signatures (and an untouched output folder) mean a rebuild would write the same
+    bytes, so it can stop before reading a single file.
+    """
+    now = time.time_ns()
+    digest = hashlib.sha256(builder_key(config).encode())
+    digest.update(repr((sorted((k, str(v)) for k, v in config_items(config)), drafts,
+                        str(output))).encode())
+    folders = [config.content_path, *theme.template_dirs, *theme.static_dirs]
+    files = [config.root / CONFIG_NAME]
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files.extend(Path(root) / name for name in sorted(names))
+    for path in files:
+        try:
+            state = file_state(path)
+        except OSError:
+            digest.update(f"{path}:absent".encode())
+            continue
+        if now - state.mtime_ns < RACY_NS:
+            return None
+        digest.update(f"{path}:{state.size}:{state.mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def load_sources(config: SiteConfig, cache: BuildCache,
+                 jobs: int) -> tuple[list[Briefing], list[Problem]]:
+    """Every content file parsed and split, from the cache where its bytes are unchanged."""
+    now = time.time_ns()
+    briefings: list[Briefing] = []
+    problems: list[Problem] = []
+    fresh: list[tuple[Path, str, FileState, str, bytes]] = []
+    seen: set[str] = set()
+    for path in find_content_files(config):
+        shown = display_path(path, config)
+        seen.add(shown)
+        try:
+            state = file_state(path)
+            racy = now - state.mtime_ns < RACY_NS
+            cached = None if racy else cache.parsed(shown, state, None)
+            if isinstance(cached, Briefing):
+                briefings.append(cached)
+                continue
+            if path.is_symlink():  # read_content_file checks where the link leads
+                read_content_file(path, config)
+            data = path.read_bytes()
+        except ContentError as error:
+            problems.extend(error.problems)
+            continue
+        except OSError as error:
+            problems.append(Problem(shown, 0, f"cannot read the file: {error.strerror}"))
+            continue
+        digest = digest_bytes(data)
+        cached = cache.parsed(shown, state, digest)
+        if isinstance(cached, Briefing):
+            briefings.append(cached)
+            cache.store_parsed([(shown, _trusted(state, racy), digest, cached)])
+            continue
+        fresh.append((path, shown, _trusted(state, racy), digest, data))
+    parsed = _parse_all(config, fresh, jobs)
+    store = []
+    for (_, shown, state, digest, _), result in zip(fresh, parsed, strict=True):
+        if isinstance(result, Briefing):
+            briefings.append(result)
+            store.append((shown, state, digest, result))
+        else:
+            problems.extend(result)
+    cache.store_parsed(store)
+    cache.forget_sources_except(seen)
+    return briefings, problems
+
+
+def _trusted(state: FileState, racy: bool) -> FileState:
+    """A racy file's time is stored as unknown, so next time its bytes are compared."""
+    return FileState(state.size, -1) if racy else state
+
+
+def _parse_all(config: SiteConfig, fresh: list[tuple[Path, str, FileState, str, bytes]],
+               jobs: int) -> list[Briefing | tuple[Problem, ...]]:
+    if not fresh:
+        return []
+    work = [(shown, data) for _, shown, _, _, data in fresh]
+    use = jobs if len(work) >= PARALLEL_PARSE_THRESHOLD else 1
+    chunk = max(8, len(work) // (use * 4) + 1)
+    results: list[Briefing | tuple[Problem, ...]] = []
+    for part in map_chunks(_parse_chunk, len(work), use, chunk,
+                           {"config": config, "work": work}):
+        results.extend(part)
+    return results
+
+
+def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
+    from site_builder.load import parse_content
+
+    config: SiteConfig = shared("config")
+    work: list[tuple[str, bytes]] = shared("work")
+    renderer = make_renderer(config)
+    results: list[Briefing | tuple[Problem, ...]] = []
+    for shown, data in work[start:end]:
+        try:
+            results.append(split_briefing(parse_content(data, shown, config), renderer))
+        except ContentError as error:  # returned, not raised, so every file gets reported
+            results.append(error.problems)
+    return results
+
+
+def config_items(config: SiteConfig) -> list[tuple[str, object]]:
+    """The config's values without its location: two checkouts of one site build alike."""
+    return [(name, getattr(config, name)) for name in config.__dataclass_fields__
+            if name != "root"]

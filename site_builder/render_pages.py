@@ -1,0 +1,116 @@
+"""Rendering every page and feed into the aside folder, in worker processes, skipping work.
+
+A page whose view and theme hash to the fingerprint recorded for its file in the last build is
+not rendered at all: the old file is hard-linked into the new site. Everything else is
+rendered, and a result equal to the old bytes is linked too, so unchanged files keep their
+inode and modification time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import jinja2
+
+from site_builder.config import SiteConfig
+from site_builder.index import SiteIndex
+from site_builder.inputs import builder_key, config_items
+from site_builder.model import Site
+from site_builder.render import Page, fingerprint, render_page
+from site_builder.report import Reporter
+from site_builder.templates import Theme, make_environment
+from site_builder.workers import map_chunks, shared
+from site_builder.write import OutputTransaction
+
+CHUNK = 250
+
+
+class FeedJob(Protocol):
+    """One feed channel: its files (RSS, Atom, JSON) are made together from the same entries."""
+
+    paths: tuple[str, ...]
+    source: str
+
+    def inputs(self) -> Any: ...
+
+    def make(self) -> list[tuple[str, bytes]]: ...
+
+
+@dataclass
+class RenderStats:
+    rendered: int = 0
+    reused: int = 0
+    feeds: int = 0
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: RenderStats) -> None:
+        self.rendered += other.rendered
+        self.reused += other.reused
+        self.feeds += other.feeds
+        self.fingerprints.update(other.fingerprints)
+
+
+def render_all(pages: list[Page], feed_jobs: list[FeedJob], site: Site, index: SiteIndex,
+               theme: Theme, assets: dict[str, str], theme_hash: str,
+               previous: dict[str, str], transaction: OutputTransaction, jobs: int,
+               reporter: Reporter) -> RenderStats:
+    env = make_environment(site.config, theme, assets)
+    work: list[Page | FeedJob] = [*pages, *feed_jobs]
+    state = {"work": work, "env": env, "theme_hash": theme_hash, "previous": previous,
+             "transaction": transaction, "config_hash": _config_hash(site.config)}
+    total = RenderStats()
+    done = 0
+    for chunk_stats, unchanged in map_chunks(_render_chunk, len(work), jobs, CHUNK, state):
+        total.add(chunk_stats)
+        transaction.unchanged += unchanged
+        done = min(len(work), done + CHUNK)
+        reporter.progress("render", done, len(work))
+    reporter.progress_done()
+    for page_path in total.fingerprints:
+        transaction.written.add(page_path)
+    return total
+
+
+def _render_chunk(start: int, end: int) -> tuple[RenderStats, int]:
+    work: list[Page | FeedJob] = shared("work")
+    env: jinja2.Environment = shared("env")
+    theme_hash: str = shared("theme_hash")
+    previous: dict[str, str] = shared("previous")
+    transaction: OutputTransaction = shared("transaction")
+    unchanged_before = transaction.unchanged
+    stats = RenderStats()
+    for job in work[start:end]:
+        if isinstance(job, Page):
+            context = job.context()
+            mark = fingerprint(job.template, context, theme_hash)
+            if previous.get(job.path) != mark or not transaction.keep((job.path,)):
+                transaction.write(job.path, render_page(job, context, env))
+                stats.rendered += 1
+            else:
+                stats.reused += 1
+            stats.fingerprints[job.path] = mark
+        else:
+            mark = _feed_fingerprint(job, shared("config_hash"))
+            if any(previous.get(p) != mark for p in job.paths) or \
+                    not transaction.keep(job.paths):
+                for path, data in job.make():
+                    transaction.write(path, data)
+            stats.feeds += len(job.paths)
+            stats.fingerprints.update(dict.fromkeys(job.paths, mark))
+    unchanged = transaction.unchanged - unchanged_before
+    transaction.unchanged = unchanged_before  # the parent adds it up, in one process or many
+    return stats, unchanged
+
+
+def _feed_fingerprint(job: FeedJob, config_hash: str) -> str:
+    data = json.dumps(job.inputs(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256((config_hash + data).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _config_hash(config: SiteConfig) -> str:
+    return hashlib.sha256(builder_key(config).encode() + repr(config_items(config)).encode()
+                          ).hexdigest()
+

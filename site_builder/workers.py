@@ -1,0 +1,60 @@
+"""Worker processes that share the site model by forking, instead of copying it per task."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+
+# Set in the parent just before the pool forks; children read it, never write it back.
+_SHARED: dict[str, Any] = {}
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (not the machine's count: containers pin fewer)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def shared(key: str) -> Any:
+    return _SHARED[key]
+
+
+def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk: int,
+               state: dict[str, Any], while_waiting: Callable[[], None] | None = None,
+               ) -> Iterator[Result]:
+    """Run task(start, end) over [0, count) in chunks, in order; in forked workers if jobs > 1.
+
+    `state` is what the tasks read through shared(); forking hands it to every worker at no
+    copying cost. `while_waiting` runs in the parent while the workers work.
+    """
+    _SHARED.clear()
+    _SHARED.update(state)
+    bounds = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+    if jobs <= 1 or len(bounds) <= 1 or not _can_fork():
+        if while_waiting is not None:
+            while_waiting()
+        for start, end in bounds:
+            yield task(start, end)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        futures: list[Future[Result]] = [pool.submit(task, start, end) for start, end in bounds]
+        if while_waiting is not None:
+            while_waiting()
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _can_fork() -> bool:
+    return hasattr(os, "fork")
