@@ -152,25 +152,26 @@ def _check_fields(entry: _Entry, fields: tuple[tuple[str, bool, type, str], ...]
             if required:
                 problems.append(Problem(where, entry.line, f"entry has no {key}", hint))
                 usable = False
-        elif not isinstance(value, kind) or kind is int and isinstance(value, bool):
-            problems.append(Problem(where, line, f"{key} must be a {_KIND_NAMES[kind]}, "
-                                    f"not {type(value).__name__}", hint))
-            usable = False
-        elif kind is int and (isinstance(value, bool) or value < 1):
-            problems.append(Problem(where, line, f"{key} must be a whole number of at least 1",
-                                    hint))
-            usable = False
-        elif kind is str and not value.strip():
-            problems.append(Problem(where, line, f"{key} is empty", hint))
-            usable = False
-        elif kind is list and not all(isinstance(v, str) and v.strip() for v in value):
-            problems.append(Problem(where, line, f"every item of {key} must be non-empty text",
-                                    hint))
+        elif message := _value_problem(key, value, kind):
+            problems.append(Problem(where, line, message, hint))
             usable = False
     return usable
 
 
 _KIND_NAMES = {str: "text", list: "list", int: "whole number"}
+
+
+def _value_problem(key: str, value: object, kind: type) -> str:
+    """What is wrong with one value of an entry, or "" when nothing is."""
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return f"{key} must be a {_KIND_NAMES[kind]}, not {type(value).__name__}"
+    if isinstance(value, int) and value < 1:
+        return f"{key} must be a whole number of at least 1"
+    if isinstance(value, str) and not value.strip():
+        return f"{key} is empty"
+    if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
+        return f"every item of {key} must be non-empty text"
+    return ""
 
 
 def _companies(entries: list[_Entry], name: str, where: str,

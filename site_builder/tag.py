@@ -22,6 +22,8 @@ from site_builder.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_
 
 EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")
 """Which listing of a dual-listed company ("BYD (002594.SZ, 01211.HK)") becomes its key."""
+MARKETS = {"SSE": "CN", "SZSE": "CN", "BSE": "CN", "HKEX": "HK", "NASDAQ": "US", "NYSE": "US"}
+"""A company has at most one listing per market: two tickers of one market are two companies."""
 FOLDED_ENDINGS = "(?:e?s|e?d)?"
 """What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
 CASED_ENDINGS = "s?"
@@ -259,6 +261,8 @@ def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Se
     for found in mentions:
         for mention in found:
             tickers = [listing.ticker for listing in mention.listings]
+            if not tickers:
+                continue
             markets = [MARKETS[listing.exchange] for listing in mention.listings]
             one_company = len(set(markets)) == len(markets)  # "BYD (002594.SZ, 01211.HK)"
             for ticker in tickers:
@@ -290,12 +294,8 @@ def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Se
                             f"a mention without a ticker is taken as {name_keys[name]}")
     for company in data.companies:
         for name in (company.name, *company.aliases):
-            name_keys[name] = company.key
+            name_keys[name] = ticker_keys.get(company.key, company.key)
     return _Seen(ticker_keys, name_keys, dict(names), tuple(warnings))
-
-
-MARKETS = {"SSE": "CN", "SZSE": "CN", "BSE": "CN", "HKEX": "HK", "NASDAQ": "US", "NYSE": "US"}
-"""A company has at most one listing per market: two tickers of one market are two companies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,9 +313,8 @@ class _EditLookup:
         for name, key in sorted(matcher.name_keys.items()):
             folded_names.setdefault(name.casefold(), key)
         topics: dict[str, str] = {}
-        for topic in data.topics:
-            topics.setdefault(topic.slug.casefold(), topic.slug)
-            topics.setdefault(topic.name.casefold(), topic.slug)
+        for topic in data.topics:  # slugs and names first: they win over keywords
+            topics.update({topic.slug.casefold(): topic.slug, topic.name.casefold(): topic.slug})
         for topic in data.topics:
             for keyword in topic.keywords:
                 topics.setdefault(keyword.casefold(), topic.slug)
@@ -324,7 +323,8 @@ class _EditLookup:
 
     def company(self, value: str) -> str | None:
         mentions = find_mentions(value)
-        listing = mentions[0].listings[0] if mentions else parse_ticker(value)
+        listings = mentions[0].listings if mentions else ()
+        listing = listings[0] if listings else parse_ticker(value)
         if listing is not None:
             return self.matcher.ticker_keys.get(listing.ticker, listing.ticker)
         value = value.strip()
