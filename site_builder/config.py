@@ -37,7 +37,7 @@ class SiteConfig:
     """Named as author of every story in feeds and metadata."""
     theme: str = "default"
     """Folder name under themes/ (the site's own, then the builder's)."""
-    per_page: int = 10
+    per_page: int = 20
     """Days on a home page, stories on a section, company or topic page."""
     feed_length: int = 50
     """Entries in each feed."""

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from site_builder import __version__
 from site_builder.config import SiteConfig
@@ -90,8 +91,21 @@ def make_environment(config: SiteConfig, theme: Theme,
         version = assets.get(path.lstrip("/"), "")
         return url(path) + (f"?v={version}" if version else "")
 
+    rendered: dict[tuple[str, str], Markup] = {}
+
+    def partial_cached(name: str, key: str, **values: Any) -> Markup:
+        """Render a small template once per key and build (Hugo's partialCached).
+
+        A story's card looks the same on every list it is on; the key must name everything
+        the partial shows (a story's URL does: its view is fixed for the whole build).
+        """
+        found = rendered.get((name, key))
+        if found is None:
+            found = rendered[(name, key)] = Markup(env.get_template(name).render(values))
+        return found
+
     env.globals.update(site=site_view(config), url=url, asset=asset,
-                       absolute=config.absolute)
+                       absolute=config.absolute, partial_cached=partial_cached)
     env.filters["json_script"] = json_for_script
     return env
 

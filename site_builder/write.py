@@ -64,13 +64,21 @@ class OutputTransaction:
             raise BuildError(f"cannot create {self.aside}: {error.strerror}") from None
         self.written: set[str] = set()
         self.unchanged = 0
+        self._folders: set[Path] = {self.aside}
+
+    def _folder_for(self, target: Path) -> None:
+        """mkdir once per folder: a site has as many folders as stories."""
+        parent = target.parent
+        if parent not in self._folders:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(parent)
 
     def write(self, relative: str, data: bytes) -> None:
         """Write one file; bytes equal to the live file's are hard-linked, not rewritten."""
         relative = safe_output_path(relative)
         target = self.aside / relative
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folder_for(target)
             live = self.output / relative
             if _same_bytes(live, data):
                 os.link(live, target)
@@ -89,7 +97,7 @@ class OutputTransaction:
         try:
             for relative, live in zip(relatives, lives, strict=True):
                 target = self.aside / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folder_for(target)
                 os.link(live, target)
                 self.written.add(relative)
         except OSError:
