@@ -19,12 +19,13 @@ from pathlib import Path
 from site_builder import __version__
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "3"
+SCHEMA = "4"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT, parsed BLOB);
-CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (
+    output TEXT, path TEXT, fingerprint TEXT NOT NULL, PRIMARY KEY (output, path));
 """
 
 
@@ -129,30 +130,46 @@ class BuildCache:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return row[0] if row else None
 
-    def outputs(self) -> dict[str, str]:
+    def outputs(self, output: str) -> dict[str, str]:
+        """Each file of that output folder with the fingerprint of what it was made from."""
         if self.connection is None:
             return {}
-        return dict(self.connection.execute("SELECT path, fingerprint FROM outputs"))
+        try:
+            return dict(self.connection.execute(
+                "SELECT path, fingerprint FROM outputs WHERE output = ?", (output,)))
+        except sqlite3.Error:
+            self._disable()
+            return {}
 
-    def record_build(self, fingerprints: dict[str, str], meta: dict[str, str]) -> None:
-        """After a successful swap: what each output file was made from, in one transaction."""
+    def record_build(self, output: str, fingerprints: dict[str, str],
+                     meta: dict[str, str]) -> None:
+        """After a successful swap: what each output file was made from, in one transaction.
+
+        Kept per output folder, so a preview server and `build` do not spoil each other's.
+        """
         if self.connection is None:
             return
         try:
             with self.connection:
                 self.connection.execute("BEGIN")
-                self.connection.execute("DELETE FROM outputs")
-                self.connection.executemany("INSERT INTO outputs VALUES (?, ?)",
-                                            sorted(fingerprints.items()))
-                self.connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                            sorted(meta.items()))
+                self.connection.execute("DELETE FROM outputs WHERE output = ?", (output,))
+                self.connection.executemany(
+                    "INSERT INTO outputs VALUES (?, ?, ?)",
+                    [(output, path, mark) for path, mark in sorted(fingerprints.items())])
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [(f"{key}:{output}", value) for key, value in sorted(meta.items())])
         except sqlite3.Error:
             self._disable()
 
-    def forget_build(self) -> None:
+    def build_meta(self, output: str, key: str) -> str | None:
+        return self.meta(f"{key}:{output}")
+
+    def forget_build(self, output: str) -> None:
         """Before anything is written: no fingerprint outlives the output it described."""
         if self.connection is not None:
-            self._write("DELETE FROM meta WHERE key IN ('signature', 'output')", [()])
+            self._write("DELETE FROM meta WHERE key IN (?, ?)",
+                        [(f"signature:{output}", f"identity:{output}")])
 
     def close(self) -> None:
         if self.connection is not None:

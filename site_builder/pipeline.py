@@ -87,17 +87,18 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     cache = open_cache(config, reporter, use_cache=use_cache)
     try:
         signature = input_signature(config, theme, drafts=drafts, output=output)
-        if signature is not None and cache.meta("signature") == signature \
-                and cache.meta("output") == output_identity(output):
-            previous = json.loads(cache.meta("summary") or "{}")
+        where = str(output)
+        if signature is not None and cache.build_meta(where, "signature") == signature \
+                and cache.build_meta(where, "identity") == output_identity(output):
+            previous = json.loads(cache.build_meta(where, "summary") or "{}")
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
         summary, fingerprints = _build(config, reporter, drafts, output, jobs, cache, started)
         record = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
-        cache.record_build(fingerprints, {
-            "signature": signature or "", "output": output_identity(output),
+        cache.record_build(where, fingerprints, {
+            "signature": signature or "", "identity": output_identity(output),
             "summary": json.dumps(record)})
         return summary
     finally:
@@ -117,9 +118,9 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
         feed_channels = feeds_stage.plan_feeds(site, index)
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
-    trusted = cache.meta("output") == output_identity(output)
-    previous = cache.outputs() if trusted else {}
-    cache.forget_build()
+    trusted = cache.build_meta(str(output), "identity") == output_identity(output)
+    previous = cache.outputs(str(output)) if trusted else {}
+    cache.forget_build(str(output))
     theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output)
     try:

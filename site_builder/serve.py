@@ -141,8 +141,9 @@ class Preview:
                     self._config_stale = False
             finally:
                 self._watch(self.config)
+            # One process: forking beside the server's threads could deadlock a worker.
             summary = build(self.config, self._reporter, drafts=self._drafts,
-                            output=self._output)
+                            output=self._output, jobs=1)
         except SiteBuilderError as error:
             self._report_failure(error, changed)
             self._hub.failed(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -57,4 +58,6 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
 
 
 def _can_fork() -> bool:
-    return hasattr(os, "fork")
+    """Fork only a single-threaded process: a lock held by another thread stays held forever
+    in the child."""
+    return hasattr(os, "fork") and threading.active_count() == 1
