@@ -7,7 +7,6 @@ publish time, never from the clock, so two builds give the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import re
@@ -23,11 +22,12 @@ from feedgen.feed import FeedGenerator
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.index import SiteIndex
-from site_builder.jsonfeed import json_feed
+from site_builder.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.model import Briefing, Site, Story
 
 GENERATOR = "site_builder"
 RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
+FORMATS = {RSS_NAME: "RSS", ATOM_NAME: "Atom", JSON_NAME: "JSON Feed"}
 DIGEST_URL = "/digest/"
 # What RFC 4151 allows unescaped in a tag's specific part (pchar, "/" and "?" bar the query).
 TAG_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -50,154 +50,157 @@ class FeedFile:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Category:
-    """A company or topic an entry is filed under, with the page that lists it."""
+@dataclass(frozen=True, slots=True, eq=False)
+class FeedPlan:
+    """One feed in its three formats, planned cheaply: which stories or days it holds.
 
-    name: str
-    url: str  # absolute
+    make() does the work (links made absolute, XML and JSON written), so a build can skip a
+    plan whose inputs() match the last build's, or run it in a worker process.
+    """
 
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One item of a feed, in no particular format; every text is already XML-safe."""
-
-    id: str
-    title: str
-    url: str  # absolute permalink
-    published: dt.datetime  # aware; also the entry's updated time, stories do not change
-    summary: str  # plain text
-    content_html: str  # every link absolute
-    categories: tuple[Category, ...]
-    lang: str
-    order: tuple[int, str]  # tie-break after time: position in the day, then permalink
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    """One feed in all three formats: what it is about, where it lives, what it holds."""
-
-    base: str  # site-relative folder the three files live in, "/companies/<slug>/"
+    base: str  # site-relative folder of the three files, "/companies/<slug>/"
     page: str  # site-relative URL of the HTML page the feed mirrors
     title: str
     description: str
-    language: str
-    author: str
-    icon: str  # absolute, or "" when the site has none
-    updated: dt.datetime
-    entries: tuple[Entry, ...]  # newest first
-    source: str
+    source: str  # what makes it, for collision messages
+    stories: tuple[Story, ...]  # the entries, newest first; empty for the digest
+    days: tuple[Briefing, ...]  # the digest's days, newest first; empty for other feeds
+    empty_updated: dt.datetime  # a feed with no entries is dated by the newest day anywhere
+    config: SiteConfig
+    index: SiteIndex
 
-    def file_url(self, config: SiteConfig, name: str) -> str:
-        return config.absolute(self.base + name)
+    @property
+    def paths(self) -> tuple[str, ...]:
+        folder = self.base.lstrip("/")
+        return folder + RSS_NAME, folder + ATOM_NAME, folder + JSON_NAME
+
+    def inputs(self) -> list[Any]:
+        """All the files depend on besides the config, as JSON-able data for fingerprints."""
+        empty = not (self.stories or self.days)  # only then does the site's newest day show
+        return [self.base, self.page, self.title, self.description,
+                self.empty_updated.isoformat() if empty else None,
+                [_story_inputs(self.index, story) for story in self.stories],
+                [_day_inputs(self.index, briefing) for briefing in self.days]]
+
+    def make(self) -> list[tuple[str, bytes]]:
+        """The RSS, Atom and JSON files, as (path, bytes)."""
+        config, index = self.config, self.index
+        made = tuple(_story_entry(config, index, story) for story in self.stories)
+        made += _newest_first(_digest_entry(config, index, day) for day in self.days)
+        channel = _channel(self, made)
+        rss, atom = _xml_feeds(channel, self.config)
+        return list(zip(self.paths, (rss, atom, json_feed(channel, self.config)), strict=True))
 
 
 def build_feeds(site: Site, index: SiteIndex) -> list[FeedFile]:
-    """Every feed file of the site: three formats for each channel, in a stable order."""
+    """Every feed file of the site, made at once: three formats per feed, in a stable order."""
+    return [FeedFile(path, data, f"{plan.source} ({FORMATS[path.rpartition('/')[2]]})")
+            for plan in plan_feeds(site, index) for path, data in plan.make()]
+
+
+def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
+    """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
+    topic's, and the daily digest."""
     config = site.config
-    entries = _StoryEntries(config, index)
-    channels = [_channel(config, "/", "/", config.title, config.description,
-                         entries.newest(index.stories), "site feed")]
+    newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
+
+    def plan(base: str, page: str, title: str, description: str, source: str,
+             stories: Iterable[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
+        return FeedPlan(base, page, title, description, source,
+                        _pick_newest(config, index, stories), days, newest, config, index)
+
+    plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
         base = f"/sections/{section.slug}/"
-        channels.append(_channel(
-            config, base, base, f"{config.title}: {section.name}",
-            f"Every story of the {section.name} desk, newest first.",
-            entries.newest(section.stories), f"section feed {section.slug}"))
+        plans.append(plan(base, base, f"{config.title}: {section.name}",
+                          f"Every story of the {section.name} desk, newest first.",
+                          f"section feed {section.slug}", section.stories))
     for company in sorted(index.companies.values(), key=lambda c: (c.slug, c.key)):
         label = f"{company.name} ({company.ticker})" if company.ticker else company.name
-        channels.append(_channel(
-            config, company.url, company.url, f"{config.title}: {company.name}",
-            company.description or f"Every story about {label}, newest first.",
-            entries.newest(index.by_company.get(company.key, ())),
-            f"company feed {company.key}"))
+        plans.append(plan(company.url, company.url, f"{config.title}: {company.name}",
+                          company.description or f"Every story about {label}, newest first.",
+                          f"company feed {company.key}",
+                          index.by_company.get(company.key, ())))
     for topic in sorted(index.topics.values(), key=lambda t: t.slug):
-        channels.append(_channel(
-            config, topic.url, topic.url, f"{config.title}: {topic.name}",
-            topic.description or f"Every story on {topic.name}, newest first.",
-            entries.newest(index.by_topic.get(topic.slug, ())), f"topic feed {topic.slug}"))
-    digest = tuple(_digest_entry(config, briefing, entries)
-                   for briefing in site.briefings[:config.feed_length])
-    channels.append(_channel(config, DIGEST_URL, "/", f"{config.title}: daily digest",
-                             "Each day's briefing as one entry: the lead and every story.",
-                             _newest_first(digest)[:config.feed_length], "digest feed"))
-    # A feed with no entries is dated by the newest entry anywhere, so it still never moves.
-    newest = max((c.updated for c in channels if c.entries), default=EMPTY_SITE_UPDATED)
-    files: list[FeedFile] = []
-    for channel in channels:
-        if not channel.entries:
-            channel = dataclasses.replace(channel, updated=newest)
-        rss, atom = _xml_feeds(channel, config)
-        files += [
-            FeedFile(channel.base.lstrip("/") + RSS_NAME, rss, f"{channel.source} (RSS)"),
-            FeedFile(channel.base.lstrip("/") + ATOM_NAME, atom, f"{channel.source} (Atom)"),
-            FeedFile(channel.base.lstrip("/") + JSON_NAME, json_feed(channel, config),
-                     f"{channel.source} (JSON Feed)"),
-        ]
-    return files
+        plans.append(plan(topic.url, topic.url, f"{config.title}: {topic.name}",
+                          topic.description or f"Every story on {topic.name}, newest first.",
+                          f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
+    plans.append(plan(DIGEST_URL, "/", f"{config.title}: daily digest",
+                      "Each day's briefing as one entry: the lead and every story.",
+                      "digest feed", days=site.briefings[:config.feed_length]))
+    return plans
 
 
-class _StoryEntries:
-    """Each story's entry made once, however many feeds it appears in."""
-
-    def __init__(self, config: SiteConfig, index: SiteIndex) -> None:
-        self.config = config
-        self.index = index
-        self._made: dict[str, Entry] = {}
-
-    def newest(self, stories: Iterable[Story]) -> tuple[Entry, ...]:
-        """The feed_length newest entries of these stories; only those are made."""
-        by_order = sorted(stories, key=lambda story: (story.position, story.url))
-        by_time = sorted(by_order, key=self.day_time, reverse=True)
-        return tuple(self.entry(story) for story in by_time[:self.config.feed_length])
-
-    def entry(self, story: Story) -> Entry:
-        if story.url not in self._made:
-            self._made[story.url] = self._make(story)
-        return self._made[story.url]
-
-    def day_time(self, story: Story) -> dt.datetime:
-        """When the story went out: its day's time, a minute earlier per place in the day."""
-        briefing = self.index.briefing_by_date.get(story.day)
-        start = (day_start(self.config, briefing) if briefing is not None
-                 else _at_publish_time(self.config, story.day))
-        return story_time(start, story.position)
-
-    def _make(self, story: Story) -> Entry:
-        config, index = self.config, self.index
-        permalink = config.absolute(story.url)
-        categories = [Category(clean(index.companies[key].name),
-                               config.absolute(index.companies[key].url))
-                      for key in story.companies if key in index.companies]
-        categories += [Category(clean(index.topics[slug].name),
-                                config.absolute(index.topics[slug].url))
-                       for slug in story.topics if slug in index.topics]
-        briefing = index.briefing_by_date.get(story.day)
-        return Entry(
-            id=tag_uri(config, story.day, story.url),
-            title=clean(story.title) or story.slug or permalink,
-            url=permalink,
-            published=self.day_time(story),
-            summary=clean(story.summary),
-            content_html=absolute_links(clean(story.body_html), permalink, config.base_url),
-            categories=tuple(c for c in categories if c.name),
-            lang=clean(briefing.lang if briefing is not None else config.language),
-            order=(story.position, story.url),
-        )
+def _pick_newest(config: SiteConfig, index: SiteIndex,
+                 stories: Iterable[Story]) -> tuple[Story, ...]:
+    """The feed_length newest stories; equal times by position in the day, then permalink."""
+    by_order = sorted(stories, key=lambda story: (story.position, story.url))
+    by_time = sorted(by_order, key=lambda story: entry_time(config, index, story), reverse=True)
+    return tuple(by_time[:config.feed_length])
 
 
-def _digest_entry(config: SiteConfig, briefing: Briefing, stories: _StoryEntries) -> Entry:
+def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
+    """What a story's entry is made from, its day's time and its tags' names included."""
+    briefing = index.briefing_by_date.get(story.day)
+    return [story.url, story.title, story.slug, story.summary, story.body_html,
+            story.day.isoformat(), story.position,
+            briefing.published.isoformat() if briefing and briefing.published else None,
+            briefing.lang if briefing else None,
+            [[index.companies[key].name, index.companies[key].url] for key in story.companies
+             if key in index.companies],
+            [[index.topics[slug].name, index.topics[slug].url] for slug in story.topics
+             if slug in index.topics]]
+
+
+def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
+    return [briefing.url, briefing.title, briefing.lang, briefing.lead_html,
+            briefing.published.isoformat() if briefing.published else None,
+            [[section.name, [_story_inputs(index, story) for story in section.stories]]
+             for section in briefing.sections]]
+
+
+def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
+    permalink = config.absolute(story.url)
+    categories = [Category(clean(index.companies[key].name),
+                           config.absolute(index.companies[key].url))
+                  for key in story.companies if key in index.companies]
+    categories += [Category(clean(index.topics[slug].name), config.absolute(index.topics[slug].url))
+                   for slug in story.topics if slug in index.topics]
+    briefing = index.briefing_by_date.get(story.day)
+    return Entry(
+        id=tag_uri(config, story.day, story.url),
+        title=clean(story.title) or story.slug or permalink,
+        url=permalink,
+        published=entry_time(config, index, story),
+        summary=clean(story.summary),
+        content_html=absolute_links(clean(story.body_html), permalink, config.base_url),
+        categories=tuple(c for c in categories if c.name),
+        lang=clean(briefing.lang if briefing is not None else config.language),
+        order=(story.position, story.url),
+    )
+
+
+def entry_time(config: SiteConfig, index: SiteIndex, story: Story) -> dt.datetime:
+    """When a story went out: its day's time, a minute earlier per place in the day."""
+    briefing = index.briefing_by_date.get(story.day)
+    start = (day_start(config, briefing) if briefing is not None
+             else _at_publish_time(config, story.day))
+    return story_time(start, story.position)
+
+
+def _digest_entry(config: SiteConfig, index: SiteIndex, briefing: Briefing) -> Entry:
     """A whole day as one entry: the lead, then each desk's stories in reading order."""
     day_url = config.absolute(briefing.url)
     parts = [absolute_links(clean(briefing.lead_html), day_url, config.base_url)]
+    titles = []
     for section in briefing.sections:
         parts.append(f"<h2>{html.escape(clean(section.name))}</h2>")
         for story in section.stories:
-            entry = stories.entry(story)
+            entry = _story_entry(config, index, story)
+            titles.append(entry.title)
             parts.append(f'<h3><a href="{html.escape(entry.url)}">'
                          f"{html.escape(entry.title)}</a></h3>")
             parts.append(entry.content_html)
-    titles = [stories.entry(story).title for story in briefing.stories]
     return Entry(
         id=tag_uri(config, briefing.date, briefing.url),
         title=clean(briefing.title) or briefing.date.isoformat(),
@@ -211,17 +214,18 @@ def _digest_entry(config: SiteConfig, briefing: Briefing, stories: _StoryEntries
     )
 
 
-def _channel(config: SiteConfig, base: str, page: str, title: str, description: str,
-             entries: tuple[Entry, ...], source: str) -> Channel:
+def _channel(plan: FeedPlan, entries: tuple[Entry, ...]) -> Channel:
+    config = plan.config
     langs = sorted({entry.lang for entry in entries if entry.lang})
-    title = clean(title) or GENERATOR
+    title = clean(plan.title) or GENERATOR
     return Channel(
-        base=base, page=page, title=title, description=clean(description) or title,
+        base=plan.base, page=plan.page, title=title,
+        description=clean(plan.description) or title,
         language=langs[0] if len(langs) == 1 else clean(config.language),
         author=clean(config.author) or title,
         icon=config.absolute(clean(config.icon)) if config.icon else "",
-        updated=max((entry.published for entry in entries), default=EMPTY_SITE_UPDATED),
-        entries=entries, source=source)
+        updated=max((entry.published for entry in entries), default=plan.empty_updated),
+        entries=entries)
 
 
 def _newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:

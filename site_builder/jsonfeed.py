@@ -1,21 +1,61 @@
-"""JSON Feed 1.1 writer (https://www.jsonfeed.org/version/1.1/): feedgen has none.
+"""JSON Feed 1.1 writer (https://www.jsonfeed.org/version/1.1/), and the feed records it shares
+with the RSS and Atom writer in feeds.py, so the three formats always agree.
 
-It writes the same channel as the RSS and Atom files, so the three formats always agree.
+feedgen writes no JSON Feed; this is written from the spec.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from site_builder.config import SiteConfig
 
-if TYPE_CHECKING:
-    from site_builder.feeds import Channel, Entry
-
 VERSION = "https://jsonfeed.org/version/1.1"
 FEED_NAME = "feed.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A company or topic an entry is filed under, with the page that lists it."""
+
+    name: str
+    url: str  # absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed, in no particular format; every text is already XML-safe."""
+
+    id: str
+    title: str
+    url: str  # absolute permalink
+    published: dt.datetime  # aware; also the entry's updated time, stories do not change
+    summary: str  # plain text
+    content_html: str  # every link absolute
+    categories: tuple[Category, ...]
+    lang: str
+    order: tuple[int, str]  # tie-break after time: position in the day, then permalink
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One feed in all three formats: what it is about, where it lives, what it holds."""
+
+    base: str  # site-relative folder the three files live in, "/companies/<slug>/"
+    page: str  # site-relative URL of the HTML page the feed mirrors
+    title: str
+    description: str
+    language: str
+    author: str
+    icon: str  # absolute, or "" when the site has none
+    updated: dt.datetime
+    entries: tuple[Entry, ...]  # newest first
+
+    def file_url(self, config: SiteConfig, name: str) -> str:
+        return config.absolute(self.base + name)
 
 
 def json_feed(channel: Channel, config: SiteConfig) -> bytes:

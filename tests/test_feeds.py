@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import SourcePos
-from site_builder.feeds import FeedFile, absolute_links, build_feeds
+from site_builder.feeds import FeedFile, FeedPlan, absolute_links, build_feeds, plan_feeds
 from site_builder.index import index_site
 from site_builder.model import Briefing, Company, Section, Site, Story, Topic
 from site_builder.slugs import make_slug
@@ -191,6 +191,44 @@ def test_nothing_comes_from_the_clock(feeds: dict[str, FeedFile]) -> None:
     for path, feed in feeds.items():
         assert not any(stamp in feed.data for stamp in stamps), path
         assert b"python-feedgen" not in feed.data and b"lkiesow" not in feed.data, path
+
+
+# -- plans: what an incremental build skips or hands to a worker ----------------------------
+
+def plans_of(site: Site) -> dict[str, FeedPlan]:
+    return {plan.base: plan for plan in plan_feeds(site, index_site(site))}
+
+
+def test_plans_make_exactly_their_paths(feeds: dict[str, FeedFile]) -> None:
+    made = {}
+    for plan in plan_feeds(site := mini_site(), index_site(site)):
+        files = plan.make()
+        assert tuple(path for path, _ in files) == plan.paths
+        made.update(files)
+        json.dumps(plan.inputs())  # plain JSON data, no default= needed
+    assert made == {path: feed.data for path, feed in feeds.items()}
+
+
+def test_plan_inputs_change_only_with_what_the_files_show() -> None:
+    before = plans_of(mini_site())
+    unrelated = make_day("2025-03-28", [{"title": "BYD again", "companies": ["002594.SZ"]}])
+    after = plans_of(make_site([unrelated, *mini_days()]))
+    goertek, byd = "/companies/goertek-002241-sz/", "/companies/byd-002594-sz/"
+    assert after[goertek].inputs() == before[goertek].inputs()
+    assert after[byd].inputs() != before[byd].inputs()
+    assert after["/"].inputs() != before["/"].inputs()
+    renamed = plans_of(make_site(mini_days(), companies=(
+        dataclasses.replace(GOERTEK, name="Goertek Inc."), BYD)))
+    assert renamed[goertek].inputs() != before[goertek].inputs()
+    assert renamed["/topics/artificial-intelligence/"].inputs() != \
+        before["/topics/artificial-intelligence/"].inputs()  # its stories name Goertek
+    assert renamed[byd].inputs() != before[byd].inputs()  # one story names both
+    assert renamed["/topics/new-energy-vehicles/"].inputs() == \
+        before["/topics/new-energy-vehicles/"].inputs()
+    edited = [dataclasses.replace(day, lead_html="<p>New lead.</p>") for day in mini_days()]
+    edited_plans = plans_of(make_site(edited))
+    assert edited_plans["/digest/"].inputs() != before["/digest/"].inputs()
+    assert edited_plans["/"].inputs() == before["/"].inputs()
 
 
 # -- entries --------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from site_builder.report import Reporter
 def built(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteConfig, Path]:
     config, _ = load_config(repo_root)
     output = tmp_path_factory.mktemp("feeds_site") / "out"
-    build(config, Reporter(0), output=output)
+    # No cache: it lives in the site folder, and this is the repository itself.
+    build(config, Reporter(0), output=output, use_cache=False)
     return config, output
 
 
