@@ -20,6 +20,8 @@ from site_builder.model import Briefing, Site
 from site_builder.render import Page, plan_pages
 from site_builder.render_pages import RenderStats, render_all
 from site_builder.report import Reporter
+from site_builder.search import index_for_search
+from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
 from site_builder.templates import find_theme, static_files, theme_fingerprint
 from site_builder.workers import available_cpus
@@ -115,7 +117,7 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
     index = index_site(site)
     with reporter.stage("plan"):
         pages = plan_pages(site, index)
-        feed_channels = feeds_stage.plan_feeds(site, index)
+        feed_channels = [*feeds_stage.plan_feeds(site, index), *plan_sitemaps(site, index, pages)]
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
     trusted = cache.build_meta(str(output), "identity") == output_identity(output)
@@ -129,6 +131,8 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
                                previous, transaction, jobs, reporter)
             for relative, source in statics.items():
                 transaction.copy(relative, source)
+        with reporter.stage("search"):
+            index_for_search(transaction, config, reporter)
         with reporter.stage("swap"):
             transaction.commit()
     except BaseException:

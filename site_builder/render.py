@@ -12,16 +12,31 @@ from typing import Any
 import jinja2
 
 from site_builder.dates import long_date, month_name, short_date
+from site_builder.feeds import day_start, story_time
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.split import summarise
 from site_builder.templates import template_error
 from site_builder.views import (
-    View, briefing_summary, briefing_view, company_link, day_link, feed_links, page_meta,
-    story_card, story_full, story_link, topic_link,
+    View,
+    briefing_summary,
+    briefing_view,
+    collection_data,
+    company_link,
+    corporation,
+    day_link,
+    feed_links,
+    news_article_data,
+    page_meta,
+    story_card,
+    story_full,
+    story_link,
+    topic_link,
+    website_data,
 )
 
 MORE_ON_COMPANY = 5
+SEARCH_PAGE_COMPANIES = 24  # the most covered companies, offered when search cannot run
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +68,8 @@ def plan_pages(site: Site, index: SiteIndex) -> list[Page]:
     """Every HTML page of the site, in a stable order; views are made later, on demand."""
     plan = _Planner(site, index)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
-             *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.not_found()]
+             *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
+             plan.not_found()]
     return pages
 
 
@@ -105,7 +121,8 @@ class _Planner:
             f"{self.config.title}: page {pagination['number']}"
         return {
             "page": page_meta(self.config, pagination["url"], title, "home",
-                              feeds=self.site_feeds),
+                              feeds=self.site_feeds,
+                              linked_data=[website_data(self.config)] if first else []),
             "latest": briefing_view(chunk[0], self.index) if first and chunk else None,
             "days": [briefing_summary(b, self.index) for b in (chunk[1:] if first else chunk)],
             "pagination": pagination,
@@ -141,17 +158,25 @@ class _Planner:
         briefing = self.site.briefings[number]
         stories = briefing.stories
         story = stories[position]
+        full = story_full(story, self.index, briefing.lang, heading_top=2)
+        published = story_time(day_start(self.config, briefing), story.position).isoformat()
         return {
             "page": page_meta(self.config, story.url, story.title, "story", lang=briefing.lang,
                               description=story.summary, feeds=self.site_feeds,
                               breadcrumbs=[*self._day_crumbs(briefing),
                                            {"url": story.url, "title": story.title}],
-                              published=story.day),
-            "story": story_full(story, self.index, briefing.lang),
+                              published=story.day, published_time=published,
+                              section=story.section,
+                              tags=[c["name"] for c in full["companies"]] +
+                              [t["name"] for t in full["topics"]],
+                              linked_data=[news_article_data(self.config, full, briefing.lang,
+                                                             published)]),
+            "story": full,
             "day": {"url": briefing.url, "date_text": long_date(briefing.date, briefing.lang),
                     "title": briefing.title, "source_name": briefing.source_name},
             "previous": story_link(stories[position - 1] if position > 0 else None),
             "next": story_link(stories[position + 1] if position + 1 < len(stories) else None),
+            "day_stories": [story_link(other) for other in stories],
             "more": self._more_on_companies(story, briefing.lang),
         }
 
@@ -173,22 +198,25 @@ class _Planner:
 
     def _story_list_pages(self, base: str, kind: str, title: str, stories: Sequence[Story],
                           extra: Callable[[], View], feeds: list[View], crumbs: list[View],
-                          description: str) -> Iterator[Page]:
-        """A paginated list of stories, newest first."""
+                          description: str, about: View) -> Iterator[Page]:
+        """A paginated list of stories, newest first; `about` is its subject for JSON-LD."""
         for chunk, pagination in paginate(stories, self.config.per_page, base):
             yield Page(path_for(pagination["url"]), f"{kind}.html",
                        partial(self._story_list_view, kind, title, chunk, len(stories),
-                               pagination, extra, feeds, crumbs, description),
+                               pagination, extra, feeds, crumbs, description, about),
                        f"{kind} {title}")
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[], View], feeds: list[View],
-                         crumbs: list[View], description: str) -> View:
+                         crumbs: list[View], description: str, about: View) -> View:
         number = pagination["number"]
+        page_title = title if number == 1 else f"{title}: page {number}"
         return {
-            "page": page_meta(self.config, pagination["url"],
-                              title if number == 1 else f"{title}: page {number}", kind,
-                              feeds=feeds, breadcrumbs=crumbs, description=description),
+            "page": page_meta(self.config, pagination["url"], page_title, kind,
+                              feeds=feeds, breadcrumbs=crumbs, description=description,
+                              linked_data=[collection_data(
+                                  self.config, pagination["url"], page_title, description,
+                                  about, [story.url for story in chunk])]),
             "stories": [story_card(s, self.index, self.config.language) for s in chunk],
             "story_count": total,
             "pagination": pagination,
@@ -210,7 +238,8 @@ class _Planner:
                 partial(self._section_extra, section.name, base),
                 [*feed_links(base, f"{self.config.title}: {section.name}"), *self.site_feeds],
                 [HOME, listing, {"url": base, "title": section.name}],
-                f"Every story of the {section.name} desk, newest first.")
+                f"Every story of the {section.name} desk, newest first.",
+                {"@type": "Thing", "name": section.name})
 
     @staticmethod
     def _section_extra(name: str, base: str) -> View:
@@ -230,7 +259,8 @@ class _Planner:
                 [*feed_links(company.url, f"{self.config.title}: {company.name}"),
                  *self.site_feeds],
                 [HOME, listing, {"url": company.url, "title": company.name}],
-                company.description or f"Every story about {label}, newest first.")
+                company.description or f"Every story about {label}, newest first.",
+                corporation(self.config, company_link(company)))
 
     def _companies_view(self, companies: list[Company], listing: View) -> View:
         groups: dict[str, list[View]] = {}
@@ -274,7 +304,8 @@ class _Planner:
                 [*feed_links(topic.url, f"{self.config.title}: {topic.name}"),
                  *self.site_feeds],
                 [HOME, listing, {"url": topic.url, "title": topic.name}],
-                topic.description or f"Every story on {topic.name}, newest first.")
+                topic.description or f"Every story on {topic.name}, newest first.",
+                {"@type": "Thing", "name": topic.name})
 
     def _topic_extra(self, topic: Topic) -> View:
         related = [dict(company_link(self.index.companies[key]), count=count)
@@ -284,7 +315,7 @@ class _Planner:
                           "feeds": feed_links(topic.url, topic.name)},
                 "related_companies": related}
 
-    # Archive and 404 -------------------------------------------------------------------------
+    # Archive, search and 404 -----------------------------------------------------------------
 
     def archive_page(self) -> Page:
         return Page("archive/index.html", "archive.html", self._archive_view, "archive")
@@ -305,6 +336,25 @@ class _Planner:
                  "days": days} for month, days in months.items()]}
                 for year, months in years.items()],
             "day_count": len(self.site.briefings),
+            "story_count": len(self.index.stories),
+        }
+
+    def search_page(self) -> Page:
+        return Page("search/index.html", "search.html", self._search_view, "search")
+
+    def _search_view(self) -> View:
+        """The search box, and for readers without JavaScript the ways to browse instead."""
+        counts = {key: len(stories) for key, stories in self.index.by_company.items()}
+        busiest = sorted((c for c in self.index.companies.values() if counts.get(c.key)),
+                         key=lambda c: (-counts[c.key], c.name.casefold(), c.key))
+        return {
+            "page": page_meta(self.config, "/search/", "Search", "search", feeds=self.site_feeds,
+                              breadcrumbs=[HOME, {"url": "/search/", "title": "Search"}],
+                              description="Search every story by words, company, topic or "
+                                          "section."),
+            "sections": [{"name": s.name, "url": f"/sections/{s.slug}/"}
+                         for s in self.index.sections],
+            "companies": [company_link(c) for c in busiest[:SEARCH_PAGE_COMPANIES]],
             "story_count": len(self.index.stories),
         }
 

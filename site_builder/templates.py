@@ -19,6 +19,7 @@ from site_builder.errors import BuildError, ConfigError
 from site_builder.views import site_view
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+SHARE_IMAGE = "/static/share.png"  # 1200x630, for OpenGraph and Twitter cards
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +105,23 @@ def make_environment(config: SiteConfig, theme: Theme,
             found = rendered[(name, key)] = Markup(env.get_template(name).render(values))
         return found
 
+    # The picture link previews show, when the theme (or the site) has one.
+    share_image = config.absolute(SHARE_IMAGE) if SHARE_IMAGE.lstrip("/") in assets else ""
     env.globals.update(site=site_view(config), url=url, asset=asset,
-                       absolute=config.absolute, partial_cached=partial_cached)
+                       absolute=config.absolute, partial_cached=partial_cached,
+                       share_image=share_image)
     env.filters["json_script"] = json_for_script
     return env
 
 
-def json_for_script(value: Any) -> str:
-    """JSON safe inside <script>: '<', '>' and '&' escaped so '</script>' cannot end it."""
+def json_for_script(value: Any) -> Markup:
+    """JSON safe inside <script>: '<', '>' and '&' escaped so '</script>' cannot end it.
+
+    Markup, so autoescaping leaves it alone: HTML entities mean nothing inside <script>.
+    """
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def template_error(error: jinja2.TemplateError, page: str) -> BuildError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from html.parser import HTMLParser
 from typing import Any
 
 from site_builder.config import SiteConfig
@@ -48,9 +49,10 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
     }
 
 
-def story_full(story: Story, index: SiteIndex, lang: str) -> View:
-    return {**story_card(story, index, lang), "body_html": story.body_html,
-            "words": story.words}
+def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4) -> View:
+    """A story with its body; the body's headings start at heading_top (h4 under an h3)."""
+    return {**story_card(story, index, lang),
+            "body_html": nest_headings(story.body_html, heading_top), "words": story.words}
 
 
 def briefing_view(briefing: Briefing, index: SiteIndex) -> View:
@@ -71,6 +73,30 @@ def briefing_view(briefing: Briefing, index: SiteIndex) -> View:
              "stories": [story_full(story, index, lang) for story in section.stories]}
             for section in briefing.sections
         ],
+        **day_tags(briefing, index),
+    }
+
+
+def day_tags(briefing: Briefing, index: SiteIndex) -> View:
+    """The companies and topics of a day, most stories first, then by name: for its sidebar."""
+    companies: dict[str, int] = {}
+    topics: dict[str, int] = {}
+    for story in briefing.stories:
+        for key in story.companies:
+            if key in index.companies:
+                companies[key] = companies.get(key, 0) + 1
+        for slug in story.topics:
+            if slug in index.topics:
+                topics[slug] = topics.get(slug, 0) + 1
+    by_company = sorted(companies.items(), key=lambda item: (
+        -item[1], index.companies[item[0]].name.casefold(), item[0]))
+    by_topic = sorted(topics.items(), key=lambda item: (
+        -item[1], index.topics[item[0]].name.casefold(), item[0]))
+    return {
+        "companies": [{**company_link(index.companies[key]), "count": count}
+                      for key, count in by_company],
+        "topics": [{**topic_link(index.topics[slug]), "count": count}
+                   for slug, count in by_topic],
     }
 
 
@@ -119,8 +145,12 @@ def site_view(config: SiteConfig) -> View:
 
 def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str | None = None,
               description: str = "", feeds: list[View] | None = None,
-              breadcrumbs: list[View] | None = None, published: dt.date | None = None) -> View:
-    """The <head> and chrome of a page: canonical URL, language, feeds and breadcrumbs."""
+              breadcrumbs: list[View] | None = None, published: dt.date | None = None,
+              published_time: str = "", section: str = "", tags: list[str] | None = None,
+              linked_data: list[View] | None = None) -> View:
+    """The <head> and chrome of a page: canonical URL, language, feeds, breadcrumbs, and what
+    link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read."""
+    crumbs = breadcrumbs or []
     return {
         "url": url,
         "canonical": config.absolute(url),
@@ -129,8 +159,14 @@ def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str 
         "lang": lang or config.language,
         "description": description or config.description,
         "feeds": feeds or [],
-        "breadcrumbs": breadcrumbs or [],
+        "breadcrumbs": crumbs,
         "published": published.isoformat() if published else "",
+        "og_type": "article" if published_time else "website",
+        "published_time": published_time,
+        "section": section,
+        "tags": tags or [],
+        "linked_data": [*(linked_data or []),
+                        *([breadcrumb_list(config, crumbs)] if len(crumbs) > 1 else [])],
     }
 
 
@@ -149,3 +185,139 @@ def feed_links(base: str, title: str) -> list[View]:
 def _plain(value: Any) -> Any:
     """Front-matter values as JSON data (dates become ISO text)."""
     return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+# Structured data (schema.org JSON-LD) ------------------------------------------------------------
+
+SCHEMA = "https://schema.org"
+
+
+def publisher(config: SiteConfig) -> View:
+    found: View = {"@type": "Organization", "name": config.title, "url": config.absolute("/")}
+    if config.icon:
+        found["logo"] = {"@type": "ImageObject", "url": config.absolute(config.icon)}
+    return found
+
+
+def corporation(config: SiteConfig, company: View) -> View:
+    """A company as schema.org sees it, from a company_link view."""
+    found: View = {"@type": "Corporation", "name": company["name"],
+                   "url": config.absolute(company["url"])}
+    if company["ticker"]:
+        found["tickerSymbol"] = company["ticker"]
+    return found
+
+
+def breadcrumb_list(config: SiteConfig, crumbs: list[View]) -> View:
+    return {"@context": SCHEMA, "@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": number, "name": crumb["title"],
+         "item": config.absolute(crumb["url"])}
+        for number, crumb in enumerate(crumbs, start=1)]}
+
+
+def website_data(config: SiteConfig) -> View:
+    """The site itself, with the search page as its SearchAction."""
+    return {"@context": SCHEMA, "@type": "WebSite", "name": config.title,
+            "url": config.absolute("/"), "description": config.description,
+            "inLanguage": config.language, "publisher": publisher(config),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {"@type": "EntryPoint",
+                           "urlTemplate": config.absolute("/search/") + "?q={search_term_string}"},
+                "query-input": "required name=search_term_string"}}
+
+
+def news_article_data(config: SiteConfig, story: View, lang: str, published: str) -> View:
+    """A story page as a NewsArticle, from its story_full view."""
+    url = config.absolute(story["url"])
+    return {"@context": SCHEMA, "@type": "NewsArticle", "headline": story["title"],
+            "description": story["summary"], "url": url,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+            "datePublished": published, "dateModified": published, "inLanguage": lang,
+            "articleSection": story["section"], "wordCount": story["words"],
+            "keywords": [topic["name"] for topic in story["topics"]],
+            "about": [corporation(config, company) for company in story["companies"]],
+            "author": {"@type": "Organization", "name": config.author,
+                       "url": config.absolute("/")},
+            "publisher": publisher(config), "isAccessibleForFree": True}
+
+
+def collection_data(config: SiteConfig, url: str, name: str, description: str, about: View,
+                    story_urls: list[str]) -> View:
+    """A section, company or topic page as a CollectionPage listing its stories."""
+    return {"@context": SCHEMA, "@type": "CollectionPage", "name": name,
+            "description": description, "url": config.absolute(url),
+            "inLanguage": config.language,
+            "isPartOf": {"@type": "WebSite", "name": config.title, "url": config.absolute("/")},
+            "about": about,
+            "mainEntity": {"@type": "ItemList", "numberOfItems": len(story_urls),
+                           "itemListElement": [
+                               {"@type": "ListItem", "position": number,
+                                "url": config.absolute(story_url)}
+                               for number, story_url in enumerate(story_urls, start=1)]}}
+
+
+# Heading levels of story bodies --------------------------------------------------------------
+
+BODY_TOP = 4  # a story body's own headings start at h4 (## is a desk, ### a story)
+
+
+def nest_headings(fragment: str, top: int) -> str:
+    """A body's headings renumbered so its h4 becomes h<top> and none is above h<top>.
+
+    Headings must follow the page's outline: under an h3 story the body starts at h4 (as
+    written), under a story page's h1 at h2. Nested Markdown (a quoted "## ...") is clamped.
+    """
+    if top == BODY_TOP and not any(f"<h{level}" in fragment for level in (1, 2, 3)):
+        return fragment
+    if not any(f"<h{level}" in fragment for level in range(1, 7)):
+        return fragment
+    parser = _HeadingLevels(top)
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.out)
+
+
+class _HeadingLevels(HTMLParser):
+    """Re-emits a fragment as written, but for the level of each heading tag."""
+
+    def __init__(self, top: int) -> None:
+        super().__init__(convert_charrefs=False)
+        self.top = top
+        self.out: list[str] = []
+
+    def _level(self, tag: str) -> str:
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            return f"h{min(6, max(self.top, int(tag[1]) - BODY_TOP + self.top))}"
+        return tag
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        text = self.get_starttag_text() or ""
+        self.out.append("<" + self._level(tag) + text[1 + len(tag):])
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{self._level(tag)}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(f"<!{decl}>")
+
+    def handle_pi(self, data: str) -> None:
+        self.out.append(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self.out.append(f"<![{data}]>")

@@ -1,0 +1,226 @@
+"""Sitemaps and robots.txt: what search engines read to find every page and the latest news.
+
+- sitemap.xml lists every HTML page but the 404 page, each with the date its content last
+  changed; past 50,000 URLs it becomes a sitemap index over sitemap-1.xml, sitemap-2.xml, ...
+- news-sitemap.xml is the Google News sitemap of the stories of the last two days, counted
+  from the newest briefing (never the clock, so two builds give the same bytes).
+- robots.txt names both.
+
+Each is a job of the same shape as a feed (paths, source, inputs(), make()), rendered with the
+pages and skipped when its inputs did not change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
+
+from site_builder.feeds import day_start, story_time
+from site_builder.index import SiteIndex
+from site_builder.model import Site
+from site_builder.render import Page
+
+SITEMAP = "sitemap.xml"
+NEWS_SITEMAP = "news-sitemap.xml"
+ROBOTS = "robots.txt"
+MAX_URLS = 50_000  # per sitemap file (sitemaps.org)
+MAX_NEWS_URLS = 1_000  # per news sitemap (Google News)
+NEWS_DAYS = 2
+SEARCH_BUNDLE = "pagefind/"  # the search index: no use to a crawler
+
+_XMLNS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+_NEWS_XMLNS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+# Characters XML 1.0 forbids (C0 controls but tab, newline and return; surrogates; U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    """Every page as (absolute URL, lastmod); one file, or an index and numbered files."""
+
+    entries: tuple[tuple[str, str], ...]
+    base_url: str
+    source: str = "sitemap"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        if len(self.entries) <= MAX_URLS:
+            return (SITEMAP,)
+        count = -(-len(self.entries) // MAX_URLS)
+        return (SITEMAP, *(f"sitemap-{n}.xml" for n in range(1, count + 1)))
+
+    def inputs(self) -> Any:
+        return [self.base_url, self.entries]
+
+    def make(self) -> list[tuple[str, bytes]]:
+        if len(self.entries) <= MAX_URLS:
+            return [(SITEMAP, _urlset(self.entries))]
+        chunks = [self.entries[i:i + MAX_URLS] for i in range(0, len(self.entries), MAX_URLS)]
+        files = [(f"sitemap-{n}.xml", _urlset(chunk)) for n, chunk in enumerate(chunks, 1)]
+        index = [(_absolute(self.base_url, path), max(lastmod for _, lastmod in chunk))
+                 for (path, _), chunk in zip(files, chunks, strict=True)]
+        return [(SITEMAP, _sitemap_index(index)), *files]
+
+
+@dataclass(frozen=True, slots=True)
+class NewsSitemap:
+    """The latest stories as (absolute URL, title, publication time, language)."""
+
+    publication: str
+    stories: tuple[tuple[str, str, str, str], ...]
+    source: str = "news sitemap"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (NEWS_SITEMAP,)
+
+    def inputs(self) -> Any:
+        return [self.publication, self.stories]
+
+    def make(self) -> list[tuple[str, bytes]]:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<urlset {_XMLNS} {_NEWS_XMLNS}>"]
+        for loc, title, published, language in self.stories:
+            lines.append(
+                f"<url><loc>{_loc(loc)}</loc><news:news><news:publication>"
+                f"<news:name>{_text(self.publication)}</news:name>"
+                f"<news:language>{_text(language)}</news:language></news:publication>"
+                f"<news:publication_date>{published}</news:publication_date>"
+                f"<news:title>{_text(title)}</news:title></news:news></url>")
+        lines.append("</urlset>")
+        return [(NEWS_SITEMAP, ("\n".join(lines) + "\n").encode("utf-8"))]
+
+
+@dataclass(frozen=True, slots=True)
+class Robots:
+    """robots.txt: everything may be crawled but the search index; where the sitemaps are."""
+
+    base_url: str
+    source: str = "robots.txt"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (ROBOTS,)
+
+    def inputs(self) -> Any:
+        return [self.base_url]
+
+    def make(self) -> list[tuple[str, bytes]]:
+        base_path = urlsplit(self.base_url).path.rstrip("/")
+        text = (f"User-agent: *\nDisallow: {base_path}/{SEARCH_BUNDLE}\n\n"
+                f"Sitemap: {_absolute(self.base_url, SITEMAP)}\n"
+                f"Sitemap: {_absolute(self.base_url, NEWS_SITEMAP)}\n")
+        return [(ROBOTS, text.encode("utf-8"))]
+
+
+def plan_sitemaps(site: Site, index: SiteIndex,
+                  pages: Sequence[Page]) -> list[Sitemap | NewsSitemap | Robots]:
+    """The sitemap (from the planned pages), the news sitemap and robots.txt."""
+    config = site.config
+    lastmods = _lastmods(site, index)
+    newest = lastmods.get("/", "")
+    entries = []
+    for page in pages:
+        url = page_url(page.path)
+        if url is None:
+            continue
+        # "/companies/x/page/2/" shows older stories, but changes whenever page 1 does
+        base = url.rpartition("/page/")[0] + "/" if "/page/" in url else url
+        entries.append((config.absolute(url), lastmods.get(url) or lastmods.get(base) or newest))
+    return [Sitemap(tuple(entries), config.base_url),
+            NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
+
+
+def page_url(path: str) -> str | None:
+    """"2025/03/27/index.html" -> "/2025/03/27/"; None for pages no sitemap lists (404)."""
+    if path == "index.html":
+        return "/"
+    if not path.endswith("/index.html"):
+        return None
+    return "/" + path[:-len("index.html")]
+
+
+def news_language(lang: str) -> str:
+    """Google News wants ISO 639 codes, and zh-cn or zh-tw for Chinese."""
+    parts = lang.lower().replace("_", "-").split("-")
+    if parts[0] == "zh":
+        return "zh-tw" if {"hant", "tw", "hk", "mo"} & set(parts[1:]) else "zh-cn"
+    return parts[0]
+
+
+def _lastmods(site: Site, index: SiteIndex) -> dict[str, str]:
+    """The newest content date shown at each URL that has one of its own."""
+    found: dict[str, str] = {}
+    for briefing in site.briefings:
+        found[briefing.url] = briefing.date.isoformat()
+        for story in briefing.stories:
+            found[story.url] = story.day.isoformat()
+    if site.briefings:
+        found["/"] = max(b.date for b in site.briefings).isoformat()
+    for section in index.sections:
+        found[f"/sections/{section.slug}/"] = _newest(story.day for story in section.stories)
+    for key, company in index.companies.items():
+        found[company.url] = _newest(story.day for story in index.by_company.get(key, ()))
+    for slug, topic in index.topics.items():
+        found[topic.url] = _newest(story.day for story in index.by_topic.get(slug, ()))
+    return {url: day for url, day in found.items() if day}
+
+
+def _latest_stories(site: Site) -> list[tuple[str, str, str, str]]:
+    """The stories of the newest NEWS_DAYS days, newest first, at most MAX_NEWS_URLS."""
+    if not site.briefings:
+        return []
+    config = site.config
+    newest = max(b.date for b in site.briefings)
+    first = newest - dt.timedelta(days=NEWS_DAYS - 1)
+    stories = []
+    for briefing in sorted(site.briefings, key=lambda b: b.date, reverse=True):
+        if briefing.date < first:
+            continue
+        start = day_start(config, briefing)
+        for story in briefing.stories:
+            stories.append((config.absolute(story.url), story.title,
+                            story_time(start, story.position).isoformat(),
+                            news_language(briefing.lang)))
+    return stories[:MAX_NEWS_URLS]
+
+
+def _newest(days: Iterable[dt.date]) -> str:
+    newest = max(days, default=None)
+    return newest.isoformat() if newest else ""
+
+
+def _urlset(entries: Iterable[tuple[str, str]]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<urlset {_XMLNS}>"]
+    for loc, lastmod in entries:
+        stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"<url><loc>{_loc(loc)}</loc>{stamp}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _sitemap_index(entries: Iterable[tuple[str, str]]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<sitemapindex {_XMLNS}>"]
+    for loc, lastmod in entries:
+        stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"<sitemap><loc>{_loc(loc)}</loc>{stamp}</sitemap>")
+    lines.append("</sitemapindex>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _absolute(base_url: str, path: str) -> str:
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _loc(url: str) -> str:
+    """A URL as sitemaps want it: percent-encoded beyond ASCII, then XML-escaped."""
+    return escape(quote(url, safe=_URL_SAFE))
+
+
+def _text(text: str) -> str:
+    return escape(_NOT_XML.sub("", text))

@@ -1,0 +1,53 @@
+/* The search page: Pagefind UI mounted over the plain form, started from the ?q= of the URL.
+   A file of its own, so the Content-Security-Policy needs no inline script. */
+(function () {
+  "use strict";
+  var root = document.getElementById("search");
+  if (!root || typeof window.PagefindUI !== "function") {
+    return;  // no index or no JavaScript support: the plain form and the browse links remain
+  }
+  // Each result shows its metadata as tags, in key order: the date reads best first.
+  function dateFirst(result) {
+    var meta = result.meta || {};
+    var ordered = {};
+    ["title", "date", "companies"].concat(Object.keys(meta)).forEach(function (key) {
+      if (key in meta && !(key in ordered)) {
+        ordered[key] = meta[key];
+      }
+    });
+    result.meta = ordered;
+    return result;
+  }
+  var query = new URLSearchParams(window.location.search).get("q") || "";
+  while (root.firstChild) {
+    root.removeChild(root.firstChild);
+  }
+  var ui = new window.PagefindUI({
+    element: "#search",
+    bundlePath: root.getAttribute("data-bundle"),
+    baseUrl: root.getAttribute("data-base"),
+    showImages: false,
+    showSubResults: false,
+    excerptLength: 24,
+    autofocus: !query,
+    translations: {placeholder: "Search companies, topics, stories"},
+    processResult: dateFirst
+  });
+  if (query) {
+    ui.triggerSearch(query);
+  }
+  // Keep the address in step with the box, so a search can be bookmarked, shared or reloaded.
+  root.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box || box.type !== "text" && box.type !== "search") {
+      return;
+    }
+    var url = new URL(window.location.href);
+    if (box.value) {
+      url.searchParams.set("q", box.value);
+    } else {
+      url.searchParams.delete("q");
+    }
+    window.history.replaceState(null, "", url.toString());
+  });
+})();
