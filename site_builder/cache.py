@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import __version__
+from site_builder.faults import fault_point
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "4"
+SCHEMA = "5"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT, parsed BLOB);
+CREATE TABLE IF NOT EXISTS memo (
+    kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS outputs (
     output TEXT, path TEXT, fingerprint TEXT NOT NULL, PRIMARY KEY (output, path));
 """
@@ -73,7 +76,7 @@ class BuildCache:
                     if stored.get("version") != __version__ or stored.get("schema") != SCHEMA:
                         warn(f"build cache {path} is from another builder version; discarded")
                     connection.executescript(
-                        "DELETE FROM meta; DELETE FROM sources; DELETE FROM outputs;")
+                        "DELETE FROM meta; DELETE FROM sources; DELETE FROM outputs; DELETE FROM memo;")
                 connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                         wanted.items())
                 return connection
@@ -87,8 +90,9 @@ class BuildCache:
 
     # Parsed sources ---------------------------------------------------------------------------
 
-    def parsed(self, path: str, state: FileState, digest: str | None) -> object | None:
-        """The cached parse of a file if its stat (or, failing that, its digest) matches."""
+    def parsed(self, path: str, state: FileState,
+               digest: str | None) -> tuple[object, str] | None:
+        """The cached parse of a file and its digest, if its stat (or else digest) matches."""
         if self.connection is None:
             return None
         row = self._one("SELECT size, mtime_ns, digest, parsed FROM sources WHERE path = ?",
@@ -101,13 +105,9 @@ class BuildCache:
         if digest is not None and digest != stored_digest:
             return None
         try:
-            return pickle.loads(blob)
+            return pickle.loads(blob), str(stored_digest)
         except Exception:  # a damaged row is only a cache miss
             return None
-
-    def digest_of(self, path: str) -> str | None:
-        row = self._one("SELECT digest FROM sources WHERE path = ?", (path,))
-        return row[0] if row else None
 
     def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
         if self.connection is None:
@@ -123,6 +123,42 @@ class BuildCache:
         stale = [(p,) for (p,) in self.connection.execute("SELECT path FROM sources")
                  if p not in paths]
         self._write("DELETE FROM sources WHERE path = ?", stale)
+
+    # Results keyed by content (the tagger's per-file work) -----------------------------------
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, object]:
+        if self.connection is None or not keys:
+            return {}
+        found: dict[str, object] = {}
+        try:
+            wanted = set(keys)
+            for key, blob in self.connection.execute(
+                    "SELECT key, value FROM memo WHERE kind = ?", (kind,)):
+                if key in wanted:
+                    try:
+                        found[key] = pickle.loads(blob)
+                    except Exception:  # a damaged row is only a miss
+                        continue
+        except sqlite3.Error:
+            self._disable()
+        return found
+
+    def put_many(self, kind: str, items: dict[str, object]) -> None:
+        self._write("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
+                    [(kind, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+                     for key, value in sorted(items.items())])
+
+    def retain(self, kind: str, keys: set[str]) -> None:
+        """Drop what no current file needs, so the cache does not grow without bound."""
+        if self.connection is None:
+            return
+        try:
+            stale = [(kind, key) for (key,) in self.connection.execute(
+                "SELECT key FROM memo WHERE kind = ?", (kind,)) if key not in keys]
+        except sqlite3.Error:
+            self._disable()
+            return
+        self._write("DELETE FROM memo WHERE kind = ? AND key = ?", stale)
 
     # Outputs ----------------------------------------------------------------------------------
 
@@ -153,6 +189,7 @@ class BuildCache:
             with self.connection:
                 self.connection.execute("BEGIN")
                 self.connection.execute("DELETE FROM outputs WHERE output = ?", (output,))
+                fault_point("mid-cache")
                 self.connection.executemany(
                     "INSERT INTO outputs VALUES (?, ?, ?)",
                     [(output, path, mark) for path, mark in sorted(fingerprints.items())])

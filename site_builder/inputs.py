@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -27,11 +28,17 @@ PARALLEL_PARSE_THRESHOLD = 48
 
 def builder_key(config: SiteConfig) -> str:
     """Changes with the builder's code and with every option that changes how files parse."""
-    digest = hashlib.sha256(f"{__version__}|{config.allow_raw_html}".encode())
+    return hashlib.sha256(f"{__version__}|{config.allow_raw_html}|{code_digest()}".encode()
+                          ).hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """The builder's own source, by content: a changed line of it may change any output."""
+    digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-            state = file_state(path)
-            digest.update(f"{path.name}:{state.size}:{state.mtime_ns}".encode())
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -65,22 +72,27 @@ def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
 
 
 def load_sources(config: SiteConfig, cache: BuildCache,
-                 jobs: int) -> tuple[list[Briefing], list[Problem]]:
-    """Every content file parsed and split, from the cache where its bytes are unchanged."""
+                 jobs: int) -> tuple[list[Briefing], list[Problem], dict[str, str]]:
+    """Every content file parsed and split, from the cache where its bytes are unchanged.
+
+    Also returns each file's sha256 by its shown path: the stamp of everything parsed from it.
+    """
     now = time.time_ns()
     briefings: list[Briefing] = []
     problems: list[Problem] = []
     fresh: list[tuple[Path, str, FileState, str, bytes]] = []
     seen: set[str] = set()
+    digests: dict[str, str] = {}
     for path in find_content_files(config):
         shown = display_path(path, config)
         seen.add(shown)
         try:
             state = file_state(path)
             racy = now - state.mtime_ns < RACY_NS
-            cached = None if racy else cache.parsed(shown, state, None)
-            if isinstance(cached, Briefing):
-                briefings.append(cached)
+            hit = None if racy else cache.parsed(shown, state, None)
+            if hit is not None and isinstance(hit[0], Briefing):
+                briefings.append(hit[0])
+                digests[shown] = hit[1]
                 continue
             if path.is_symlink():  # read_content_file checks where the link leads
                 read_content_file(path, config)
@@ -91,11 +103,11 @@ def load_sources(config: SiteConfig, cache: BuildCache,
         except OSError as error:
             problems.append(Problem(shown, 0, f"cannot read the file: {error.strerror}"))
             continue
-        digest = digest_bytes(data)
-        cached = cache.parsed(shown, state, digest)
-        if isinstance(cached, Briefing):
-            briefings.append(cached)
-            cache.store_parsed([(shown, _trusted(state, racy), digest, cached)])
+        digest = digests[shown] = digest_bytes(data)
+        hit = cache.parsed(shown, state, digest)
+        if hit is not None and isinstance(hit[0], Briefing):
+            briefings.append(hit[0])
+            cache.store_parsed([(shown, _trusted(state, racy), digest, hit[0])])
             continue
         fresh.append((path, shown, _trusted(state, racy), digest, data))
     parsed = _parse_all(config, fresh, jobs)
@@ -108,7 +120,7 @@ def load_sources(config: SiteConfig, cache: BuildCache,
             problems.extend(result)
     cache.store_parsed(store)
     cache.forget_sources_except(seen)
-    return briefings, problems
+    return briefings, problems, digests
 
 
 def _trusted(state: FileState, racy: bool) -> FileState:

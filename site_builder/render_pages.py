@@ -22,6 +22,7 @@ from site_builder.model import Site
 from site_builder.render import Page, fingerprint, render_page
 from site_builder.report import Reporter
 from site_builder.templates import Theme, make_environment
+from site_builder.versions import stamp
 from site_builder.workers import map_chunks, shared
 from site_builder.write import OutputTransaction
 
@@ -84,13 +85,22 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int]:
     stats = RenderStats()
     for job in work[start:end]:
         if isinstance(job, Page):
-            context = job.context()
-            mark = fingerprint(job.template, context, theme_hash)
-            if previous.get(job.path) != mark or not transaction.keep((job.path,)):
-                transaction.write(job.path, render_page(job, context, env))
-                stats.rendered += 1
+            if job.key:  # its stamps say what it shows: no view needed to know it is unchanged
+                mark = stamp(theme_hash, job.template, job.key)
+                if previous.get(job.path) == mark and transaction.keep((job.path,)):
+                    stats.reused += 1
+                    stats.fingerprints[job.path] = mark
+                    continue
+                context = job.context()
             else:
-                stats.reused += 1
+                context = job.context()
+                mark = fingerprint(job.template, context, theme_hash)
+                if previous.get(job.path) == mark and transaction.keep((job.path,)):
+                    stats.reused += 1
+                    stats.fingerprints[job.path] = mark
+                    continue
+            transaction.write(job.path, render_page(job, context, env))
+            stats.rendered += 1
             stats.fingerprints[job.path] = mark
         else:
             mark = _feed_fingerprint(job, shared("config_hash"))

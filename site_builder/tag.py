@@ -11,14 +11,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Briefing, Company, Story, TagEdit, Topic
 from site_builder.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
+from site_builder.versions import stamp
+from site_builder.workers import map_chunks, shared
+
+PARALLEL_TAG_THRESHOLD = 2000
 
 EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")
 """Which listing of a dual-listed company ("BYD (002594.SZ, 01211.HK)") becomes its key."""
@@ -76,21 +80,44 @@ def story_text(story: Story) -> str:
     return f"{story.title}\n{story.body_markdown}"
 
 
-def tag_stories(briefings: tuple[Briefing, ...], data: SiteData) -> TaggedSite:
-    """Tag every story of the site; raise one ContentError for every edit naming nothing."""
+class TagMemo(Protocol):
+    """Where per-file results are kept between builds (the build cache), keyed by content."""
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]: ...
+
+    def put_many(self, kind: str, items: dict[str, Any]) -> None: ...
+
+    def retain(self, kind: str, keys: set[str]) -> None: ...
+
+
+def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
+                memo: TagMemo | None = None, digests: dict[str, str] | None = None,
+                jobs: int = 1) -> TaggedSite:
+    """Tag every story of the site; raise one ContentError for every edit naming nothing.
+
+    With a memo and each file's digest, a file's mentions (which depend on its text alone) and
+    its tags (its text and the site's matcher) are computed once and kept; what is left to do
+    runs in `jobs` processes.
+    """
     stories = [story for briefing in briefings for story in briefing.stories]
     texts = [story_text(story) for story in stories]
-    mentions = [find_mentions(text) for text in texts]
+    keys = _file_keys(briefings, digests)
+    mentions = _per_story(briefings, keys, memo, "mentions",
+                          lambda todo: [find_mentions(texts[i]) for i in todo])
     edit_mentions = [find_mentions(edit.value) for story in stories for edit in story.tag_edits
                      if edit.kind == "companies" and edit.add]
     seen = _learn_names(mentions + edit_mentions, data)
     matcher = build_matcher(seen.ticker_keys, seen.name_keys, data)
+    matcher_stamp = stamp(sorted(seen.ticker_keys.items()), sorted(seen.name_keys.items()),
+                          data.companies, data.topics)
+    found_tags = _per_story(
+        briefings, [f"{key}:{matcher_stamp}" if key else "" for key in keys], memo, "tags",
+        lambda todo: _extract_all(texts, mentions, matcher, todo, jobs))
     edits = _EditLookup.of(matcher, data)
     warnings = list(seen.warnings)
     problems: list[Problem] = []
     tagged = []
-    for story, text, found in zip(stories, texts, mentions):
-        tags = extract_tags(text, matcher, found)
+    for story, tags in zip(stories, found_tags, strict=True):
         if story.tag_edits:
             tags = edits.apply(story, tags, problems, warnings)
         tagged.append(dataclasses.replace(story, companies=tags.companies, topics=tags.topics))
@@ -103,6 +130,53 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData) -> TaggedSite:
         topics=tuple(sorted(data.topics, key=lambda t: (t.name.casefold(), t.slug))),
         warnings=tuple(warnings),
     )
+
+
+def _file_keys(briefings: tuple[Briefing, ...], digests: dict[str, str] | None) -> list[str]:
+    """Each briefing's memo key: its file's digest ("" means: not kept)."""
+    if digests is None:
+        return [""] * len(briefings)
+    return [digests.get(b.source.path, "") for b in briefings]
+
+
+def _per_story(briefings: tuple[Briefing, ...], keys: list[str], memo: TagMemo | None,
+               kind: str, compute: Callable[[list[int]], list[Any]]) -> list[Any]:
+    """One result per story, from the memo by file where it has them, computed otherwise."""
+    kept = memo.get_many(kind, [k for k in keys if k]) if memo is not None else {}
+    results: list[Any] = []
+    todo: list[int] = []
+    spans = []
+    for briefing, key in zip(briefings, keys, strict=True):
+        start, count = len(results), len(briefing.stories)
+        found = kept.get(key) if key else None
+        if isinstance(found, tuple) and len(found) == count:
+            results.extend(found)
+        else:
+            results.extend([None] * count)
+            todo.extend(range(start, start + count))
+            spans.append((key, start, count))
+    for index, value in zip(todo, compute(todo), strict=True):
+        results[index] = value
+    if memo is not None:
+        memo.put_many(kind, {key: tuple(results[start:start + count])
+                             for key, start, count in spans if key})
+        memo.retain(kind, {key for key in keys if key})
+    return results
+
+
+def _extract_all(texts: list[str], mentions: list[tuple[Mention, ...]], matcher: Matcher,
+                 todo: list[int], jobs: int) -> list[StoryTags]:
+    state = {"texts": texts, "mentions": mentions, "matcher": matcher, "todo": todo}
+    use = jobs if len(todo) >= PARALLEL_TAG_THRESHOLD else 1
+    chunk = max(500, len(todo) // (use * 4) + 1)
+    return [tags for part in map_chunks(_extract_chunk, len(todo), use, chunk, state)
+            for tags in part]
+
+
+def _extract_chunk(start: int, end: int) -> list[StoryTags]:
+    texts, mentions = shared("texts"), shared("mentions")
+    matcher: Matcher = shared("matcher")
+    return [extract_tags(texts[i], matcher, mentions[i]) for i in shared("todo")[start:end]]
 
 
 def extract_tags(text: str, matcher: Matcher,

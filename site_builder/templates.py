@@ -64,6 +64,8 @@ def theme_fingerprint(config: SiteConfig, theme: Theme) -> str:
     """Changes whenever any template, static file, the config or the builder changes."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(json.dumps(site_view(config), sort_keys=True).encode())
+    digest.update(repr(sorted((name, str(getattr(config, name)))
+                              for name in config.__dataclass_fields__ if name != "root")).encode())
     for folder in theme.template_dirs + theme.static_dirs:
         for path in sorted(folder.rglob("*")):
             if path.is_file():

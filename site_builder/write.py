@@ -11,14 +11,18 @@ import ctypes.util
 import errno
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from site_builder.errors import BuildError, UsageError
+from site_builder.faults import fault_point
 
 MARKER = ".site-builder"
 MARKER_TEXT = b"This folder is written by site-builder; it replaces it whole on each build.\n"
 _RENAME_EXCHANGE = 2
+BACKGROUND_DELETE_FILES = 5000
 _AT_FDCWD = -100
 
 
@@ -88,6 +92,7 @@ class OutputTransaction:
         except OSError as error:
             raise BuildError(_explain(error, target)) from None
         self.written.add(relative)
+        fault_point("mid-render", len(self.written))
 
     def keep(self, relatives: tuple[str, ...]) -> bool:
         """Carry live files over unchanged (hard links); False if any of them is missing."""
@@ -115,8 +120,10 @@ class OutputTransaction:
             (self.aside / MARKER).write_bytes(MARKER_TEXT)
             _fsync_tree_root(self.aside)
             if self.output.exists():
+                fault_point("before-swap")
                 _exchange(self.aside, self.output)
-                _remove(self.aside)  # after the exchange it holds the old site
+                fault_point("after-swap")
+                self._drop_old_site()
             else:
                 os.rename(self.aside, self.output)
         except OSError as error:
@@ -125,9 +132,40 @@ class OutputTransaction:
     def abort(self) -> None:
         _remove(self.aside)
 
+    def _drop_old_site(self) -> None:
+        """After the exchange the aside folder holds the old site: delete it.
+
+        A large old site is renamed out of the way and deleted by a detached process, so the
+        author is not kept waiting for a hundred thousand unlinks; a small one goes at once.
+        """
+        if len(self.written) < BACKGROUND_DELETE_FILES:
+            _remove(self.aside)
+            return
+        trash = self.output.with_name(f".{self.output.name}.trash-{os.getpid()}")
+        _remove(trash)
+        os.rename(self.aside, trash)
+        delete_in_background(trash)
+
+
+def delete_in_background(folder: Path) -> None:
+    """rmtree in a detached child that outlives this process; a failure leaves only trash,
+    which the next build hands to another such child."""
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)",
+             str(folder)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True)
+    except OSError:
+        _remove(folder)
+
 
 def recover(output: Path) -> None:
-    """Finish or undo a swap that a killed build left half done (two-rename fallback only)."""
+    """Finish or undo a swap that a killed build left half done (two-rename fallback only);
+    old sites left as trash by an interrupted background delete go to a new one."""
+    for trash in output.parent.glob(f".{output.name}.trash-*"):
+        if trash.is_dir():
+            delete_in_background(trash)
     previous = output.with_name(f".{output.name}.previous")
     if not output.exists() and previous.is_dir():
         os.rename(previous, output)
