@@ -17,6 +17,7 @@ from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.split import summarise
 from site_builder.templates import template_error
+from site_builder.versions import Versions, stamp
 from site_builder.views import (
     View,
     briefing_summary,
@@ -51,6 +52,7 @@ class Page:
     template: str
     context: Callable[[], dict[str, Any]]
     source: str  # what it was made from, for collision messages
+    key: str = ""  # stamps of what the view shows (versions.py); "" means always render
 
 
 def fingerprint(template: str, context: dict[str, Any], theme_hash: str) -> str:
@@ -64,9 +66,9 @@ def path_for(url: str) -> str:
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
 
 
-def plan_pages(site: Site, index: SiteIndex) -> list[Page]:
+def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order; views are made later, on demand."""
-    plan = _Planner(site, index)
+    plan = _Planner(site, index, versions)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
              *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
              plan.not_found()]
@@ -102,18 +104,37 @@ HOME = {"url": "/", "title": "Home"}
 class _Planner:
     """Knows the site and its lookups; each *_pages method yields pages with lazy views."""
 
-    def __init__(self, site: Site, index: SiteIndex) -> None:
+    def __init__(self, site: Site, index: SiteIndex, versions: Versions | None) -> None:
         self.site = site
         self.index = index
+        self.versions = versions
         self.config = site.config
         self.site_feeds = feed_links("/", site.config.title)
+
+    # Keys --------------------------------------------------------------------------------------
+
+    def _key(self, *parts: object) -> str:
+        """What a page shows, as stamps of the stories and days on it and its own facts."""
+        return stamp(*parts) if self.versions is not None else ""
+
+    def _day(self, briefing: Briefing) -> str:
+        return self.versions.days[briefing.date] if self.versions else ""
+
+    def _story(self, story: Story) -> str:
+        return self.versions.stories[story.url] if self.versions else ""
+
+    def _more_key(self, story: Story) -> tuple[object, ...]:
+        return tuple((key, tuple(self._story(s) for s in
+                                 self.index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]))
+                     for key in story.companies)
 
     # Home, days and stories ------------------------------------------------------------------
 
     def home_pages(self) -> Iterator[Page]:
         for chunk, pagination in paginate(self.site.briefings, self.config.per_page, "/"):
             yield Page(path_for(pagination["url"]), "home.html",
-                       partial(self._home_view, chunk, pagination), "home")
+                       partial(self._home_view, chunk, pagination), "home",
+                       self._key("home", pagination, *(self._day(b) for b in chunk)))
 
     def _home_view(self, chunk: list[Briefing], pagination: View) -> View:
         first = pagination["number"] == 1
@@ -130,11 +151,17 @@ class _Planner:
 
     def day_and_story_pages(self) -> Iterator[Page]:
         for number, briefing in enumerate(self.site.briefings):
+            briefings = self.site.briefings
+            neighbours = [self._day(briefings[n]) for n in (number - 1, number + 1)
+                          if 0 <= n < len(briefings)]
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       str(briefing.source))
+                       str(briefing.source), self._key("day", self._day(briefing), number == 0,
+                                                       *neighbours))
             for position, story in enumerate(briefing.stories):
                 yield Page(path_for(story.url), "story.html",
-                           partial(self._story_view, number, position), str(story.source))
+                           partial(self._story_view, number, position), str(story.source),
+                           self._key("story", self._day(briefing), position,
+                                     self._more_key(story)))
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         return [HOME, {"url": "/archive/", "title": "Archive"},
@@ -198,13 +225,19 @@ class _Planner:
 
     def _story_list_pages(self, base: str, kind: str, title: str, stories: Sequence[Story],
                           extra: Callable[[], View], feeds: list[View], crumbs: list[View],
-                          description: str, about: View) -> Iterator[Page]:
-        """A paginated list of stories, newest first; `about` is its subject for JSON-LD."""
+                          description: str, about: View,
+                          extra_key: object = ()) -> Iterator[Page]:
+        """A paginated list of stories, newest first; `about` is its subject for JSON-LD.
+
+        extra_key stamps what extra() shows beyond the stories (the company's own facts).
+        """
         for chunk, pagination in paginate(stories, self.config.per_page, base):
             yield Page(path_for(pagination["url"]), f"{kind}.html",
                        partial(self._story_list_view, kind, title, chunk, len(stories),
                                pagination, extra, feeds, crumbs, description, about),
-                       f"{kind} {title}")
+                       f"{kind} {title}",
+                       self._key(kind, title, base, len(stories), pagination, description,
+                                 about, extra_key, *(self._story(s) for s in chunk)))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[], View], feeds: list[View],
@@ -260,7 +293,9 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": company.url, "title": company.name}],
                 company.description or f"Every story about {label}, newest first.",
-                corporation(self.config, company_link(company)))
+                corporation(self.config, company_link(company)),
+                (company, [(slug, count, self.index.topics.get(slug)) for slug, count
+                           in self.index.related_topics.get(company.key, ())]))
 
     def _companies_view(self, companies: list[Company], listing: View) -> View:
         groups: dict[str, list[View]] = {}
@@ -305,7 +340,9 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": topic.url, "title": topic.name}],
                 topic.description or f"Every story on {topic.name}, newest first.",
-                {"@type": "Thing", "name": topic.name})
+                {"@type": "Thing", "name": topic.name},
+                (topic, [(key, count, self.index.companies.get(key)) for key, count
+                         in self.index.related_companies.get(topic.slug, ())]))
 
     def _topic_extra(self, topic: Topic) -> View:
         related = [dict(company_link(self.index.companies[key]), count=count)
