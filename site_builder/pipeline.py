@@ -14,6 +14,7 @@ from site_builder.cache import CACHE_DIR, BuildCache, output_identity
 from site_builder.config import SiteConfig
 from site_builder.data import load_site_data
 from site_builder.errors import ContentError, Problem
+from site_builder.faults import fault_point
 from site_builder.index import index_site
 from site_builder.inputs import builder_key, input_signature, load_sources
 from site_builder.model import Briefing, Site
@@ -110,6 +111,7 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, jobs: int,
            cache: BuildCache, started: float) -> tuple[BuildSummary, dict[str, str]]:
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs)
+    fault_point("after-load")
     theme = find_theme(config)
     statics = static_files(theme)
     assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
@@ -133,6 +135,7 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
                 transaction.copy(relative, source)
         with reporter.stage("search"):
             index_for_search(transaction, config, reporter)
+        fault_point("after-aside")
         with reporter.stage("swap"):
             transaction.commit()
     except BaseException:
