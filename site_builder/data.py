@@ -28,6 +28,8 @@ DEFAULT_TOPICS = "default_topics.yaml"
 
 TICKER_HINT = "write it like 002241.SZ, 688052.SH, 830799.BJ, 01810.HK, NVDA.O or BABA.N"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_WEBSITE = re.compile(r"https?://[^\s/]", re.IGNORECASE)  # never javascript:, data: or a path
 
 # (key, required, expected type, hint): the shape of one entry, as data
 COMPANY_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
@@ -111,6 +113,9 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[_Entry]:
     except yaml.YAMLError as error:
         problems.append(Problem(where, 0, f"not valid YAML: {error}"))
         return []
+    except RecursionError:
+        problems.append(Problem(where, 0, "nested too deeply", 'write "- name: ..." entries'))
+        return []
     if data is None or node is None:
         return []
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
@@ -171,6 +176,11 @@ def _value_problem(key: str, value: object, kind: type) -> str:
         return f"{key} is empty"
     if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
         return f"every item of {key} must be non-empty text"
+    if any(_SURROGATE.search(v) for v in (value if isinstance(value, list) else [value])
+           if isinstance(v, str)):
+        return f"{key} holds an unpaired surrogate (\\ud800-\\udfff), which no page can show"
+    if key == "website" and not _WEBSITE.match(str(value)):
+        return f"website {value!r} is not an http(s) address"
     return ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, Problem
 
 EARLIEST_YEAR = 1990
+LATEST_YEAR = 9998  # a day in 9999 cannot be moved across time zones without overflowing
+FUTURE_WARNING_DAYS = 7
+"""A briefing dated this many days after today is probably a typo in the year: a warning."""
 FRONT_MATTER_FENCE = "---"
 
 
@@ -45,6 +49,8 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 
 _KNOWN_KEYS = {"title", "date", "source", "lang", "draft"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def find_content_files(config: SiteConfig) -> list[Path]:
@@ -123,7 +129,9 @@ def parse_content(data: bytes, shown: str, config: SiteConfig) -> ContentFile:
 
 def decode_text(data: bytes, shown: str) -> str:
     """UTF-8 only (a UTF-8 byte-order mark is dropped); anything else is named, with its line."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise ContentError.at(shown, 1, "the file is UTF-32 text", "save it as UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
         raise ContentError.at(shown, 1, "the file is UTF-16 text", "save it as UTF-8")
     if b"\x00" in data:
         line = data[:data.index(b"\x00")].count(b"\n") + 1
@@ -139,6 +147,14 @@ def decode_text(data: bytes, shown: str) -> str:
                               "encoding?)", "save it as UTF-8") from None
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: the NULs of its ASCII sit all on odd or all on even
+    bytes (binary files have them anywhere)."""
+    zeros = [i % 2 for i, byte in enumerate(data[:4096]) if byte == 0]
+    return len(data) % 2 == 0 and len(zeros) * 4 >= min(len(data), 4096) \
+        and len(set(zeros)) == 1
+
+
 def _parse_front_matter(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = _FrontMatterLoader(text)
     try:
@@ -150,22 +166,52 @@ def _parse_front_matter(text: str, shown: str) -> tuple[dict[str, Any], dict[str
         if not isinstance(node, yaml.MappingNode):
             raise ContentError.at(shown, node.start_mark.line + 2,
                                   "the front matter is not a list of 'key: value' lines")
-        key_lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+        key_lines: dict[str, int] = {}
+        for key, _ in node.value:
+            if str(key.value) in key_lines:
+                raise ContentError.at(shown, key.start_mark.line + 2, f"{key.value!r} is "
+                                      "given twice in the front matter", "keep one of them")
+            key_lines[str(key.value)] = key.start_mark.line + 2
         meta = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 1
         reason = error.problem or "invalid YAML"
+        if isinstance(error, yaml.constructor.ConstructorError):  # a !tag the safe loader lacks
+            raise ContentError.at(shown, line, "the front matter uses a YAML tag that is not "
+                                  f"allowed ({reason})", "remove the !tag: values are plain text, "
+                                  "numbers, lists and mappings") from None
         raise ContentError.at(shown, line, f"the front matter is not valid YAML: {reason}",
                               "check quoting and indentation (quote values that hold ': ')"
                               ) from None
     except yaml.YAMLError as error:
         raise ContentError.at(shown, 1, f"the front matter is not valid YAML: {error}") from None
+    except RecursionError:
+        raise ContentError.at(shown, 2, "the front matter is nested too deeply",
+                              "give plain 'key: value' lines") from None
     finally:
         loader.dispose()
     if not all(isinstance(key, str) for key in meta):
         raise ContentError.at(shown, 2, "front-matter keys must be words")
+    for key, value in meta.items():
+        if problem := _odd_value(key) or _odd_value(value):
+            raise ContentError.at(shown, key_lines.get(key, 1), f"{key!r} {problem}",
+                                  "give text, numbers, true/false, lists or mappings")
     return meta, key_lines
+
+
+def _odd_value(value: Any) -> str:
+    """What makes a value unfit for pages and feeds: an unpaired surrogate ("\\ud800"), which
+    no UTF-8 file can hold, or a !!binary or !!set, whose text form is not stable."""
+    if isinstance(value, str):
+        return "holds an unpaired surrogate (\\ud800-\\udfff)" if _SURROGATE.search(value) else ""
+    if isinstance(value, (bytes, set)):
+        return f"is a {type(value).__name__}, which a page cannot show"
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next((problem for item in value if (problem := _odd_value(item))), "")
+    return ""
 
 
 def _refuse_aliases(text: str, shown: str) -> None:
@@ -186,6 +232,8 @@ def _parse_date(value: Any, shown: str, line: int,
         return None, None
     text = str(value).strip()
     try:
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
         if len(text) == 10:
             day, moment = dt.date.fromisoformat(text), None
         else:
@@ -201,7 +249,21 @@ def _parse_date(value: Any, shown: str, line: int,
     if day.year < EARLIEST_YEAR:
         problems.append(Problem(shown, line, f"date {text!r} is before {EARLIEST_YEAR}",
                                 "check the year"))
+    elif day.year > LATEST_YEAR:
+        problems.append(Problem(shown, line, f"date {text!r} is after {LATEST_YEAR}",
+                                "check the year"))
     return day, moment
+
+
+def future_dates(dated: Iterable[tuple[str, dt.date]], zone: dt.tzinfo) -> list[str]:
+    """Warnings for days dated more than FUTURE_WARNING_DAYS after today in the site's zone.
+
+    Only a warning: a briefing may be written ahead, and the output must not hang on the clock.
+    """
+    today = dt.datetime.now(zone).date()
+    return [f"{path}: date {day.isoformat()} is {(day - today).days} days after today "
+            f"({today.isoformat()}); check the year" for path, day in sorted(dated)
+            if (day - today).days > FUTURE_WARNING_DAYS]
 
 
 def _text_field(meta: dict[str, Any], key: str, default: str, shown: str,

@@ -17,6 +17,7 @@ from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.index import index_site
 from site_builder.inputs import builder_key, input_signature, load_sources
+from site_builder.load import future_dates
 from site_builder.model import Briefing, Site
 from site_builder.render import Page, plan_pages
 from site_builder.render_pages import RenderStats, render_all
@@ -62,6 +63,8 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     with reporter.stage("load+split"):
         loaded, problems = load_sources(config, cache, jobs)
     briefings = [b for b in loaded if drafts or not b.draft]
+    for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
+        reporter.warn(warning)
     problems.extend(_duplicate_days(briefings))
     try:
         data = load_site_data(config.content_path)

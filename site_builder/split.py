@@ -63,6 +63,12 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
             if not title:
                 problems.append(Problem(content.path, heading.line, "section heading is empty",
                                         'write "## <section name>"'))
+            # text between a section heading and its first story would be in no page at all
+            stray = [tok for tok in tokens[heading.index + 3:end] if tok.map and tok.level == 0]
+            if stray:
+                problems.append(Problem(content.path, _line(stray[0], content), "this text is "
+                                        "under a section heading but in no story", 'put a "### '
+                                        '<headline>" above it, or move it to the lead'))
             sections.append((title, heading.line, []))
             continue
         if not sections:

@@ -144,6 +144,18 @@ def test_the_sample_registry_loads() -> None:
         ("topics.yaml", 3, "mentions must be a whole number of at least 1")], id="mentions 0"),
     pytest.param({"topics": "- name: A\n  slug: a\n  mentions: yes\n"}, [
         ("topics.yaml", 3, "mentions must be a whole number, not bool")], id="mentions bool"),
+    pytest.param({"companies": "- name: A\n  website: 'javascript:alert(1)'\n"}, [
+        ("companies.yaml", 2, "website 'javascript:alert(1)' is not an http(s) address")],
+        id="javascript website"),
+    pytest.param({"companies": "- name: A\n  website: /local/page\n"}, [
+        ("companies.yaml", 2, "website '/local/page' is not an http(s) address")],
+        id="website not absolute"),
+    pytest.param({"companies": '- name: "A \\ud800"\n'}, [
+        ("companies.yaml", 1, "name holds an unpaired surrogate")], id="surrogate"),
+    pytest.param({"topics": '- name: A\n  slug: a\n  keywords: ["\\udfff"]\n'}, [
+        ("topics.yaml", 3, "keywords holds an unpaired surrogate")], id="surrogate keyword"),
+    pytest.param({"companies": "- name: " + "[" * 3000 + "]" * 3000 + "\n"}, [
+        ("companies.yaml", 0, "nested too deeply")], id="nested too deeply"),
 ])
 def test_every_mistake_names_file_line_and_problem(
         tmp_path: Path, files: dict[str, str], expected: list[tuple[str, int, str]]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError
-from site_builder.load import find_content_files, parse_content, read_content_file
+from site_builder.load import find_content_files, future_dates, parse_content, read_content_file
 
 CONFIG = SiteConfig(root=Path("/site"))
 GOOD = b"---\ntitle: Report\ndate: 2025-03-27\nsource: FAP\nmood: sunny\n---\n\nLead\n"
@@ -52,11 +52,26 @@ BROKEN = [
     ("not a mapping", b"---\n- a\n- b\n---\n", 2, "key: value"),
     ("yaml aliases", b"---\na: &x [1, 2]\nb: *x\ndate: 2025-03-27\n---\n", 3, "aliases"),
     ("python tag", b"---\ndate: 2025-03-27\nx: !!python/object/apply:os.system [ls]\n---\n", 3,
-     "not valid YAML"),
+     "YAML tag that is not allowed"),
+    ("custom tag", b"---\ndate: 2025-03-27\nx: !include secrets.yaml\n---\n", 3, "YAML tag"),
+    ("set tag", b"---\ndate: 2025-03-27\nx: !!set {a, b}\n---\n", 3, "is a set"),
+    ("binary tag", b"---\ndate: 2025-03-27\nx: !!binary aGk=\n---\n", 3, "is a bytes"),
+    ("surrogate", b'---\ndate: 2025-03-27\ntitle: "a \\ud800"\n---\n', 3, "unpaired surrogate"),
+    ("nested surrogate", b'---\ndate: 2025-03-27\nx: {y: ["\\udc80"]}\n---\n', 3, "surrogate"),
+    ("nested too deeply", b"---\ndate: 2025-03-27\nx: " + b"[" * 3000 + b"]" * 3000 + b"\n---\n",
+     2, "nested too deeply"),
+    ("key given twice", b"---\ndate: 2025-03-27\ntitle: a\ndate: 2025-03-28\n---\n", 4,
+     "given twice"),
+    ("compact date", b"---\ndate: 20250327\n---\n", 2, "not a real date"),
+    ("year 9999", b"---\ndate: 9999-12-31T23:00:00-12:00\n---\n", 2, "after 9998"),
     ("draft not a bool", b"---\ndate: 2025-03-27\ndraft: maybe\n---\n", 3, "true or false"),
     ("bad lang", b"---\ndate: 2025-03-27\nlang: not a language\n---\n", 3, "language tag"),
     ("not utf-8 (GBK)", "---\ndate: 2025-03-27\n---\n\n比亚迪\n".encode("gbk"), 5, "not UTF-8"),
     ("utf-16", "---\ndate: 2025-03-27\n---\n".encode("utf-16"), 1, "UTF-16"),
+    ("utf-16 without BOM", "---\ndate: 2025-03-27\n---\n".encode("utf-16-le"), 1, "UTF-16"),
+    ("utf-16 BE without BOM", "---\ndate: 2025-03-27\n---\n\n比亚迪\n".encode("utf-16-be"), 1,
+     "UTF-16"),
+    ("utf-32", "---\ndate: 2025-03-27\n---\n".encode("utf-32"), 1, "UTF-32"),
     ("NUL bytes", b"---\ndate: 2025-03-27\n---\n\nab\x00cd\n", 5, "NUL"),
     ("binary", bytes(range(256)) * 4, 1, "NUL"),
 ]
@@ -71,6 +86,16 @@ def test_broken_file_names_path_line_and_problem(case, data, line, words):
     assert problem.line == line, str(problem)
     assert words in problem.message
     assert str(problem).startswith(f"content/day.md:{line}: ")
+
+
+def test_a_date_far_ahead_is_a_warning_not_an_error():
+    zone = dt.timezone(dt.timedelta(hours=8))
+    today = dt.datetime.now(zone).date()
+    near, far = today + dt.timedelta(days=7), today + dt.timedelta(days=8)
+    assert future_dates([("a.md", near), ("b.md", today)], zone) == []
+    (warning,) = future_dates([("a.md", near), ("c.md", far)], zone)
+    assert warning.startswith(f"c.md: date {far.isoformat()} is 8 days after today")
+    assert parse(b"---\ndate: 2999-01-01\n---\n").date == dt.date(2999, 1, 1)
 
 
 def test_several_front_matter_problems_are_reported_together():

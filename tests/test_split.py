@@ -135,6 +135,8 @@ def test_an_ordinary_last_paragraph_starting_with_companies_stays_text():
     ("## S\n\n### \n\nx\n", 7, "story heading is empty"),
     ("## \n\n### T\n\nx\n", 5, "section heading is empty"),
     ("# Title\n\n## S\n", 5, "'#' heading"),
+    ("## S\n\nText in no story.\n\n### T\n\nx\n", 7, "under a section heading but in no story"),
+    ("## S\n\n> quoted\n", 7, "in no story"),
 ])
 def test_structure_errors_name_the_line(body, line, words):
     with pytest.raises(ContentError) as raised:
