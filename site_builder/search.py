@@ -83,6 +83,7 @@ def index_language(language: str) -> str:
 def _version(binary: Path) -> str:
     try:
         result = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
+                                encoding="utf-8", errors="replace",
                                 timeout=60, check=True)
     except (OSError, subprocess.SubprocessError) as error:
         raise BuildError(f"search: cannot run {binary}: {error}") from None
@@ -93,7 +94,8 @@ def _run_pagefind(binary: Path, site: Path, language: str) -> None:
     command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE,
                "--force-language", language, "--quiet"]
     try:
-        result = subprocess.run(command, check=False, capture_output=True, text=True)
+        result = subprocess.run(command, check=False, capture_output=True, text=True,
+                                encoding="utf-8", errors="replace")
     except OSError as error:
         raise BuildError(f"search: cannot run {binary}: {error.strerror}") from None
     if result.returncode != 0:
@@ -153,13 +155,13 @@ def sort_filters(bundle: Path) -> None:
     entry_text = entry_path.read_text(encoding="utf-8")
     for language, info in sorted(json.loads(entry_text)["languages"].items()):
         meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
-        meta = cbor_load(_unpack(meta_path.read_bytes()))
+        meta = cbor_load(unpack(meta_path.read_bytes()))
         stale = [meta_path]
         made: dict[str, bytes] = {}
         filters = []
         for name, old in sorted(meta[3], key=lambda pair: pair[0]):
             path = bundle / "filter" / f"{old}.pf_filter"
-            index = cbor_load(_unpack(path.read_bytes()))
+            index = cbor_load(unpack(path.read_bytes()))
             index[1] = sorted(([value, sorted(pages)] for value, pages in index[1]),
                               key=lambda item: item[0])
             data = cbor_dump(index)
@@ -173,8 +175,8 @@ def sort_filters(bundle: Path) -> None:
         for path in stale:
             path.unlink()
         for short, data in made.items():
-            (bundle / "filter" / f"{short}.pf_filter").write_bytes(_pack(data))
-        (bundle / f"pagefind.{meta_hash}.pf_meta").write_bytes(_pack(meta_data))
+            (bundle / "filter" / f"{short}.pf_filter").write_bytes(pack(data))
+        (bundle / f"pagefind.{meta_hash}.pf_meta").write_bytes(pack(meta_data))
         entry_text = entry_text.replace(f'"{info["hash"]}"', f'"{meta_hash}"')
     entry_path.write_text(entry_text, encoding="utf-8")
 
@@ -191,14 +193,14 @@ def _sha1(data: bytes) -> str:
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
-def _unpack(data: bytes) -> bytes:
+def unpack(data: bytes) -> bytes:
     data = gzip.decompress(data)
     if not data.startswith(PACKED):
         raise ValueError("not a Pagefind index file")
     return data[len(PACKED):]
 
 
-def _pack(data: bytes) -> bytes:
+def pack(data: bytes) -> bytes:
     return gzip.compress(PACKED + data, compresslevel=9, mtime=0)
 
 

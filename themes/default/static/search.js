@@ -33,6 +33,16 @@
     translations: {placeholder: "Search companies, topics, stories"},
     processResult: dateFirst
   });
+  // Pagefind's box has only a placeholder; give it a visible label, as the plain form had.
+  var box = root.querySelector(".pagefind-ui__search-input");
+  if (box) {
+    box.id = "search-q";
+    var label = document.createElement("label");
+    label.htmlFor = box.id;
+    label.className = "search-label";
+    label.textContent = "Search stories";
+    root.insertBefore(label, root.firstChild);
+  }
   if (query) {
     ui.triggerSearch(query);
   }
