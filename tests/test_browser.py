@@ -1,0 +1,309 @@
+"""The built sample site in headless Chromium: layout, search, keyboard and accessibility.
+
+One browser for the whole module and one static server (http.server) for the built site.
+Screenshots of every page checked go to test-artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT
+
+from site_builder.config import load_config
+from site_builder.index import SiteIndex, index_site
+from site_builder.pipeline import build, load_site
+from site_builder.report import Reporter
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    HAVE_PLAYWRIGHT = True
+except ImportError:  # the browser tests need it; nothing else does
+    HAVE_PLAYWRIGHT = False
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = REPO_ROOT / "tests/js/node_modules/axe-core/axe.min.js"
+SCREENSHOTS = REPO_ROOT / "test-artifacts/screenshots"
+WAIT_MS = 15_000
+WIDTHS = (390, 1280)
+COMPANY = "Goertek"  # in English and Chinese stories of the sample site
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() or not HAVE_PLAYWRIGHT,
+                       reason="needs Debian's chromium at /usr/bin/chromium and playwright"),
+]
+
+# Pages of each kind; {story}, {company} and {topic} are filled from the model.
+PAGES = {
+    "home": "/",
+    "day": "/2025/03/27/",
+    "story": "{story}",
+    "company": "{company}",
+    "topic": "{topic}",
+    "search": f"/search/?q={COMPANY}",
+}
+MORE_PAGES = {"companies": "/companies/", "archive": "/archive/", "404": "/404.html",
+              "story in Chinese": "{story_zh}", "search without a query": "/search/"}
+
+# Reports the page makes about itself: CSP violations (also in the console, but this is
+# the authoritative list) and uncaught errors.
+WATCH = """
+window.__problems = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__problems.push(`CSP: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+
+@dataclass
+class Sample:
+    root: str  # the server's address
+    index: SiteIndex
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def url(self, kind: str) -> str:
+        return self.root + self.urls[kind]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
+    output = tmp_path_factory.mktemp("browser") / "output"
+    config = load_config(REPO_ROOT)[0]
+    build(config, Reporter(0), output=output, use_cache=False)
+    site = load_site(config, Reporter(0))
+    index = index_site(site)
+    handler = functools.partial(_Quiet, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    company = next(c for c in index.companies.values() if c.name == COMPANY)
+    chinese = next(b for b in site.briefings if b.lang.startswith("zh"))
+    fill = {"story": next(s.url for s in index.stories if "####" in s.body_markdown),
+            "story_zh": chinese.stories[0].url, "company": company.url,
+            "topic": index.topics["artificial-intelligence"].url}
+    urls = {kind: url.format(**fill) for kind, url in {**PAGES, **MORE_PAGES}.items()}
+    yield Sample(f"http://127.0.0.1:{server.server_address[1]}", index, urls)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Tab:
+    context: BrowserContext
+    page: Page
+    console: list[str]
+
+    def problems(self) -> list[str]:
+        return [*self.console, *self.page.evaluate("window.__problems")]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def open_tab(browser: Browser, url: str, width: int = 1280, dark: bool = False,
+             bypass_csp: bool = False) -> Tab:
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  color_scheme="dark" if dark else "light",
+                                  bypass_csp=bypass_csp)
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    page.goto(url, wait_until="load")
+    if "/search/" in url:
+        page.wait_for_selector(".pagefind-ui" if "?q=" not in url else
+                               ".pagefind-ui__result, .pagefind-ui__message")
+    return Tab(context, page, console)
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{re.sub(r'[^a-z0-9]+', '-', name.lower())}.png"),
+                    full_page=True)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("kind", [*PAGES, *MORE_PAGES])
+def test_page_renders_without_errors_or_sideways_scrolling(browser: Browser, sample: Sample,
+                                                           kind: str, width: int):
+    tab = open_tab(browser, sample.url(kind), width)
+    try:
+        page = tab.page
+        assert tab.problems() == []
+        scroll, inner = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{kind} is {scroll}px wide in a {inner}px window"
+        wider = page.evaluate("""() => [...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        assert wider == []
+        shoot(page, f"{kind}-{width}")
+    finally:
+        tab.close()
+
+
+def test_narrowest_supported_screen_has_no_sideways_scrolling(browser: Browser,
+                                                              sample: Sample):
+    for kind in [*PAGES, "companies", "archive"]:
+        tab = open_tab(browser, sample.url(kind), 360)
+        try:
+            assert tab.page.evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth"), kind
+        finally:
+            tab.close()
+
+
+def test_dark_pages_render_without_errors(browser: Browser, sample: Sample):
+    for kind in ("home", "story", "search"):
+        tab = open_tab(browser, sample.url(kind), 1280, dark=True)
+        try:
+            assert tab.problems() == []
+            shoot(tab.page, f"{kind}-1280-dark")
+        finally:
+            tab.close()
+
+
+# Search -------------------------------------------------------------------------------------
+
+def result_links(page: Page) -> set[str]:
+    page.wait_for_selector(".pagefind-ui__result-link")
+    hrefs = page.eval_on_selector_all(".pagefind-ui__result-link",
+                                      "links => links.map(a => a.getAttribute('href'))")
+    return set(hrefs)
+
+
+def test_searching_a_company_name_finds_all_its_stories(browser: Browser, sample: Sample):
+    company = next(c for c in sample.index.companies.values() if c.name == COMPANY)
+    expected = {s.url for s in sample.index.by_company[company.key]}
+    assert len(expected) >= 2
+    tab = open_tab(browser, sample.url("search"))
+    try:
+        assert expected <= result_links(tab.page)
+        tags = tab.page.inner_text(".pagefind-ui__results")
+        assert f"Companies: {COMPANY}" in tags and "Date: " in tags
+        assert tab.problems() == []
+    finally:
+        tab.close()
+
+
+def test_the_header_search_box_is_a_plain_form_to_the_search_page(browser: Browser,
+                                                                  sample: Sample):
+    tab = open_tab(browser, sample.url("home"))
+    try:
+        tab.page.fill("#site-search-q", "BYD")
+        tab.page.press("#site-search-q", "Enter")
+        tab.page.wait_for_url("**/search/?q=BYD")
+        byd = next(c for c in sample.index.companies.values() if c.name == "BYD")
+        assert {s.url for s in sample.index.by_company[byd.key]} <= result_links(tab.page)
+        assert tab.problems() == []
+    finally:
+        tab.close()
+
+
+def test_filters_narrow_results_by_company_topic_and_section(browser: Browser,
+                                                             sample: Sample):
+    tab = open_tab(browser, sample.url("search without a query"))
+    try:
+        found = tab.page.evaluate("""async () => {
+            const pagefind = await import('/pagefind/pagefind.js');
+            const urls = async (filters) => Promise.all(
+              (await pagefind.search(null, {filters})).results.map(async r => (await r.data()).url));
+            return {filters: await pagefind.filters(),
+                    company: await urls({company: 'BYD'}),
+                    both: await urls({company: 'BYD', section: 'Company Aspect'})};
+        }""")
+        assert set(found["filters"]) == {"company", "topic", "section"}
+        byd = next(c for c in sample.index.companies.values() if c.name == "BYD")
+        assert set(found["company"]) == {s.url for s in sample.index.by_company[byd.key]}
+        assert set(found["both"]) == {s.url for s in sample.index.by_company[byd.key]
+                                      if s.section == "Company Aspect"}
+    finally:
+        tab.close()
+
+
+# Keyboard and accessibility -------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  return {tag: e.tagName, id: e.id, cls: e.className, href: e.getAttribute('href') || '',
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+          top: e.getBoundingClientRect().top};
+}"""
+
+
+def test_tab_from_the_top_reaches_skip_link_search_box_and_stories(browser: Browser,
+                                                                   sample: Sample):
+    tab = open_tab(browser, sample.url("home"))
+    try:
+        page = tab.page
+        page.keyboard.press("Tab")
+        first = page.evaluate(FOCUSED)
+        assert first["cls"] == "skip-link" and first["top"] >= 0 and first["outline"]
+        stories = {s.url for s in sample.index.stories}
+        reached = [first]
+        while reached[-1]["href"] not in stories and len(reached) < 200:
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate(FOCUSED))
+        assert any(f["id"] == "site-search-q" for f in reached)
+        assert reached[-1]["href"] in stories, "no story link within 200 tabs"
+        assert all(f["outline"] for f in reached if f["tag"] == "A"), "a focus was invisible"
+        page.reload()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # the skip link
+        assert page.evaluate("document.activeElement.id") == "main"
+    finally:
+        tab.close()
+
+
+AXE_PAGES = [("home", 1280, False), ("home", 390, False), ("home", 1280, True),
+             ("day", 1280, False), ("story", 1280, False), ("story", 390, True),
+             ("story in Chinese", 1280, False), ("company", 1280, False),
+             ("topic", 1280, True), ("search", 1280, False), ("search", 1280, True),
+             ("companies", 1280, False), ("archive", 390, False), ("404", 1280, False)]
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason=f"{AXE} is missing: npm ci --prefix tests/js")
+@pytest.mark.parametrize(("kind", "width", "dark"), AXE_PAGES)
+def test_axe_finds_nothing_serious(browser: Browser, sample: Sample, kind: str, width: int,
+                                   dark: bool):
+    # axe is injected as an inline script, which the site's policy rightly refuses.
+    tab = open_tab(browser, sample.url(kind), width, dark=dark, bypass_csp=True)
+    try:
+        tab.page.add_script_tag(path=str(AXE))
+        violations = tab.page.evaluate("""async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }""")
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert serious == []
+    finally:
+        tab.close()

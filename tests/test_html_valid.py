@@ -1,0 +1,130 @@
+"""Every kind of page passes the Nu HTML Checker (vnu.jar from npm's vnu-jar, in tests/js/).
+
+One checker run over all the pages at once: the JVM's start-up is most of its cost. Without
+Java or the jar the test is skipped, except in CI (CI set), where it fails and says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, write_site
+
+from site_builder.config import load_config
+from site_builder.pipeline import build
+from site_builder.report import Reporter
+
+VNU = REPO_ROOT / "tests/js/node_modules/vnu-jar/build/dist/vnu.jar"
+# The checker resolves 'self' against file: URLs and takes JSON-LD data blocks for inline
+# scripts, so its Content-Security-Policy notes are wrong here; the browser tests check the
+# policy for real, in Chromium.
+NOT_FOR_FILES = ("Resource violates Content Security Policy",
+                 "Inline script violates Content Security Policy")
+
+TRICKY_DAY = """\
+    ---
+    title: Morning Report
+    date: 2025-05-06
+    ---
+
+    A lead with a link to https://example.com/a/very/long/path/that/never/breaks/anywhere/at/all/in/the/middle.
+
+    ## Market dynamics
+
+    ### Quotes: <script>alert(1)</script> and </script> in a headline
+
+    Shares of Goertek (002241.SZ) rose.
+
+    #### A heading inside the story
+
+    | Ticker | Close | Change |
+    |---|---|---|
+    | 002241.SZ | 31.20 | +2.5% |
+
+    ##### And a smaller one
+
+    > A quotation.
+
+    ```
+    code_that_is_very_long_and_has_no_spaces_in_it_anywhere_at_all_so_it_must_wrap_somewhere
+    ```
+    """
+
+
+def java() -> str | None:
+    return shutil.which("java")
+
+
+def missing_checker() -> str:
+    if not VNU.is_file():
+        return f"{VNU} is missing: run `npm ci --prefix tests/js`"
+    if java() is None:
+        return "java is missing: install a JRE (Debian: default-jre-headless)"
+    return ""
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One page of each kind: the sample site at 3 items a page (so lists have a page 2),
+    and a mini-site whose story has a table, sub-headings, code and a hostile headline."""
+    root = tmp_path_factory.mktemp("valid")
+    sample = root / "sample"
+    build(load_config(REPO_ROOT, {"per_page": 3})[0], Reporter(0), output=sample,
+          use_cache=False)
+    tricky_site = write_site(root / "tricky", {
+        "content/briefings/2025/2025-05-06.md": TRICKY_DAY})
+    tricky = root / "tricky-out"
+    build(load_config(tricky_site)[0], Reporter(0), output=tricky, use_cache=False)
+
+    def first(folder: Path, pattern: str) -> Path:
+        found = sorted(folder.glob(pattern))
+        assert found, f"no {pattern} in {folder}"
+        return found[0]
+
+    found = {
+        "home": sample / "index.html",
+        "home page 2": sample / "page/2/index.html",
+        "day": sample / "2025/03/28/index.html",
+        "story": first(sample, "2025/03/28/smic-*/index.html"),
+        "story in Chinese": first(sample, "2025/04/02/*/index.html"),
+        "sections": sample / "sections/index.html",
+        "section": first(sample, "sections/*/index.html"),
+        "section page 2": first(sample, "sections/*/page/2/index.html"),
+        "companies": sample / "companies/index.html",
+        "company": first(sample, "companies/*/index.html"),
+        "topics": sample / "topics/index.html",
+        "topic": first(sample, "topics/*/index.html"),
+        "archive": sample / "archive/index.html",
+        "search": sample / "search/index.html",
+        "404": sample / "404.html",
+        "tricky day": tricky / "2025/05/06/index.html",
+        "tricky story": first(tricky, "2025/05/06/*/index.html"),
+    }
+    for kind, path in found.items():
+        assert path.is_file(), f"{kind}: {path} was not built"
+    return found
+
+
+def test_every_kind_of_page_is_valid_html(pages: dict[str, Path]):
+    problem = missing_checker()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"the HTML checker cannot run in CI: {problem}")
+        pytest.skip(problem)
+    result = subprocess.run(
+        [java() or "java", "-Xss4m", "-jar", str(VNU), "--format", "json", "--stdout",
+         *map(str, pages.values())],
+        capture_output=True, text=True, encoding="utf-8", timeout=600, check=False)
+    report = json.loads(result.stdout)
+    kinds = {path.resolve().as_uri(): kind for kind, path in pages.items()}
+    found = [f"{kinds.get(m.get('url', ''), m.get('url', '?'))}:{m.get('lastLine', '?')}: "
+             f"{m.get('type')} {m.get('subType', '')}: {m['message']}"
+             for m in report["messages"]
+             if not m["message"].startswith(NOT_FOR_FILES)]
+    assert found == []
+    assert result.returncode == 0, result.stderr
