@@ -443,12 +443,12 @@ def briefing_path(site: Path, day: dt.date) -> Path:
 
 def _write_briefings(site: Path, briefings: list[Any], seed: int, share: float) -> int:
     """Write the days, each in English (the shared writer) or Chinese; return the Chinese count."""
-    english = [b for b in briefings if not is_chinese_day(seed, b.date, share)]
-    shared.write_briefing_format(english, site)
-    for briefing in briefings:
-        if is_chinese_day(seed, briefing.date, share):
-            shared.write(briefing_path(site, briefing.date), chinese_briefing(briefing, seed))
-    return len(briefings) - len(english)
+    chinese = [b for b in briefings if is_chinese_day(seed, b.date, share)]
+    chinese_dates = {b.date for b in chinese}
+    shared.write_briefing_format([b for b in briefings if b.date not in chinese_dates], site)
+    for briefing in chinese:
+        shared.write(briefing_path(site, briefing.date), chinese_briefing(briefing, seed))
+    return len(chinese)
 
 
 def write_corpus(site: Path, days: int, *, seed: int = DEFAULT_SEED, end: dt.date = DEFAULT_END,

@@ -11,14 +11,17 @@ For each corpus size (``--days 30,365,3650``), four scenarios of ``site-builder 
 * ``add``: a rebuild after the next day's briefing is written.
 
 Each figure is the median of ``--runs`` timed runs after one untimed warm-up: whole-process
-wall time and peak RSS of the builder's process (``os.wait4``), plus the pages (``index.html``
-files) and feeds (``feed.xml``, ``atom.xml``, ``feed.json``) in the output. Builds run with
-``-v`` so each stage's seconds can be attributed. With ``--anchors``, the shared
-``run_anchors.sh`` builds the same stories with Pelican and Hugo in the same run and our time
-is quoted as a ratio to theirs (the machine is shared; absolute speed drifts, ratios less).
+wall time and peak RSS (``os.wait4``), plus the pages (``index.html`` files) and feeds
+(``feed.xml``, ``atom.xml``, ``feed.json``) in the output. Builds run with ``-v`` so each
+stage's seconds can be attributed. With ``--anchors``, Pelican and Hugo build the same stories
+through the shared ``run_anchors.sh`` (its ``build`` command, timed here the same way) in
+interleaved rounds, ours then Pelican then Hugo, so that load from other work on the shared
+machine falls on all three alike; our time is quoted as a ratio to theirs.
 
-Work goes under ``$TMPDIR/site-builder-bench`` (or ``/tmp``), never into the repository; the
-table is printed and saved as ``bench/results/<date>-<host>.md``. Standard library only.
+The builder timed is a copy of the working tree (or of ``--rev``) taken at the start, so edits
+made during a long run never mix two versions. Work goes under ``$TMPDIR/site-builder-bench``
+(or ``/tmp``), never into the repository; the report is printed and saved as
+``bench/results/<date>-<host>.md``. Standard library only.
 
     python bench/run.py --days 30,365 --runs 3 --anchors
 """
@@ -29,6 +32,7 @@ import argparse
 import datetime as dt
 import glob
 import hashlib
+import io
 import itertools
 import os
 import platform
@@ -38,6 +42,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -49,14 +54,14 @@ REPO = Path(__file__).resolve().parents[1]
 ANCHORS_SCRIPT = gen_corpus.SHARED_DIR / "run_anchors.sh"
 DEFAULT_DAYS = (30, 365, 3650)
 SCENARIOS = ("full", "noop", "edit", "add")
+OURS = "ours"
 ANCHOR_TOOLS = ("pelican", "hugo")
 ANCHOR_SCENARIOS = ("full", "noop", "edit")
 """Scenarios run_anchors.sh has; it has no "add a day"."""
-TOOL_NAMES = {"pelican": "Pelican", "hugo": "Hugo"}
+TOOL_NAMES = {OURS: "ours", "pelican": "Pelican", "hugo": "Hugo"}
 CACHE_DIR = ".site-builder-cache"
 FEED_NAMES = frozenset(("feed.xml", "atom.xml", "feed.json"))
 STAGE_LINE = re.compile(r"^stage (.+?): ([0-9.]+)s$", re.MULTILINE)
-ANCHOR_LINE = re.compile(r"wall median ([0-9.]+) s, peak RSS median ([0-9.]+) MiB")
 
 
 class BenchError(Exception):
@@ -68,17 +73,18 @@ class Run:
     """One timed build."""
 
     wall: float  # seconds, whole process
-    rss_kib: int  # peak resident set of the builder's process
-    stages: tuple[tuple[str, float], ...]  # (stage, seconds) as the builder reports at -v
+    rss_kib: int  # peak resident set (ru_maxrss)
+    stages: tuple[tuple[str, float], ...]  # (stage, seconds) as our builder reports at -v
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One scenario of our builder on one corpus."""
+    """One tool in one scenario on one corpus: its runs and what its output holds."""
 
+    tool: str  # OURS or one of ANCHOR_TOOLS
     days: int
-    stories: int
     scenario: str
+    warmup: Run
     runs: tuple[Run, ...]
     pages: int
     feeds: int
@@ -97,18 +103,72 @@ class Result:
         ordered = sorted(self.runs, key=lambda run: run.wall)
         return ordered[(len(ordered) - 1) // 2]
 
+    @property
+    def seconds_spent(self) -> float:
+        return self.warmup.wall + sum(run.wall for run in self.runs)
+
 
 @dataclass(frozen=True, slots=True)
-class AnchorResult:
-    """One scenario of Pelican or Hugo, as run_anchors.sh measures and counts it."""
+class Contender:
+    """One tool in one scenario: the command to time and the untimed steps around it."""
 
-    days: int
     tool: str
-    scenario: str
-    wall: float
-    rss_mib: float
-    pages: int  # HTML files, less Hugo's redirect stubs
-    feeds: int
+    command: tuple[str, ...]
+    env: dict[str, str]
+    cwd: Path
+    log: Path
+    before: Callable[[int], None]  # given the build's number, 0 for the warm-up
+    after: Callable[[], None]
+    count: Callable[[], tuple[int, int]]  # (pages, feeds) in the output
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+
+
+def time_build(contender: Contender) -> Run:
+    """Run one build, its output to the contender's log; wall time and peak RSS."""
+    with contender.log.open("wb") as sink:
+        started = time.perf_counter()
+        process = subprocess.Popen(contender.command, env=contender.env, cwd=contender.cwd,
+                                   stdout=sink, stderr=subprocess.STDOUT)
+        # wait4 rather than Popen.wait, for the child's rusage: its ru_maxrss is the largest
+        # resident set of that process and of the worker processes it forked and waited for.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = contender.log.read_text(encoding="utf-8", errors="replace")
+    if process.returncode != 0:
+        tail = "\n".join(text.splitlines()[-20:])
+        raise BenchError(f"build failed (exit {process.returncode}): "
+                         f"{' '.join(contender.command)}\n{tail}")
+    stages = tuple((name, float(seconds)) for name, seconds in STAGE_LINE.findall(text))
+    return Run(wall, usage.ru_maxrss, stages)
+
+
+def measure(contenders: Sequence[Contender], days: int, scenario: str, runs: int
+            ) -> list[Result]:
+    """A warm-up round, then ``runs`` timed rounds; each round builds every contender once."""
+    timed: dict[str, list[Run]] = {c.tool: [] for c in contenders}
+    for number in range(runs + 1):
+        for contender in contenders:
+            contender.before(number)
+            run = time_build(contender)
+            contender.after()
+            timed[contender.tool].append(run)
+            progress(f"  {days} days {scenario} {TOOL_NAMES[contender.tool]} "
+                     f"{f'run {number}/{runs}' if number else 'warm-up'}: {run.wall:.2f} s, "
+                     f"{run.rss_kib / 1024:.0f} MiB")
+    results = []
+    for contender in contenders:
+        warmup, *rest = timed[contender.tool]
+        results.append(Result(contender.tool, days, scenario, warmup, tuple(rest),
+                              *contender.count()))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Our builder
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,27 +176,42 @@ class Builder:
     """How to run our builder, and which of the optional flags this version has."""
 
     command: tuple[str, ...]
+    env: dict[str, str]
+    cwd: Path  # never the repository, whose site_builder/ would shadow the copy
     jobs: int | None  # passed as --jobs when the builder has it
     has_jobs: bool
     has_no_cache: bool
 
     @classmethod
-    def detect(cls, jobs: int | None) -> Builder:
+    def detect(cls, jobs: int | None, cwd: Path, source: Path) -> Builder:
+        """The builder copied into ``source``, run with this Python and its dependencies."""
         command = (sys.executable, "-m", "site_builder")
-        done = subprocess.run([*command, "build", "--help"], capture_output=True, text=True,
-                              check=False)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(source), env.get("PYTHONPATH"))))
+        probe = "import site_builder; print(site_builder.__file__)"
+        where = subprocess.run([sys.executable, "-c", probe], env=env, cwd=cwd,
+                               capture_output=True, text=True, check=False)
+        if where.returncode != 0:
+            raise BenchError(f"{sys.executable} cannot import site_builder (is the package "
+                             f"and its dependencies installed in this Python?):\n"
+                             f"{where.stderr.strip()}")
+        if Path(where.stdout.strip()).parents[1] != source:
+            raise BenchError(f"site_builder was imported from {where.stdout.strip()}, not from "
+                             f"the copy in {source}")
+        done = subprocess.run([*command, "build", "--help"], env=env, cwd=cwd,
+                              capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise BenchError(f"{sys.executable} cannot run site_builder (is the package "
-                             f"installed in this Python?):\n{done.stderr.strip()}")
-        return cls(command, jobs, "--jobs" in done.stdout, "--no-cache" in done.stdout)
+            raise BenchError(f"site-builder build --help failed:\n{done.stderr.strip()}")
+        return cls(command, env, cwd, jobs, "--jobs" in done.stdout,
+                   "--no-cache" in done.stdout)
 
-    def build(self, site: Path, output: Path, *, full: bool) -> list[str]:
+    def build(self, site: Path, output: Path, *, full: bool) -> tuple[str, ...]:
         args = [*self.command, "build", "--site", str(site), "--output", str(output), "-v"]
         if self.jobs is not None and self.has_jobs:
             args += ["--jobs", str(self.jobs)]
         if full and self.has_no_cache:
             args.append("--no-cache")
-        return args
+        return tuple(args)
 
     def describe(self) -> str:
         if self.jobs is None:
@@ -150,25 +225,48 @@ class Builder:
         return f"{jobs}; {cache}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Our builder
+def snapshot_worktree(work: Path) -> tuple[Path, str]:
+    """Copy the package and bundled themes as they are now in the working tree; (folder, label).
+
+    The copy is what gets timed, so edits made while a long run goes on never mix versions.
+    """
+    folder = work / "builder-worktree"
+    shutil.rmtree(folder, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("site_builder", "themes"):
+        shutil.copytree(REPO / name, folder / name, ignore=ignore)
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", "site_builder", "themes")
+    label = f"`{commit}`" + (f" plus uncommitted changes (snapshot {source_digest(folder)})"
+                             if changed else "")
+    return folder, label
 
 
-def time_build(command: Sequence[str], log: Path) -> Run:
-    """Run one build, its output to ``log``; wall time and peak RSS of exactly that process."""
-    with log.open("wb") as sink:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-        # wait4 rather than Popen.wait: it returns the child's own rusage (ru_maxrss).
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    text = log.read_text(encoding="utf-8", errors="replace")
-    if process.returncode != 0:
-        tail = "\n".join(text.splitlines()[-20:])
-        raise BenchError(f"build failed (exit {process.returncode}): {' '.join(command)}\n{tail}")
-    stages = tuple((name, float(seconds)) for name, seconds in STAGE_LINE.findall(text))
-    return Run(wall, usage.ru_maxrss, stages)
+def export_revision(rev: str, work: Path) -> tuple[Path, str]:
+    """Copy the package and bundled themes as committed at ``rev``; (folder, label)."""
+    commit = git("rev-parse", "--short", "--verify", f"{rev}^{{commit}}")
+    if not commit:
+        raise BenchError(f"--rev {rev}: no such commit in {REPO}")
+    folder = work / f"builder-{commit}"
+    if not (folder / "site_builder").is_dir():
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", commit,
+                                  "site_builder", "themes"], capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise BenchError(f"git archive {commit} failed: {archive.stderr.decode().strip()}")
+        shutil.rmtree(folder, ignore_errors=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
+    return folder, f"`{commit}` (as committed)"
+
+
+def source_digest(folder: Path) -> str:
+    """A short digest of a copied package, to tell two working-tree snapshots apart."""
+    digest = hashlib.sha256()
+    for path in sorted((folder / "site_builder").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def count_outputs(output: Path) -> tuple[int, int]:
@@ -192,13 +290,15 @@ class Workspace:
         self.full_output = self.root / "out-full"
         self.rebuild_output = self.root / "out-rebuild"
         self.trash = work / "trash"
-        self.log = self.root / "build.log"
         self._moved = itertools.count()
 
     def reset(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
         self.empty_trash()
         self.root.mkdir(parents=True)
+
+    def log(self, tool: str) -> Path:
+        return self.root / f"{tool}.log"
 
     def move_aside(self, path: Path) -> None:
         """Rename ``path`` into the trash (O(1)), so no deletion is inside a timed build."""
@@ -210,45 +310,26 @@ class Workspace:
         shutil.rmtree(self.trash, ignore_errors=True)
 
 
-def scenario_step(space: Workspace, scenario: str, seed: int, share: float
-                  ) -> Callable[[int], None]:
-    """What to do, untimed, before each build of a scenario (argument: the build's number)."""
-
-    def full(_: int) -> None:
-        space.move_aside(space.full_output)
-        shutil.rmtree(space.site / CACHE_DIR, ignore_errors=True)
-
-    def noop(_: int) -> None:
-        pass
-
-    def edit(number: int) -> None:
-        gen_corpus.append_to_first_story(gen_corpus.newest_briefing(space.site), number)
-
-    def add(_: int) -> None:
-        newest = dt.date.fromisoformat(gen_corpus.newest_briefing(space.site).stem)
-        gen_corpus.write_day(space.site, newest + dt.timedelta(days=1), seed=seed, share=share)
-
-    return {"full": full, "noop": noop, "edit": edit, "add": add}[scenario]
-
-
-def measure_ours(builder: Builder, space: Workspace, days: int, stories: int, scenario: str,
-                 runs: int, seed: int, share: float) -> Result:
-    """One warm-up, then ``runs`` timed builds of a scenario."""
+def ours(builder: Builder, space: Workspace, scenario: str, seed: int, share: float
+         ) -> Contender:
+    """Our builder in a scenario, with the untimed change each build of it starts from."""
     full = scenario == "full"
     output = space.full_output if full else space.rebuild_output
-    step = scenario_step(space, scenario, seed, share)
-    command = builder.build(space.site, output, full=full)
-    timed: list[Run] = []
-    for number in range(runs + 1):
-        step(number)
-        run = time_build(command, space.log)
-        space.empty_trash()
-        if number:  # the first build is the warm-up
-            timed.append(run)
-        progress(f"  ours {scenario} {'warm-up' if not number else f'run {number}/{runs}'}: "
-                 f"{run.wall:.2f} s, {run.rss_kib / 1024:.0f} MiB")
-    pages, feeds = count_outputs(output)
-    return Result(days, stories, scenario, tuple(timed), pages, feeds)
+
+    def before(number: int) -> None:
+        if scenario == "full":
+            space.move_aside(space.full_output)
+            shutil.rmtree(space.site / CACHE_DIR, ignore_errors=True)
+        elif scenario == "edit":
+            gen_corpus.append_to_first_story(gen_corpus.newest_briefing(space.site), number)
+        elif scenario == "add":
+            newest = dt.date.fromisoformat(gen_corpus.newest_briefing(space.site).stem)
+            gen_corpus.write_day(space.site, newest + dt.timedelta(days=1), seed=seed,
+                                 share=share)
+
+    return Contender(OURS, builder.build(space.site, output, full=full), builder.env,
+                     builder.cwd, space.log(OURS), before, space.empty_trash,
+                     lambda: count_outputs(output))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,13 +340,14 @@ class Anchors:
     """Pelican and Hugo through the shared run_anchors.sh, with its work under ours."""
 
     def __init__(self, work: Path) -> None:
+        if not ANCHORS_SCRIPT.is_file():
+            raise BenchError(f"{ANCHORS_SCRIPT} is missing: --anchors needs the shared bench")
+        self.work = work
         self.venv = work / "anchors-venv"
         self.env = {**os.environ, "ANCHORS_WORK": str(work / "anchors"),
                     "ANCHORS_VENV": str(self.venv)}
-        if not ANCHORS_SCRIPT.is_file():
-            raise BenchError(f"{ANCHORS_SCRIPT} is missing: --anchors needs the shared bench")
 
-    def _run(self, *args: str, capture: bool = False) -> str:
+    def _script(self, *args: str, capture: bool = False) -> str:
         done = subprocess.run(["bash", str(ANCHORS_SCRIPT), *args], env=self.env, text=True,
                               check=False,
                               stdout=subprocess.PIPE if capture else sys.stderr,
@@ -283,7 +365,7 @@ class Anchors:
         """Install the pinned anchors once; later runs reuse the virtualenv."""
         if not (self.venv / "bin" / "pelican").exists() or self._hugo() is None:
             progress(f"installing Pelican and Hugo into {self.venv} (once)")
-            self._run("setup")
+            self._script("setup")
 
     def versions(self) -> str:
         pelican = subprocess.run([str(self.venv / "bin" / "pelican"), "--version"],
@@ -294,20 +376,28 @@ class Anchors:
         return f"Pelican {pelican}, Hugo {hugo[1].split('-')[0] if len(hugo) > 1 else '?'}"
 
     def prepare(self, days: int) -> None:
-        self._run("prepare", str(days))
+        """Fresh corpora for both tools (their edit scenario changes them)."""
+        self._script("prepare", str(days))
 
-    def measure(self, runs: int, tool: str, scenario: str, days: int) -> AnchorResult:
-        line = self._run("measure", str(runs), tool, scenario, str(days), capture=True)
-        match = ANCHOR_LINE.search(line)
-        if match is None:
-            raise BenchError(f"cannot read run_anchors.sh measure output: {line!r}")
-        counts = dict(pair.split("=", 1) for pair in
-                      self._run("count", tool, scenario, str(days), capture=True).split())
-        pages = int(counts["html"]) - int(counts.get("redirect_stubs", 0))
-        self._run("empty-trash")
-        progress(f"  {tool} {scenario}: {float(match[1]):.2f} s, {match[2]} MiB")
-        return AnchorResult(days, tool, scenario, float(match[1]), float(match[2]), pages,
-                            int(counts["feeds"]))
+    def empty_trash(self) -> None:
+        """Delete, untimed, the outputs that full builds moved aside."""
+        self._script("empty-trash")
+
+    def count(self, tool: str, scenario: str, days: int) -> tuple[int, int]:
+        """(pages, feeds): HTML files less Hugo's redirect stubs, XML files but sitemaps."""
+        line = self._script("count", tool, scenario, str(days), capture=True)
+        counts = dict(pair.split("=", 1) for pair in line.split())
+        return (int(counts["html"]) - int(counts.get("redirect_stubs", 0)),
+                int(counts["feeds"]))
+
+    def contender(self, tool: str, scenario: str, days: int, space: Workspace) -> Contender:
+        """The script's ``build``, the command its header says to time: it moves the old
+        output aside (full) or appends a sentence to the newest story (edit), then execs the
+        tool, so the timed process is the tool's own."""
+        return Contender(
+            tool, ("bash", str(ANCHORS_SCRIPT), "build", tool, scenario, str(days)), self.env,
+            self.work, space.log(tool), lambda number: None,
+            self.empty_trash, lambda: self.count(tool, scenario, days))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,25 +412,10 @@ def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def git_label() -> str:
-    """The commit measured, and whether the package's working tree differs from it."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True,
-                              text=True, check=False).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "site_builder", "pyproject.toml")
-    return f"`{commit}`" + (" plus uncommitted changes to site_builder/" if dirty else "")
-
-
-def source_fingerprint() -> str:
-    """A digest of the package's source, to notice it changing under a long run."""
-    digest = hashlib.sha256()
-    for path in sorted((REPO / "site_builder").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(REPO).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+def git(*args: str) -> str:
+    """Output of a git command in the repository ("" if it fails)."""
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                          check=False).stdout.strip()
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> list[str]:
@@ -351,15 +426,20 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> l
     return lines
 
 
-def report(results: list[Result], anchors: list[AnchorResult], header: list[str],
+def _anchor_order(result: Result) -> tuple[int, int, int]:
+    return (result.days, ANCHOR_TOOLS.index(result.tool), SCENARIOS.index(result.scenario))
+
+
+def report(results: list[Result], stories: dict[int, int], header: list[str],
            durations: list[str]) -> str:
-    """The whole Markdown report: the main table, the anchors', stage times, run times."""
-    theirs = {(a.days, a.tool, a.scenario): a for a in anchors}
-    tools = [tool for tool in ANCHOR_TOOLS if any(a.tool == tool for a in anchors)]
+    """The whole Markdown report: our table with ratios, the anchors', stage times, run times."""
+    mine = [r for r in results if r.tool == OURS]
+    theirs = {(r.days, r.tool, r.scenario): r for r in results if r.tool != OURS}
+    tools = [tool for tool in ANCHOR_TOOLS if any(r.tool == tool for r in theirs.values())]
     rows = []
-    for r in results:
-        row = [f"{r.days:,}", f"{r.stories:,}", r.scenario, f"{r.wall:.2f}", f"{r.rss_mib:.0f}",
-               f"{r.pages:,}", f"{r.feeds:,}", f"{r.pages / r.wall:,.0f}"]
+    for r in mine:
+        row = [f"{r.days:,}", f"{stories[r.days]:,}", r.scenario, f"{r.wall:.2f}",
+               f"{r.rss_mib:.0f}", f"{r.pages:,}", f"{r.feeds:,}", f"{r.pages / r.wall:,.0f}"]
         for tool in tools:
             anchor = theirs.get((r.days, tool, r.scenario))
             row.append(f"{r.wall / anchor.wall:.2f}x" if anchor else "–")
@@ -367,21 +447,20 @@ def report(results: list[Result], anchors: list[AnchorResult], header: list[str]
     lines = header + [""] + table(
         ["Days", "Stories", "Scenario", "Wall s", "Peak RSS MiB", "Pages", "Feeds", "Pages/s",
          *(f"ours/{TOOL_NAMES[t]}" for t in tools)], rows, "rrlrrrrr" + "r" * len(tools))
-    if anchors:
-        lines += ["", ("The anchors, measured by `run_anchors.sh` in the same run (pages: HTML "
-                       "files less Hugo's redirect stubs; feeds: XML files other than "
-                       "sitemaps):"), ""]
+    if theirs:
+        lines += ["", ("The anchors in the same rounds (pages: HTML files less Hugo's redirect "
+                       "stubs; feeds: XML files other than sitemaps):"), ""]
         lines += table(["Days", "Tool", "Scenario", "Wall s", "Peak RSS MiB", "Pages", "Feeds"],
                        ([f"{a.days:,}", TOOL_NAMES[a.tool], a.scenario, f"{a.wall:.2f}",
-                         f"{a.rss_mib:.0f}", f"{a.pages:,}", f"{a.feeds:,}"] for a in anchors),
-                       "rllrrrr")
-    stage_names = list(dict.fromkeys(name for r in results for name, _ in r.median_run.stages))
+                         f"{a.rss_mib:.0f}", f"{a.pages:,}", f"{a.feeds:,}"]
+                        for a in sorted(theirs.values(), key=_anchor_order)), "rllrrrr")
+    stage_names = list(dict.fromkeys(name for r in mine for name, _ in r.median_run.stages))
     if stage_names:
         lines += ["", ("Where our time goes: seconds per stage of the median run (the "
                        "builder's `-v` timings); *other* is the rest of the process: "
                        "interpreter start-up, imports, configuration, theme."), ""]
         rows = []
-        for r in results:
+        for r in mine:
             run = r.median_run
             stages = dict(run.stages)
             rows.append([f"{r.days:,}", r.scenario, f"{run.wall:.2f}",
@@ -422,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3,
                         help="timed runs a scenario, after one warm-up (default 3)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to site-builder build")
+    parser.add_argument("--rev", help="time the builder as committed at this git revision "
+                        "instead of the working tree (either is copied to the work folder)")
     parser.add_argument("--anchors", action="store_true",
                         help="also time Pelican and Hugo on the same stories (run_anchors.sh)")
     parser.add_argument("--scenarios", type=parse_scenarios, default=SCENARIOS,
@@ -453,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, work: Path) -> int:
     started = dt.datetime.now().astimezone()
-    builder = Builder.detect(args.jobs)
+    work.mkdir(parents=True, exist_ok=True)
+    source, label = export_revision(args.rev, work) if args.rev else snapshot_worktree(work)
+    builder = Builder.detect(args.jobs, work, source)
     if args.jobs is not None and not builder.has_jobs:
         progress(f"warning: site-builder build has no --jobs option; --jobs {args.jobs} is "
                  "ignored")
@@ -461,31 +544,32 @@ def run(args: argparse.Namespace, work: Path) -> int:
     if anchors:
         anchors.setup()
     load_before = os.getloadavg()
-    label, fingerprint = git_label(), source_fingerprint()
     results: list[Result] = []
-    anchor_results: list[AnchorResult] = []
+    stories: dict[int, int] = {}
     durations: list[str] = []
     for days in args.days:
+        clock = time.perf_counter()
         space = Workspace(work, days)
         space.reset()
         corpus = gen_corpus.write_corpus(space.site, days, seed=args.seed, share=args.zh_share)
+        stories[days] = corpus.stories
         progress(f"{days} days: {corpus.stories} stories ({corpus.chinese_days} days in "
                  f"Chinese) in {space.site}")
-        clock = time.perf_counter()
-        for scenario in args.scenarios:
-            results.append(measure_ours(builder, space, days, corpus.stories, scenario,
-                                        args.runs, args.seed, args.zh_share))
-        parts = [f"ours {minutes(time.perf_counter() - clock)}"]
         if anchors:
-            clock = time.perf_counter()
             anchors.prepare(days)
-            parts.append(f"anchor corpora {minutes(time.perf_counter() - clock)}")
-            for tool in ANCHOR_TOOLS:
-                clock = time.perf_counter()
-                for scenario in (s for s in args.scenarios if s in ANCHOR_SCENARIOS):
-                    anchor_results.append(anchors.measure(args.runs, tool, scenario, days))
-                parts.append(f"{TOOL_NAMES[tool]} {minutes(time.perf_counter() - clock)}")
-        durations.append(f"{days:,} days: " + ", ".join(parts) + " (min:s)")
+        size_results: list[Result] = []
+        for scenario in args.scenarios:
+            contenders = [ours(builder, space, scenario, args.seed, args.zh_share)]
+            if anchors and scenario in ANCHOR_SCENARIOS:
+                contenders += [anchors.contender(tool, scenario, days, space)
+                               for tool in ANCHOR_TOOLS]
+            size_results += measure(contenders, days, scenario, args.runs)
+        spent = {tool: sum(r.seconds_spent for r in size_results if r.tool == tool)
+                 for tool in dict.fromkeys(r.tool for r in size_results)}
+        durations.append(f"{days:,} days {minutes(time.perf_counter() - clock)} (building: "
+                         + ", ".join(f"{TOOL_NAMES[t]} {minutes(s)}" for t, s in spent.items())
+                         + ")")
+        results += size_results
     load_after = os.getloadavg()
     header = [
         f"## {started:%Y-%m-%d %H:%M %Z}: commit {label} on {socket.gethostname()}",
@@ -494,20 +578,17 @@ def run(args: argparse.Namespace, work: Path) -> int:
          f"average {load_before[0]:.1f} at the start and {load_after[0]:.1f} at the end (the "
          f"machine is shared); Python {platform.python_version()}."),
         (f"- Method: median of {args.runs} timed runs after one warm-up; whole-process wall "
-         "time and peak RSS of the builder process; pages are `index.html` files and feeds "
+         "time and peak RSS; pages are `index.html` files and feeds "
          f"`feed.xml`/`atom.xml`/`feed.json` files in the output; {builder.describe()}."),
         (f"- Corpus: `bench/gen_corpus.py`, seed {args.seed}, last day "
          f"{gen_corpus.DEFAULT_END}, {args.zh_share:.0%} of days in Chinese."),
     ]
-    if source_fingerprint() != fingerprint:
-        header.append("- **Warning: site_builder/ changed while this ran**; the figures may mix "
-                      "two versions of the builder.")
-        progress("warning: site_builder/ changed during the run")
     if anchors:
         header.append(f"- Anchors: {anchors.versions()}, built by `run_anchors.sh` from the same "
-                      "stories (all in English) in the same run; ours/X is our wall time over "
-                      "theirs, below 1 means we are faster. They have no `add` scenario.")
-    text = report(results, anchor_results, header, durations)
+                      "stories (all in English), in the same rounds as ours; ours/X is our "
+                      "wall time over theirs, below 1 means we are faster. They have no `add` "
+                      "scenario.")
+    text = report(results, stories, header, durations)
     print(text)
     if not args.no_save:
         host = re.sub(r"[^A-Za-z0-9.-]+", "-", socket.gethostname()) or "host"
