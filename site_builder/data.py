@@ -18,6 +18,7 @@ import yaml
 from slugify import slugify
 
 from site_builder.errors import ContentError, Problem
+from site_builder.load import too_deep
 from site_builder.model import Company, Topic
 from site_builder.tickers import parse_ticker
 
@@ -100,6 +101,9 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[_Entry]:
         return []
     except OSError as error:
         problems.append(Problem(where, 0, f"cannot read the file: {error.strerror}"))
+        return []
+    if (deep := too_deep(text)) >= 0:
+        problems.append(Problem(where, deep + 1, "nested too deeply", 'write "- name: ..." entries'))
         return []
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)

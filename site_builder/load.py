@@ -51,6 +51,9 @@ _KNOWN_KEYS = {"title", "date", "source", "lang", "draft"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+MAX_YAML_NESTING = 100
+"""PyYAML scans flow nesting in quadratic time and composes it recursively: deeper is refused."""
 
 
 def find_content_files(config: SiteConfig) -> list[Path]:
@@ -155,7 +158,23 @@ def _looks_utf16(data: bytes) -> bool:
         and len(set(zeros)) == 1
 
 
+def too_deep(text: str) -> int:
+    """The 0-based line where text opens more than MAX_YAML_NESTING brackets at once, or -1.
+
+    Brackets inside quotes count too: no real value holds a hundred unclosed ones.
+    """
+    depth = 0
+    for match in _FLOW_BRACKET.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_YAML_NESTING:
+            return text.count("\n", 0, match.start())
+    return -1
+
+
 def _parse_front_matter(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+    if (deep := too_deep(text)) >= 0:
+        raise ContentError.at(shown, deep + 2, "the front matter is nested too deeply",
+                              "give plain 'key: value' lines")
     loader = _FrontMatterLoader(text)
     try:
         _refuse_aliases(text, shown)
