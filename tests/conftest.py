@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run a fixed, bounded set of examples by default ("ci"); `--hypothesis-profile
+# long` or HYPOTHESIS_PROFILE=long explores many more, with a fresh seed each run.
+settings.register_profile("ci", derandomize=True, max_examples=100, deadline=None,
+                          print_blob=True)
+settings.register_profile("long", max_examples=5_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
