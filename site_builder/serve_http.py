@@ -27,6 +27,8 @@ KEEPALIVE_SECONDS = 15.0
 """A comment line this often keeps proxies and browsers from timing an idle stream out."""
 POLL_SECONDS = 1.0
 """How often an idle stream checks that its tab is still there, to free its slot soon."""
+IDLE_SECONDS = 5.0
+"""How long a connection may take to send its request: a slowloris client holds a thread."""
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 NOT_FOUND_PAGE = "404.html"
@@ -104,7 +106,10 @@ def _split_target(target: str) -> tuple[str, str]:
     if target.startswith("/"):
         path, _, query = target.partition("?")
         return path, query
-    parts = urlsplit(target)  # absolute-form, as a proxy would send
+    try:
+        parts = urlsplit(target)  # absolute-form, as a proxy would send
+    except ValueError:  # "http://[::1/": no path to find, so a 404
+        return "", ""
     return parts.path, parts.query
 
 
@@ -142,6 +147,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     server: PreviewServer
     server_version = "site-builder-serve"
+    timeout = IDLE_SECONDS
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
