@@ -76,16 +76,31 @@ def test_two_builds_are_byte_identical(config, built: Path, tmp_path: Path):
     assert tree_bytes(again) == tree_bytes(built)
 
 
+OTHER_ENVIRONMENTS = {
+    "Los Angeles, C.UTF-8": {"TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8",
+                             "PYTHONHASHSEED": "12345"},
+    # +12:45, an ASCII locale without Python's UTF-8 mode, relative paths from another folder
+    "Chatham, ASCII": {"TZ": "Pacific/Chatham", "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+                       "PYTHONCOERCECLOCALE": "0", "PYTHONHASHSEED": "0"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_ENVIRONMENTS))
 def test_build_is_the_same_in_another_cwd_timezone_locale_and_hash_seed(built: Path,
-                                                                        tmp_path: Path):
-    output = tmp_path / "other"
-    env = {**os.environ, "TZ": "America/Los_Angeles", "LC_ALL": "C.UTF-8",
-           "PYTHONHASHSEED": "12345"}
+                                                                        tmp_path: Path,
+                                                                        name: str):
+    cwd = tmp_path / "somewhere" / "else"
+    cwd.mkdir(parents=True)
+    relative = name.endswith("ASCII")
+    site = os.path.relpath(REPO_ROOT, cwd) if relative else str(REPO_ROOT)
+    output = "out" if relative else str(tmp_path / "other")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHONUTF8"))},
+           **OTHER_ENVIRONMENTS[name]}
     result = subprocess.run([sys.executable, "-m", "site_builder", "build", "-q", "--site",
-                             str(REPO_ROOT), "--output", str(output)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                             site, "--output", output], cwd=cwd, env=env, capture_output=True,
+                            text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
-    assert tree_bytes(output) == tree_bytes(built)
+    assert tree_bytes(cwd / output) == tree_bytes(built)
 
 
 def test_cli_build_prints_a_one_line_summary(tmp_path: Path):
