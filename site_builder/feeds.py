@@ -386,7 +386,10 @@ def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
     # RSS takes its channel link from the last link given, so the page goes last.
     _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page)
     generator.generator(f"{GENERATOR} {__version__}")
+    # Readers take the RSS channel description as HTML too: escape the plain text once more.
+    generator.subtitle(html.escape(channel.description, quote=False))
     rss: bytes = generator.rss_str(pretty=True)
+    generator.subtitle(channel.description)
     _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page)
     generator.generator(GENERATOR, version=__version__)
     atom: bytes = generator.atom_str(pretty=True)

@@ -320,3 +320,22 @@ def test_every_written_path_is_made_of_safe_segments(hostile: Hostile):
             assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", path.name), relative
     stories = sorted(p.name for p in (hostile.output / "2025/03/27").iterdir() if p.is_dir())
     assert "pwned" in stories  # "../../../../pwned" became a plain slug, inside the day
+
+
+def test_rss_channel_description_is_text_even_for_readers_that_take_it_as_html():
+    import datetime as dt
+    import xml.etree.ElementTree as ElementTree
+
+    from site_builder.config import SiteConfig
+    from site_builder.feeds import _xml_feeds
+    from site_builder.jsonfeed import Channel
+
+    hostile = '<img src=x onerror="alert(1)">'
+    channel = Channel(base="/", page="/", title="T", description=hostile, language="en",
+                      author="A", icon="", updated=dt.datetime(2025, 3, 27, tzinfo=dt.UTC),
+                      entries=())
+    rss, atom = _xml_feeds(channel, SiteConfig())
+    description = ElementTree.fromstring(rss).findtext("channel/description")
+    assert description == '&lt;img src=x onerror="alert(1)"&gt;'
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    assert ElementTree.fromstring(atom).findtext(f"{atom_ns}subtitle") == hostile
