@@ -26,6 +26,7 @@ from site_builder.search import index_for_search
 from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
 from site_builder.templates import find_theme, static_files, theme_fingerprint
+from site_builder.versions import version_site
 from site_builder.workers import available_cpus
 from site_builder.write import OutputTransaction, check_output_folder, safe_output_path
 
@@ -57,11 +58,17 @@ def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> Bu
 
 
 def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-              cache: BuildCache | None = None, jobs: int = 1) -> Site:
-    """Read, split and tag every briefing; report every broken file at once."""
+              cache: BuildCache | None = None, jobs: int = 1,
+              digests: dict[str, str] | None = None) -> Site:
+    """Read, split and tag every briefing; report every broken file at once.
+
+    digests, when given, is filled with each content file's sha256 (for versions.py).
+    """
     cache = cache or BuildCache(None, "", reporter.warn)
     with reporter.stage("load+split"):
-        loaded, problems = load_sources(config, cache, jobs)
+        loaded, problems, found = load_sources(config, cache, jobs)
+    if digests is not None:
+        digests.update(found)
     briefings = [b for b in loaded if drafts or not b.draft]
     for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
         reporter.warn(warning)
@@ -74,7 +81,7 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         raise ContentError(problems)
     briefings.sort(key=lambda b: b.date, reverse=True)
     with reporter.stage("tag"):
-        tagged = tag_stories(tuple(briefings), data)
+        tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
     for warning in tagged.warnings:
         reporter.warn(warning)
     return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,
@@ -113,7 +120,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, jobs: int,
            cache: BuildCache, started: float) -> tuple[BuildSummary, dict[str, str]]:
-    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs)
+    digests: dict[str, str] = {}
+    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     fault_point("after-load")
     theme = find_theme(config)
     statics = static_files(theme)
@@ -121,7 +129,7 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
               for path, source in statics.items()}
     index = index_site(site)
     with reporter.stage("plan"):
-        pages = plan_pages(site, index)
+        pages = plan_pages(site, index, version_site(site, index, digests))
         feed_channels = [*feeds_stage.plan_feeds(site, index), *plan_sitemaps(site, index, pages)]
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
