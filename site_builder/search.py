@@ -3,8 +3,9 @@
 Pagefind (https://pagefind.app) reads the HTML and writes a static index and its UI under
 pagefind/; the browser searches it offline. Only pages marked `data-pagefind-body` (story
 pages) are indexed; their filters (company, topic, section) and metadata (date, companies)
-come from attributes in the theme. The index is a pure function of the pages, so when no
-page changed since the live site was built, the live index is carried over instead.
+come from attributes in the theme. The index is a pure function of the story pages, so when
+none of them changed since the live site was built, and the live index was made the same way
+(pagefind/site-builder.json says how), the live index is carried over instead.
 
 Pagefind writes the values of each filter in hash-map order, which differs from run to run
 (its issue #638); the filter files are rewritten in sorted order so that the same pages always
@@ -16,7 +17,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,6 +30,11 @@ from site_builder.write import OutputTransaction
 BUNDLE = "pagefind"
 ENTRY = "pagefind-entry.json"  # written by Pagefind: its version and the index languages
 PACKED = b"pagefind_dcd"  # what Pagefind puts before the data of each file it gzips
+# Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
+# Pagefind need not parse the rest, the day pages above all, which hold every story's text.
+STORY_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*/index.html"
+RECIPE = "site-builder.json"  # in the bundle: how its index was made, so reuse is safe
+RECIPE_FORMAT = 1  # raise it whenever this module changes what it makes of Pagefind's output
 
 
 def index_for_search(transaction: OutputTransaction, config: SiteConfig,
@@ -42,18 +47,23 @@ def index_for_search(transaction: OutputTransaction, config: SiteConfig,
         return
     language = index_language(config.language)
     version = _version(binary)
-    live = _live_bundle(transaction.output, version, language)
-    if live and _pages_unchanged(transaction.aside, transaction.output) \
+    # A site without stories still gets an index (of its other pages), so that its search
+    # page loads without errors.
+    pages = STORY_PAGES if next(transaction.aside.glob(STORY_PAGES), None) else "**/*.html"
+    recipe = _recipe(version, language, pages)
+    live = _live_bundle(transaction.output, recipe)
+    if live and _pages_unchanged(transaction.aside, transaction.output, pages) \
             and transaction.keep(live):
-        reporter.debug(f"search: no page changed; kept the index ({len(live)} files)")
+        reporter.debug(f"search: no indexed page changed; kept the index ({len(live)} files)")
         return
-    _run_pagefind(binary, transaction.aside, language)
+    _run_pagefind(binary, transaction.aside, _options(language, pages))
     bundle = transaction.aside / BUNDLE
     try:
         sort_filters(bundle)
     except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
         raise BuildError(f"search: cannot read the index Pagefind {version} wrote ({error!r}); "
                          "this builder knows Pagefind 1.x") from None
+    (bundle / RECIPE).write_text(recipe, encoding="utf-8")
     transaction.written.update(path.relative_to(transaction.aside).as_posix()
                                for path in bundle.rglob("*") if path.is_file())
 
@@ -90,9 +100,17 @@ def _version(binary: Path) -> str:
     return result.stdout.split()[-1] if result.stdout.split() else ""
 
 
-def _run_pagefind(binary: Path, site: Path, language: str) -> None:
-    command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE,
-               "--force-language", language, "--quiet"]
+def _options(language: str, pages: str) -> list[str]:
+    return ["--output-subdir", BUNDLE, "--glob", pages, "--force-language", language, "--quiet"]
+
+
+def _recipe(version: str, language: str, pages: str) -> str:
+    return json.dumps({"format": RECIPE_FORMAT, "pagefind": version,
+                       "options": _options(language, pages)}, sort_keys=True) + "\n"
+
+
+def _run_pagefind(binary: Path, site: Path, options: list[str]) -> None:
+    command = [str(binary), "--site", str(site), *options]
     try:
         result = subprocess.run(command, check=False, capture_output=True, text=True,
                                 encoding="utf-8", errors="replace")
@@ -104,45 +122,31 @@ def _run_pagefind(binary: Path, site: Path, language: str) -> None:
                          + " / ".join(said))
 
 
-def _live_bundle(output: Path, version: str, language: str) -> tuple[str, ...]:
-    """The live index's files, if this Pagefind made it for this language; else nothing."""
-    try:
-        entry = json.loads((output / BUNDLE / ENTRY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    if not isinstance(entry, dict) or entry.get("version") != version \
-            or sorted(entry.get("languages") or ()) != [language]:
-        return ()
+def _live_bundle(output: Path, recipe: str) -> tuple[str, ...]:
+    """The live index's files, if it was made the way this build would make it; else none."""
     bundle = output / BUNDLE
+    try:
+        if (bundle / RECIPE).read_text(encoding="utf-8") != recipe:
+            return ()
+    except (OSError, UnicodeDecodeError):
+        return ()
     return tuple(sorted(path.relative_to(output).as_posix()
                         for path in bundle.rglob("*") if path.is_file()))
 
 
-def _pages_unchanged(aside: Path, output: Path) -> bool:
-    """Every HTML page of the new site is the live one, linked over; and none has gone."""
-    new = _html_files(aside)
-    if new.keys() != _html_files(output).keys():
-        return False
-    for relative, identity in new.items():
-        try:
-            live = os.stat(output / relative)
-        except OSError:
-            return False
-        if (live.st_dev, live.st_ino) != identity:
-            return False
-    return True
+def _pages_unchanged(aside: Path, output: Path, pages: str) -> bool:
+    """Every page the index is made from is the live one, linked over; and none has gone."""
+    new = _identities(aside, pages)
+    return bool(new) and new == _identities(output, pages)
 
 
-def _html_files(root: Path) -> dict[str, tuple[int, int]]:
-    found: dict[str, tuple[int, int]] = {}
-    for folder, folders, files in os.walk(root):
-        if folder == str(root):
-            folders[:] = [name for name in folders if name != BUNDLE]
-        for name in files:
-            if name.endswith(".html"):
-                path = os.path.join(folder, name)
-                stat = os.stat(path)
-                found[os.path.relpath(path, root)] = (stat.st_dev, stat.st_ino)
+def _identities(root: Path, pages: str) -> dict[str, tuple[int, int]]:
+    """Each page's device and inode: a page linked over from the live site keeps both."""
+    found = {}
+    for path in root.glob(pages):
+        if BUNDLE not in path.relative_to(root).parts[:1]:
+            stat = path.stat()
+            found[path.relative_to(root).as_posix()] = (stat.st_dev, stat.st_ino)
     return found
 
 

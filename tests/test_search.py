@@ -80,6 +80,13 @@ def test_index_is_kept_when_no_page_changed_and_made_again_when_one_did(site: Pa
     write_site(site, {"static/notes.txt": "not a page\n"})
     run(site)
     assert bundle_files(site / "output") == before
+    # Only pages that are not indexed change (a template of the site's own for the 404 page).
+    theme = Path(search.__file__).parent.parent / "themes/default/templates/404.html"
+    write_site(site, {"templates/404.html": theme.read_text("utf-8").replace(
+        "Page not found", "Nothing here")})
+    run(site)
+    assert "Nothing here" in (site / "output/404.html").read_text("utf-8")
+    assert bundle_files(site / "output") == before
     path = site / "content/briefings/2025/2025-03-28.md"
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     run(site)
