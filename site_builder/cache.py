@@ -12,9 +12,10 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from site_builder import __version__
 from site_builder.faults import fault_point
@@ -105,8 +106,8 @@ class BuildCache:
         if digest is not None and digest != stored_digest:
             return None
         try:
-            return pickle.loads(blob), str(stored_digest)
-        except Exception:  # a damaged row is only a cache miss
+            return pickle.loads(cast(bytes, blob)), str(stored_digest)
+        except Exception:  # noqa: BLE001 - a damaged row, whatever it raises, is only a miss
             return None
 
     def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
@@ -137,7 +138,7 @@ class BuildCache:
                 if key in wanted:
                     try:
                         found[key] = pickle.loads(blob)
-                    except Exception:  # a damaged row is only a miss
+                    except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
                         continue
         except sqlite3.Error:
             self._disable()
@@ -164,7 +165,7 @@ class BuildCache:
 
     def meta(self, key: str) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
-        return row[0] if row else None
+        return str(row[0]) if row else None
 
     def outputs(self, output: str) -> dict[str, str]:
         """Each file of that output folder with the fingerprint of what it was made from."""
@@ -225,7 +226,7 @@ class BuildCache:
             self._disable()
             return None
 
-    def _write(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if self.connection is None or not rows:
             return
         try:

@@ -125,12 +125,12 @@ def _check_values(config: SiteConfig, path: str) -> list[Problem]:
         problems.append(Problem(path, 0, f"base_url {config.base_url!r} is not an absolute "
                                 "http(s) URL", 'e.g. base_url = "https://briefing.example.org/"'))
     try:
-        config.zone
+        zoneinfo.ZoneInfo(config.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problems.append(Problem(path, 0, f"timezone {config.timezone!r} is not a known zone",
                                 'use an IANA name such as "Asia/Shanghai"'))
     try:
-        config.publish_clock
+        dt.time.fromisoformat(config.publish_time)
     except ValueError:
         problems.append(Problem(path, 0, f"publish_time {config.publish_time!r} is not a time",
                                 'write it as "HH:MM"'))

@@ -61,7 +61,7 @@ def find_content_files(config: SiteConfig) -> list[Path]:
     root = config.content_path
     if not root.is_dir():
         return []
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         found.extend(Path(folder) / name for name in sorted(files)
@@ -237,7 +237,8 @@ def _refuse_aliases(text: str, shown: str) -> None:
     """Aliases can blow a few bytes up into gigabytes once expanded; briefings never need them."""
     for event in yaml.parse(text, Loader=_FrontMatterLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise ContentError.at(shown, event.start_mark.line + 2,
+            line = event.start_mark.line + 2 if event.start_mark else 1
+            raise ContentError.at(shown, line,
                                   "the front matter uses YAML aliases (*name)",
                                   "write the value out instead of referring to an anchor")
 

@@ -47,7 +47,7 @@ class MarkdownRenderer:
             .enable("table")
             .enable("strikethrough")
         )
-        self.md.validateLink = is_safe_link
+        self.md.validateLink = is_safe_link  # type: ignore[method-assign]
 
     def parse(self, text: str, env: dict[str, object]) -> list[Token]:
         return self.md.parse(text, env)
@@ -56,7 +56,8 @@ class MarkdownRenderer:
         return self._clean(self.md.renderer.render(list(tokens), self.md.options, env))
 
     def render_inline(self, inline: Token, env: dict[str, object]) -> str:
-        html = self.md.renderer.renderInline(inline.children or [], self.md.options, env)
+        html: str = self.md.renderer.renderInline(  # type: ignore[attr-defined]
+            inline.children or [], self.md.options, env)
         return self._clean(html)
 
     def _clean(self, html: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,8 +33,11 @@ CHUNK = 250
 class FeedJob(Protocol):
     """One feed channel: its files (RSS, Atom, JSON) are made together from the same entries."""
 
-    paths: tuple[str, ...]
-    source: str
+    @property
+    def paths(self) -> tuple[str, ...]: ...
+
+    @property
+    def source(self) -> str: ...
 
     def inputs(self) -> Any: ...
 
@@ -54,7 +58,7 @@ class RenderStats:
         self.fingerprints.update(other.fingerprints)
 
 
-def render_all(pages: list[Page], feed_jobs: list[FeedJob], site: Site, index: SiteIndex,
+def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, index: SiteIndex,
                theme: Theme, assets: dict[str, str], theme_hash: str,
                previous: dict[str, str], transaction: OutputTransaction, jobs: int,
                reporter: Reporter) -> RenderStats:
