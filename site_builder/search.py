@@ -1,11 +1,16 @@
-"""Search: a Pagefind index of the story pages, made in the finished aside folder before the swap.
+"""Search: a Pagefind index of the story pages, one bundle per year, made before the swap.
 
-Pagefind (https://pagefind.app) reads the HTML and writes a static index and its UI under
-pagefind/; the browser searches it offline. Only pages marked `data-pagefind-body` (story
-pages) are indexed; their filters (company, topic, section) and metadata (date, companies)
-come from attributes in the theme. The index is a pure function of the story pages, so when
-none of them changed since the live site was built, and the live index was made the same way
-(pagefind/site-builder.json says how), the live index is carried over instead.
+Pagefind (https://pagefind.app) reads the HTML and writes a static index and its UI; the
+browser searches it offline. Only pages marked `data-pagefind-body` (story pages) are indexed;
+their filters (company, topic, section) and metadata (date, companies) come from attributes in
+the theme. Each year of stories is its own bundle, pagefind/<year>/, so that a ten-year site is
+indexed in pieces a tenth the size (Pagefind holds a whole index in memory), and an edit
+re-indexes one year. The search page reads pagefind/shards.json, newest year first, and queries
+every bundle at once (Pagefind's multisite search, `mergeIndex`).
+
+A bundle is a pure function of its year's story pages, so when none of them changed since the
+live site was built, and the live bundle was made the same way (its site-builder.json says how),
+the live bundle is carried over instead.
 
 Pagefind writes the values of each filter in hash-map order, which differs from run to run
 (its issue #638); the filter files are rewritten in sorted order so that the same pages always
@@ -17,8 +22,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +39,38 @@ from site_builder.report import Reporter
 from site_builder.write import OutputTransaction
 
 BUNDLE = "pagefind"
+SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newest first
+UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/
 ENTRY = "pagefind-entry.json"  # written by Pagefind: its version and the index languages
 PACKED = b"pagefind_dcd"  # what Pagefind puts before the data of each file it gzips
 # Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
 # Pagefind need not parse the rest, the day pages above all, which hold every story's text.
-STORY_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*/index.html"
-RECIPE = "site-builder.json"  # in the bundle: how its index was made, so reuse is safe
-RECIPE_FORMAT = 1  # raise it whenever this module changes what it makes of Pagefind's output
+IN_YEAR = "[0-9][0-9]/[0-9][0-9]/*/index.html"
+YEAR = re.compile(r"[0-9]{4}")
+ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
+RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
+RECIPE_FORMAT = 2  # raise it whenever this module changes what it makes of Pagefind's output
+# Pagefind holds a year's index in memory (about 0.5 GB for 5,000 stories); two at once use
+# both cores of a small machine and stay under 1 GB.
+PARALLEL = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One bundle: pagefind/<name>/, made from the pages `pages` matches."""
+
+    name: str
+    pages: str
+
+    @property
+    def folder(self) -> str:
+        return f"{BUNDLE}/{self.name}"
 
 
 def index_for_search(transaction: OutputTransaction, config: SiteConfig,
                      reporter: Reporter) -> None:
-    """Write pagefind/ into the aside folder: indexed afresh, or linked over if no page changed."""
+    """Write pagefind/ into the aside folder: each year's bundle made afresh where a story
+    page of that year changed, linked over from the live site where none did."""
     binary = find_pagefind()
     if binary is None:
         reporter.warn("search: Pagefind is not installed, so the site has no search index "
@@ -47,17 +78,43 @@ def index_for_search(transaction: OutputTransaction, config: SiteConfig,
         return
     language = index_language(config.language)
     version = _version(binary)
-    # A site without stories still gets an index (of its other pages), so that its search
-    # page loads without errors.
-    pages = STORY_PAGES if next(transaction.aside.glob(STORY_PAGES), None) else "**/*.html"
-    recipe = _recipe(version, language, pages)
-    live = _live_bundle(transaction.output, recipe)
-    if live and _pages_unchanged(transaction.aside, transaction.output, pages) \
-            and transaction.keep(live):
-        reporter.debug(f"search: no indexed page changed; kept the index ({len(live)} files)")
-        return
-    _run_pagefind(binary, transaction.aside, _options(language, pages))
-    bundle = transaction.aside / BUNDLE
+    shards = plan_shards(transaction.aside)
+    stale = []
+    for shard in shards:
+        recipe = _recipe(version, language, shard)
+        live = _live_bundle(transaction.output, shard, recipe)
+        if live and _pages_unchanged(transaction.aside, transaction.output, shard.pages) \
+                and transaction.keep(live):
+            reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
+        else:
+            stale.append((shard, recipe))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        peaks = list(pool.map(lambda job: _index_shard(binary, transaction, language, version,
+                                                       *job), stale))
+    if stale:
+        reporter.debug(f"search: indexed {', '.join(s.name for s, _ in stale)} in "
+                       f"{time.perf_counter() - started:.1f}s, {PARALLEL} at a time; "
+                       f"largest Pagefind process {max(peaks) / 2**20:.0f} MiB")
+    _write_shard_list(transaction, shards)
+
+
+def plan_shards(site: Path) -> tuple[Shard, ...]:
+    """One shard per year with story pages, newest first; a site without stories gets one
+    shard of its other pages, so that its search page loads without errors."""
+    years = sorted((path.name for path in site.iterdir()
+                    if path.is_dir() and YEAR.fullmatch(path.name)
+                    and next(path.glob(IN_YEAR), None)), reverse=True)
+    if not years:
+        return (Shard(ALL_PAGES, "**/*.html"),)
+    return tuple(Shard(year, f"{year}/{IN_YEAR}") for year in years)
+
+
+def _index_shard(binary: Path, transaction: OutputTransaction, language: str, version: str,
+                 shard: Shard, recipe: str) -> int:
+    """Index one shard into the aside folder; the Pagefind process's peak memory in bytes."""
+    bundle = transaction.aside / shard.folder
+    peak = _run_pagefind(binary, transaction.aside, _options(language, shard, bundle))
     try:
         sort_filters(bundle)
     except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
@@ -66,6 +123,17 @@ def index_for_search(transaction: OutputTransaction, config: SiteConfig,
     (bundle / RECIPE).write_text(recipe, encoding="utf-8")
     transaction.written.update(path.relative_to(transaction.aside).as_posix()
                                for path in bundle.rglob("*") if path.is_file())
+    return peak
+
+
+def _write_shard_list(transaction: OutputTransaction, shards: tuple[Shard, ...]) -> None:
+    """pagefind/shards.json for the search page, and the UI it loads (the same in every
+    bundle of one Pagefind version) next to it."""
+    names = [shard.name for shard in shards]
+    transaction.write(f"{BUNDLE}/{SHARDS}",
+                      (json.dumps({"shards": names}) + "\n").encode("utf-8"))
+    for name in UI_FILES:
+        transaction.copy(f"{BUNDLE}/{name}", transaction.aside / shards[0].folder / name)
 
 
 def find_pagefind() -> Path | None:
@@ -100,31 +168,40 @@ def _version(binary: Path) -> str:
     return result.stdout.split()[-1] if result.stdout.split() else ""
 
 
-def _options(language: str, pages: str) -> list[str]:
-    return ["--output-subdir", BUNDLE, "--glob", pages, "--force-language", language, "--quiet"]
+def _options(language: str, shard: Shard, bundle: Path | None = None) -> list[str]:
+    """Pagefind's options; the recipe records them with the bundle's place left out."""
+    where = ["--output-path", str(bundle)] if bundle else ["--output-subdir", shard.folder]
+    return [*where, "--glob", shard.pages, "--force-language", language, "--quiet"]
 
 
-def _recipe(version: str, language: str, pages: str) -> str:
+def _recipe(version: str, language: str, shard: Shard) -> str:
     return json.dumps({"format": RECIPE_FORMAT, "pagefind": version,
-                       "options": _options(language, pages)}, sort_keys=True) + "\n"
+                       "options": _options(language, shard)}, sort_keys=True) + "\n"
 
 
-def _run_pagefind(binary: Path, site: Path, options: list[str]) -> None:
+def _run_pagefind(binary: Path, site: Path, options: list[str]) -> int:
+    """Run Pagefind to the end; the peak resident memory of its process, in bytes."""
     command = [str(binary), "--site", str(site), *options]
-    try:
-        result = subprocess.run(command, check=False, capture_output=True, text=True,
-                                encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise BuildError(f"search: cannot run {binary}: {error.strerror}") from None
-    if result.returncode != 0:
-        said = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
-        raise BuildError(f"search: Pagefind failed (exit {result.returncode}): "
-                         + " / ".join(said))
+    # Its output goes to a file and the process is reaped with wait4, which gives this
+    # child's own peak memory (getrusage(RUSAGE_CHILDREN) mixes it with its sibling's).
+    with tempfile.TemporaryFile() as said:
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=said,
+                                       stderr=subprocess.STDOUT)
+        except OSError as error:
+            raise BuildError(f"search: cannot run {binary}: {error.strerror}") from None
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            said.seek(0)
+            last = said.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise BuildError(f"search: Pagefind failed (exit {code}): " + " / ".join(last))
+    return usage.ru_maxrss * 1024
 
 
-def _live_bundle(output: Path, recipe: str) -> tuple[str, ...]:
-    """The live index's files, if it was made the way this build would make it; else none."""
-    bundle = output / BUNDLE
+def _live_bundle(output: Path, shard: Shard, recipe: str) -> tuple[str, ...]:
+    """The live bundle's files, if it was made the way this build would make it; else none."""
+    bundle = output / shard.folder
     try:
         if (bundle / RECIPE).read_text(encoding="utf-8") != recipe:
             return ()
@@ -135,7 +212,7 @@ def _live_bundle(output: Path, recipe: str) -> tuple[str, ...]:
 
 
 def _pages_unchanged(aside: Path, output: Path, pages: str) -> bool:
-    """Every page the index is made from is the live one, linked over; and none has gone."""
+    """Every page the bundle is made from is the live one, linked over; and none has gone."""
     new = _identities(aside, pages)
     return bool(new) and new == _identities(output, pages)
 

@@ -18,11 +18,14 @@ pytestmark = pytest.mark.skipif(search.find_pagefind() is None,
 
 SECOND_DAY = ONE_DAY.replace("2025-03-27", "2025-03-28").replace(
     "Body of the first story.", "BYD (002594.SZ) and CATL (300750.SZ) sold more.")
+LAST_YEAR = ONE_DAY.replace("2025-03-27", "2024-12-30").replace(
+    "Body of the first story.", "Goertek (002241.SZ) shipped headsets.")
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     return write_site(tmp_path / "site", {
+        "content/briefings/2024/2024-12-30.md": LAST_YEAR,
         "content/briefings/2025/2025-03-27.md": ONE_DAY,
         "content/briefings/2025/2025-03-28.md": SECOND_DAY})
 
@@ -33,21 +36,31 @@ def run(site: Path, output: Path | None = None, cache: bool = True) -> Reporter:
     return reporter
 
 
-def bundle_files(output: Path) -> dict[str, int]:
+def bundle_files(output: Path, shard: str = "") -> dict[str, int]:
     return {p.relative_to(output).as_posix(): p.stat().st_ino
-            for p in sorted((output / "pagefind").rglob("*")) if p.is_file()}
+            for p in sorted((output / "pagefind" / shard).rglob("*")) if p.is_file()}
 
 
-def test_only_story_pages_are_indexed_with_their_filters(site: Path):
+def entry(output: Path, shard: str) -> dict:
+    return json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text("utf-8"))
+
+
+def test_each_year_of_story_pages_is_a_bundle_with_its_filters(site: Path):
     run(site)
-    entry = json.loads((site / "output/pagefind/pagefind-entry.json").read_text("utf-8"))
-    assert list(entry["languages"]) == ["en"]
-    assert entry["languages"]["en"]["page_count"] == 6  # the stories, not days or lists
-    meta = search.cbor_load(search.unpack(
-        (site / f"output/pagefind/pagefind.{entry['languages']['en']['hash']}.pf_meta")
-        .read_bytes()))
-    assert [name for name, _ in meta[3]] == ["company", "section", "topic"]
-    assert meta[5] == ["companies", "date", "title"]  # the metadata each result shows
+    output = site / "output"
+    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2025", "2024"]}
+    assert (output / "pagefind/pagefind-ui.js").is_file()
+    assert (output / "pagefind/pagefind-ui.css").is_file()
+    for shard, stories in (("2025", 6), ("2024", 3)):
+        languages = entry(output, shard)["languages"]
+        assert list(languages) == ["en"]
+        assert languages["en"]["page_count"] == stories  # the stories, not days or lists
+        meta = search.cbor_load(search.unpack(
+            (output / f"pagefind/{shard}/pagefind.{languages['en']['hash']}.pf_meta")
+            .read_bytes()))
+        assert [name for name, _ in meta[3]] == ["company", "section", "topic"]
+        assert meta[5] == ["companies", "date", "title"]  # the metadata each result shows
 
 
 def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Path,
@@ -57,7 +70,9 @@ def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Pa
     first, second = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
     assert {k: v for k, v in first.items() if k.startswith("pagefind/")} == \
         {k: v for k, v in second.items() if k.startswith("pagefind/")}
-    for path in (tmp_path / "a/pagefind/filter").glob("*.pf_filter"):
+    filters = sorted((tmp_path / "a/pagefind").glob("*/filter/*.pf_filter"))
+    assert {path.parent.parent.name for path in filters} == {"2024", "2025"}
+    for path in filters:
         raw = search.unpack(path.read_bytes())
         _, values = search.cbor_load(raw)
         assert [value for value, _ in values] == sorted(value for value, _ in values)
@@ -68,12 +83,15 @@ def test_cbor_round_trips_pagefinds_own_files(site: Path):
     """If Pagefind changes its format, this fails before a site is built wrong."""
     run(site)
     bundle = site / "output/pagefind"
-    for path in [*bundle.glob("*.pf_meta"), *bundle.glob("index/*.pf_index")]:
+    files = [*bundle.glob("*/*.pf_meta"), *bundle.glob("*/index/*.pf_index")]
+    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025"}
+    for path in files:
         raw = search.unpack(path.read_bytes())
         assert search.cbor_dump(search.cbor_load(raw)) == raw
 
 
-def test_index_is_kept_when_no_page_changed_and_made_again_when_one_did(site: Path):
+def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_year_is_made_again(
+        site: Path):
     run(site)
     before = bundle_files(site / "output")
     # A new static file changes the theme, so every page renders again, to the same bytes.
@@ -87,12 +105,24 @@ def test_index_is_kept_when_no_page_changed_and_made_again_when_one_did(site: Pa
     run(site)
     assert "Nothing here" in (site / "output/404.html").read_text("utf-8")
     assert bundle_files(site / "output") == before
+    last_year = bundle_files(site / "output", "2024")
+    this_year = bundle_files(site / "output", "2025")
     path = site / "content/briefings/2025/2025-03-28.md"
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     run(site)
-    after = bundle_files(site / "output")
-    assert after != before
-    assert (site / "output/pagefind/pagefind-entry.json").is_file()
+    assert bundle_files(site / "output", "2024") == last_year  # the same files, linked over
+    after = bundle_files(site / "output", "2025")
+    assert set(after.values()).isdisjoint(this_year.values())
+    assert entry(site / "output", "2025")["languages"]["en"]["page_count"] == 6
+
+
+def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
+    run(site)
+    (site / "content/briefings/2024/2024-12-30.md").unlink()
+    run(site)
+    assert json.loads((site / "output/pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2025"]}
+    assert not (site / "output/pagefind/2024").exists()
 
 
 def test_without_pagefind_the_site_builds_and_says_search_is_missing(

@@ -1,4 +1,6 @@
 /* The search page: Pagefind UI mounted over the plain form, started from the ?q= of the URL.
+   The index is one Pagefind bundle per year (pagefind/<year>/, listed newest first in
+   pagefind/shards.json); the UI searches them all at once, the newest year's results first.
    A file of its own, so the Content-Security-Policy needs no inline script. */
 (function () {
   "use strict";
@@ -18,33 +20,56 @@
     result.meta = ordered;
     return result;
   }
-  var query = new URLSearchParams(window.location.search).get("q") || "";
-  while (root.firstChild) {
-    root.removeChild(root.firstChild);
-  }
-  var ui = new window.PagefindUI({
-    element: "#search",
-    bundlePath: root.getAttribute("data-bundle"),
-    baseUrl: root.getAttribute("data-base"),
-    showImages: false,
-    showSubResults: false,
-    excerptLength: 24,
-    autofocus: !query,
-    translations: {placeholder: "Search companies, topics, stories"},
-    processResult: dateFirst
+  // Each older year's scores count a millionth of the next one's: a year's results come
+  // before the year's before it, and within a year by relevance.
+  var YEAR_WEIGHT = 1e-6;
+  var bundle = root.getAttribute("data-bundle");
+  fetch(bundle + "shards.json").then(function (response) {
+    if (!response.ok) {
+      throw new Error("no search index at " + bundle);
+    }
+    return response.json();
+  }).then(function (list) {
+    if (list.shards.length) {
+      mount(list.shards.map(function (shard) { return bundle + shard + "/"; }));
+    }
+  }).catch(function (error) {
+    // The plain form and the browse links remain; say why in the console.
+    console.warn("search:", error.message);
   });
-  // Pagefind's box has only a placeholder; give it a visible label, as the plain form had.
-  var box = root.querySelector(".pagefind-ui__search-input");
-  if (box) {
-    box.id = "search-q";
-    var label = document.createElement("label");
-    label.htmlFor = box.id;
-    label.className = "search-label";
-    label.textContent = "Search stories";
-    root.insertBefore(label, root.firstChild);
-  }
-  if (query) {
-    ui.triggerSearch(query);
+
+  function mount(bundles) {
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    while (root.firstChild) {
+      root.removeChild(root.firstChild);
+    }
+    var ui = new window.PagefindUI({
+      element: "#search",
+      bundlePath: bundles[0],
+      mergeIndex: bundles.slice(1).map(function (path, older) {
+        return {bundlePath: path, indexWeight: Math.pow(YEAR_WEIGHT, older + 1)};
+      }),
+      baseUrl: root.getAttribute("data-base"),
+      showImages: false,
+      showSubResults: false,
+      excerptLength: 24,
+      autofocus: !query,
+      translations: {placeholder: "Search companies, topics, stories"},
+      processResult: dateFirst
+    });
+    // Pagefind's box has only a placeholder; give it a visible label, as the plain form had.
+    var box = root.querySelector(".pagefind-ui__search-input");
+    if (box) {
+      box.id = "search-q";
+      var label = document.createElement("label");
+      label.htmlFor = box.id;
+      label.className = "search-label";
+      label.textContent = "Search stories";
+      root.insertBefore(label, root.firstChild);
+    }
+    if (query) {
+      ui.triggerSearch(query);
+    }
   }
   // Keep the address in step with the box, so a search can be bookmarked, shared or reloaded.
   root.addEventListener("input", function (event) {
