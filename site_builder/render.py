@@ -123,8 +123,11 @@ class _Planner:
     def _story(self, story: Story) -> str:
         return self.versions.stories[story.url] if self.versions else ""
 
+    def _card(self, story: Story) -> str:
+        return self.versions.cards[story.url] if self.versions else ""
+
     def _more_key(self, story: Story) -> tuple[object, ...]:
-        return tuple((key, tuple(self._story(s) for s in
+        return tuple((key, tuple(self._card(s) for s in
                                  self.index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]))
                      for key in story.companies)
 
@@ -237,7 +240,7 @@ class _Planner:
                                pagination, extra, feeds, crumbs, description, about),
                        f"{kind} {title}",
                        self._key(kind, title, base, len(stories), pagination, description,
-                                 about, extra_key, *(self._story(s) for s in chunk)))
+                                 about, extra_key, *(self._card(s) for s in chunk)))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[], View], feeds: list[View],

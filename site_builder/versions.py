@@ -26,21 +26,26 @@ class Versions:
     """Stamps of every story, day and of the site-wide tables."""
 
     stories: dict[str, str]  # story url -> stamp (its file's bytes, place, tags as shown)
+    cards: dict[str, str]  # story url -> stamp of what a list shows of it (no body)
     days: dict[dt.date, str]  # day -> stamp of the file and its stories
 
 
 def version_site(site: Site, index: SiteIndex, digests: dict[str, str]) -> Versions:
     """digests: each content file's sha256, by the path the briefings carry."""
     stories: dict[str, str] = {}
+    cards: dict[str, str] = {}
     days: dict[dt.date, str] = {}
     for briefing in site.briefings:
         digest = digests.get(briefing.source.path, "")
         day_stamps = []
         for story in briefing.stories:
-            stories[story.url] = stamp(
-                digest, story.position, story.url,
-                [index.companies.get(key) for key in story.companies],
-                [index.topics.get(slug) for slug in story.topics])
+            tags = ([index.companies.get(key) for key in story.companies],
+                    [index.topics.get(slug) for slug in story.topics])
+            stories[story.url] = stamp(digest, story.position, story.url, tags)
+            # A card is the story without its body: editing a body leaves lists alone.
+            cards[story.url] = stamp(story.url, story.title, story.headline_html,
+                                     story.summary, story.section, story.section_slug,
+                                     story.reading_minutes, briefing.lang, tags)
             day_stamps.append(stories[story.url])
         days[briefing.date] = stamp(digest, briefing.date, *day_stamps)
-    return Versions(stories=stories, days=days)
+    return Versions(stories=stories, cards=cards, days=days)
