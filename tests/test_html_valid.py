@@ -10,6 +10,8 @@ import json
 import os
 import shutil
 import subprocess
+from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,28 @@ def test_every_kind_of_page_is_valid_html(pages: dict[str, Path]):
              if not m["message"].startswith(NOT_FOR_FILES)]
     assert found == []
     assert result.returncode == 0, result.stderr
+
+
+class _Headings(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.levels.append(int(tag[1]))
+
+
+def test_headings_go_down_one_level_at_a_time(pages: dict[str, Path]):
+    """One h1, then never a skipped level: h1 > h2 desks > h3 stories > h4 in their bodies on
+    a day page, and a story page's own body headings start at h2."""
+    for kind, path in pages.items():
+        parser = _Headings()
+        parser.feed(path.read_text(encoding="utf-8"))
+        levels = parser.levels
+        assert levels[0] == 1 and levels.count(1) == 1, kind
+        jumps = [(a, b) for a, b in pairwise(levels) if b > a + 1]
+        assert jumps == [], f"{kind}: {levels}"
+    story = _Headings()
+    story.feed(pages["story"].read_text(encoding="utf-8"))
+    assert story.levels[:2] == [1, 2]  # the body's "####" heading, under the headline
