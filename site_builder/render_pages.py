@@ -28,6 +28,7 @@ from site_builder.workers import map_chunks, shared
 from site_builder.write import OutputTransaction
 
 CHUNK = 250
+FEED_FILES = ("feed.xml", "atom.xml", "feed.json")  # what the summary counts as feeds
 
 
 class FeedJob(Protocol):
@@ -112,7 +113,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int]:
                     not transaction.keep(job.paths):
                 for path, data in job.make():
                     transaction.write(path, data)
-            stats.feeds += len(job.paths)
+            stats.feeds += sum(path.endswith(FEED_FILES) for path in job.paths)
             stats.fingerprints.update(dict.fromkeys(job.paths, mark))
     unchanged = transaction.unchanged - unchanged_before
     transaction.unchanged = unchanged_before  # the parent adds it up, in one process or many
