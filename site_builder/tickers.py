@@ -118,7 +118,7 @@ _WINDOW = 100
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _CHINESE_RUN = re.compile(f"[{CJK}A-Za-z0-9*]+$")
 _CHINESE_LEAD = re.compile("|".join(map(re.escape, CHINESE_LEADS)))
-_NAME_WORD = re.compile(r"[A-Z0-9\u00c0-\u00de][\w&.'’+-]*,?")
+_NAME_WORD = re.compile(r"(?:[A-Z0-9\u00c0-\u00de]|[a-z](?=[A-Z]))[\w&.'’+-]*,?")  # iFlytek too
 _HAS_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DESCRIBING = re.compile(r"-(?:listed|based|owned|backed|controlled|funded|headquartered|"
                          r"registered|focused|made|led|invested|affiliated)$")
