@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import ONE_DAY, REPO_ROOT, write_site
 
 from site_builder.config import load_config
 from site_builder.index import SiteIndex, index_site
@@ -211,6 +211,30 @@ def test_searching_a_company_name_finds_all_its_stories(browser: Browser, sample
         assert tab.problems() == []
     finally:
         tab.close()
+
+
+def test_search_finds_a_companys_stories_in_every_year_newest_first(
+        browser: Browser, tmp_path: Path):
+    """Each year is a bundle of its own; the search page merges them, the newest first."""
+    site = write_site(tmp_path / "site", {
+        "content/briefings/2024/2024-12-30.md": ONE_DAY.replace("2025-03-27", "2024-12-30"),
+        "content/briefings/2025/2025-03-27.md": ONE_DAY})
+    build(load_config(site)[0], Reporter(0), output=site / "output", use_cache=False)
+    handler = functools.partial(_Quiet, directory=str(site / "output"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = open_tab(browser, f"http://127.0.0.1:{server.server_address[1]}/search/?q=Goertek")
+    try:
+        tab.page.wait_for_function(
+            "document.querySelectorAll('.pagefind-ui__result-link').length >= 2")
+        hrefs = tab.page.eval_on_selector_all(".pagefind-ui__result-link",
+                                              "links => links.map(a => a.getAttribute('href'))")
+        assert [href[:6] for href in hrefs] == ["/2025/", "/2024/"]
+        assert tab.problems() == []
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_header_search_box_is_a_plain_form_to_the_search_page(browser: Browser,
