@@ -118,6 +118,11 @@ class BuildCache:
                       pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
                      for path, state, digest, parsed in rows])
 
+    def restamp(self, rows: Iterable[tuple[str, FileState]]) -> None:
+        """New size and time for files whose bytes did not change (touched, checked out)."""
+        self._write("UPDATE sources SET size = ?, mtime_ns = ? WHERE path = ?",
+                    [(state.size, state.mtime_ns, path) for path, state in rows])
+
     def forget_sources_except(self, paths: set[str]) -> None:
         if self.connection is None:
             return

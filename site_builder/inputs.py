@@ -83,6 +83,7 @@ def load_sources(config: SiteConfig, cache: BuildCache,
     fresh: list[tuple[Path, str, FileState, str, bytes]] = []
     seen: set[str] = set()
     digests: dict[str, str] = {}
+    restamped: list[tuple[str, FileState]] = []  # same bytes, new time: one write at the end
     for path in find_content_files(config):
         shown = display_path(path, config)
         seen.add(shown)
@@ -107,7 +108,7 @@ def load_sources(config: SiteConfig, cache: BuildCache,
         hit = cache.parsed(shown, state, digest)
         if hit is not None and isinstance(hit[0], Briefing):
             briefings.append(hit[0])
-            cache.store_parsed([(shown, _trusted(state, racy), digest, hit[0])])
+            restamped.append((shown, _trusted(state, racy)))
             continue
         fresh.append((path, shown, _trusted(state, racy), digest, data))
     parsed = _parse_all(config, fresh, jobs)
@@ -119,6 +120,7 @@ def load_sources(config: SiteConfig, cache: BuildCache,
         else:
             problems.extend(result)
     cache.store_parsed(store)
+    cache.restamp(restamped)
     cache.forget_sources_except(seen)
     return briefings, problems, digests
 

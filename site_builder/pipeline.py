@@ -107,19 +107,21 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, fingerprints = _build(config, reporter, drafts, output, jobs, cache, started)
+        summary, fingerprints, meta = _build(config, reporter, drafts, output, jobs, cache,
+                                             started)
         record = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, fingerprints, {
             "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(record)})
+            "summary": json.dumps(record), **meta})
         return summary
     finally:
         cache.close()
 
 
 def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, jobs: int,
-           cache: BuildCache, started: float) -> tuple[BuildSummary, dict[str, str]]:
+           cache: BuildCache, started: float
+           ) -> tuple[BuildSummary, dict[str, str], dict[str, str]]:
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     fault_point("after-load")
@@ -129,7 +131,8 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
               for path, source in statics.items()}
     index = index_site(site)
     with reporter.stage("plan"):
-        pages = plan_pages(site, index, version_site(site, index, digests))
+        versions = version_site(site, index, digests)
+        pages = plan_pages(site, index, versions)
         feed_channels = [*feeds_stage.plan_feeds(site, index), *plan_sitemaps(site, index, pages)]
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
@@ -145,7 +148,10 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
             for relative, source in statics.items():
                 transaction.copy(relative, source)
         with reporter.stage("search"):
-            index_for_search(transaction, config, reporter)
+            search_stamps = versions.by_year(theme_hash)
+            index_for_search(transaction, config, reporter, search_stamps,
+                             json.loads(cache.build_meta(str(output), "search") or "{}")
+                             if trusted else {})
         fault_point("after-aside")
         with reporter.stage("swap"):
             transaction.commit()
@@ -156,7 +162,7 @@ def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, j
         days=len(site.briefings), stories=len(index.stories), pages=len(pages),
         feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
         unchanged=transaction.unchanged, seconds=time.perf_counter() - started,
-    ), stats.fingerprints
+    ), stats.fingerprints, {"search": json.dumps(search_stamps, sort_keys=True)}
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:

@@ -68,9 +68,16 @@ class Shard:
 
 
 def index_for_search(transaction: OutputTransaction, config: SiteConfig,
-                     reporter: Reporter) -> None:
+                     reporter: Reporter, stamps: dict[str, str] | None = None,
+                     previous: dict[str, str] | None = None) -> None:
     """Write pagefind/ into the aside folder: each year's bundle made afresh where a story
-    page of that year changed, linked over from the live site where none did."""
+    page of that year changed, linked over from the live site where none did.
+
+    stamps says per year what its indexed stories hold (versions.py and the theme), and
+    previous what the live bundles were made from: an equal stamp keeps a bundle without
+    comparing its pages, so story pages that changed only outside their article (a "More on"
+    list after a new day) cost nothing; otherwise the pages themselves are compared.
+    """
     binary = find_pagefind()
     if binary is None:
         reporter.warn("search: Pagefind is not installed, so the site has no search index "
@@ -83,7 +90,9 @@ def index_for_search(transaction: OutputTransaction, config: SiteConfig,
     for shard in shards:
         recipe = _recipe(version, language, shard)
         live = _live_bundle(transaction.output, shard, recipe)
-        if live and _pages_unchanged(transaction.aside, transaction.output, shard.pages) \
+        stamp = (stamps or {}).get(shard.name)
+        same = stamp is not None and (previous or {}).get(shard.name) == stamp
+        if live and (same or _pages_unchanged(transaction.aside, transaction.output, shard)) \
                 and transaction.keep(live):
             reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
         else:
@@ -207,24 +216,47 @@ def _live_bundle(output: Path, shard: Shard, recipe: str) -> tuple[str, ...]:
             return ()
     except (OSError, UnicodeDecodeError):
         return ()
-    return tuple(sorted(path.relative_to(output).as_posix()
-                        for path in bundle.rglob("*") if path.is_file()))
+    # os.walk and strings rather than Path.rglob: a year's bundle holds a file per story.
+    return tuple(sorted(f"{shard.folder}{folder[len(str(bundle)):]}/{name}"
+                        for folder, _, names in os.walk(bundle) for name in names))
 
 
-def _pages_unchanged(aside: Path, output: Path, pages: str) -> bool:
+def _pages_unchanged(aside: Path, output: Path, shard: Shard) -> bool:
     """Every page the bundle is made from is the live one, linked over; and none has gone."""
-    new = _identities(aside, pages)
-    return bool(new) and new == _identities(output, pages)
+    new = _identities(aside, shard)
+    return bool(new) and new == _identities(output, shard)
 
 
-def _identities(root: Path, pages: str) -> dict[str, tuple[int, int]]:
+def _identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
     """Each page's device and inode: a page linked over from the live site keeps both."""
+    if shard.name == ALL_PAGES:
+        paths = [path.relative_to(root).as_posix() for path in root.glob(shard.pages)]
+        paths = [path for path in paths if not path.startswith(f"{BUNDLE}/")]
+    else:
+        # A year's story pages by walking its MM/DD/<slug>/ folders: Path.glob with three
+        # wildcards spends seconds on a year of stories.
+        paths = [f"{shard.name}/{month}/{day}/{slug}/index.html"
+                 for month in _folders(root / shard.name, 2)
+                 for day in _folders(root / shard.name / month, 2)
+                 for slug in _folders(root / shard.name / month / day)]
     found = {}
-    for path in root.glob(pages):
-        if BUNDLE not in path.relative_to(root).parts[:1]:
-            stat = path.stat()
-            found[path.relative_to(root).as_posix()] = (stat.st_dev, stat.st_ino)
+    for path in paths:
+        try:
+            stat = os.stat(f"{root}/{path}")
+        except FileNotFoundError:
+            continue
+        found[path] = (stat.st_dev, stat.st_ino)
     return found
+
+
+def _folders(parent: Path, digits: int = 0) -> list[str]:
+    """The names of the folders in parent (only those of `digits` digits, if given)."""
+    try:
+        with os.scandir(parent) as entries:
+            return [entry.name for entry in entries if entry.is_dir()
+                    and (not digits or len(entry.name) == digits and entry.name.isdigit())]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 # Reproducible filter files ----------------------------------------------------------------------

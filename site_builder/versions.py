@@ -29,18 +29,28 @@ class Versions:
     cards: dict[str, str]  # story url -> stamp of what a list shows of it (no body)
     days: dict[dt.date, str]  # day -> stamp of the file and its stories
 
+    def by_year(self, salt: str) -> dict[str, str]:
+        """Each year's stories as one stamp (what a year's search bundle is made from)."""
+        years: dict[str, list[str]] = {}
+        for url, story_stamp in sorted(self.stories.items()):
+            years.setdefault(url[1:5], []).append(story_stamp)
+        return {year: stamp(salt, *stamps) for year, stamps in years.items()}
+
 
 def version_site(site: Site, index: SiteIndex, digests: dict[str, str]) -> Versions:
     """digests: each content file's sha256, by the path the briefings carry."""
     stories: dict[str, str] = {}
     cards: dict[str, str] = {}
     days: dict[dt.date, str] = {}
+    # Each company and topic stamped once: a story shows their names, tickers and links.
+    company_stamps = {key: stamp(company) for key, company in index.companies.items()}
+    topic_stamps = {slug: stamp(topic) for slug, topic in index.topics.items()}
     for briefing in site.briefings:
         digest = digests.get(briefing.source.path, "")
         day_stamps = []
         for story in briefing.stories:
-            tags = ([index.companies.get(key) for key in story.companies],
-                    [index.topics.get(slug) for slug in story.topics])
+            tags = (tuple(company_stamps.get(key, key) for key in story.companies),
+                    tuple(topic_stamps.get(slug, slug) for slug in story.topics))
             stories[story.url] = stamp(digest, story.position, story.url, tags)
             # A card is the story without its body: editing a body leaves lists alone.
             cards[story.url] = stamp(story.url, story.title, story.headline_html,
