@@ -225,10 +225,10 @@ def test_search_finds_a_companys_stories_in_every_year_newest_first(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     tab = open_tab(browser, f"http://127.0.0.1:{server.server_address[1]}/search/?q=Goertek")
     try:
-        tab.page.wait_for_function(
-            "document.querySelectorAll('.pagefind-ui__result-link').length >= 2")
-        hrefs = tab.page.eval_on_selector_all(".pagefind-ui__result-link",
-                                              "links => links.map(a => a.getAttribute('href'))")
+        # A locator, not wait_for_function: that evaluates a string, which the CSP forbids.
+        links = tab.page.locator(".pagefind-ui__result-link")
+        links.nth(1).wait_for(timeout=30_000)
+        hrefs = [links.nth(n).get_attribute("href") or "" for n in range(links.count())]
         assert [href[:6] for href in hrefs] == ["/2025/", "/2024/"]
         assert tab.problems() == []
     finally:
