@@ -25,7 +25,7 @@ from site_builder.report import Reporter
 from site_builder.search import index_for_search
 from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
-from site_builder.templates import find_theme, static_files, theme_fingerprint
+from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.versions import version_site
 from site_builder.workers import available_cpus
 from site_builder.write import OutputTransaction, check_output_folder, safe_output_path
@@ -107,8 +107,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, fingerprints, meta = _build(config, reporter, drafts, output, jobs, cache,
-                                             started)
+        summary, fingerprints, meta = _build(config, theme, reporter, drafts, output, jobs,
+                                             cache, started)
         record = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, fingerprints, {
@@ -119,13 +119,12 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         cache.close()
 
 
-def _build(config: SiteConfig, reporter: Reporter, drafts: bool, output: Path, jobs: int,
-           cache: BuildCache, started: float
+def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
+           jobs: int, cache: BuildCache, started: float
            ) -> tuple[BuildSummary, dict[str, str], dict[str, str]]:
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     fault_point("after-load")
-    theme = find_theme(config)
     statics = static_files(theme)
     assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
               for path, source in statics.items()}
