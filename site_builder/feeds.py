@@ -12,7 +12,6 @@ import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -21,6 +20,7 @@ from feedgen.feed import FeedGenerator
 
 from site_builder import __version__
 from site_builder.config import SiteConfig
+from site_builder.html_fragments import FragmentWriter
 from site_builder.index import SiteIndex
 from site_builder.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.model import Briefing, Site, Story
@@ -277,20 +277,16 @@ def absolute_links(fragment: str, base: str, site_url: str) -> str:
     lands under site_url even when the site lives in a sub-folder; other relative URLs are
     taken from base, the page the fragment belongs to.
     """
-    parser = _AbsoluteLinks(base, site_url)
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.out)
+    return _AbsoluteLinks(base, site_url).rewrite(fragment)
 
 
-class _AbsoluteLinks(HTMLParser):
+class _AbsoluteLinks(FragmentWriter):
     """Re-serialises a fragment tag by tag, resolving URL attributes on the way."""
 
     def __init__(self, base: str, site_url: str) -> None:
         super().__init__(convert_charrefs=True)
         self.base = base
         self.site_root = site_url.rstrip("/")
-        self.out: list[str] = []
         self._raw_text = False  # inside <script> or <style>, where text is not escaped
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -306,18 +302,6 @@ class _AbsoluteLinks(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.out.append(data if self._raw_text else html.escape(data, quote=False))
-
-    def handle_comment(self, data: str) -> None:
-        self.out.append(f"<!--{data}-->")
-
-    def handle_decl(self, decl: str) -> None:
-        self.out.append(f"<!{decl}>")
-
-    def handle_pi(self, data: str) -> None:
-        self.out.append(f"<?{data}>")
-
-    def unknown_decl(self, data: str) -> None:
-        self.out.append(f"<![{data}]>")
 
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], end: str) -> str:
         parts = [tag]

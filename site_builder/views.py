@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from html.parser import HTMLParser
 from typing import Any
 
 from site_builder.config import SiteConfig
 from site_builder.dates import long_date, short_date
+from site_builder.html_fragments import FragmentWriter
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Story, Topic
 
@@ -272,19 +272,15 @@ def nest_headings(fragment: str, top: int) -> str:
         return fragment
     if not any(f"<h{level}" in fragment for level in range(1, 7)):
         return fragment
-    parser = _HeadingLevels(top)
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.out)
+    return _HeadingLevels(top).rewrite(fragment)
 
 
-class _HeadingLevels(HTMLParser):
+class _HeadingLevels(FragmentWriter):
     """Re-emits a fragment as written, but for the level of each heading tag."""
 
     def __init__(self, top: int) -> None:
         super().__init__(convert_charrefs=False)
         self.top = top
-        self.out: list[str] = []
 
     def _level(self, tag: str) -> str:
         if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
@@ -309,15 +305,3 @@ class _HeadingLevels(HTMLParser):
 
     def handle_charref(self, name: str) -> None:
         self.out.append(f"&#{name};")
-
-    def handle_comment(self, data: str) -> None:
-        self.out.append(f"<!--{data}-->")
-
-    def handle_decl(self, decl: str) -> None:
-        self.out.append(f"<!{decl}>")
-
-    def handle_pi(self, data: str) -> None:
-        self.out.append(f"<?{data}>")
-
-    def unknown_decl(self, data: str) -> None:
-        self.out.append(f"<![{data}]>")
