@@ -12,7 +12,8 @@ import os
 import signal
 
 FAULT_ENV = "SITE_BUILDER_FAULT"
-POINTS = ("after-load", "mid-render", "after-aside", "before-swap", "after-swap", "mid-cache")
+POINTS = ("after-load", "mid-rebase", "mid-render", "after-aside", "before-swap", "after-swap",
+          "mid-cache")
 """Every point the build has, in the order a build reaches them."""
 
 

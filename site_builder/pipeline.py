@@ -28,7 +28,12 @@ from site_builder.tag import tag_stories
 from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.versions import version_site
 from site_builder.workers import available_cpus
-from site_builder.write import OutputTransaction, check_output_folder, safe_output_path
+from site_builder.write import (
+    LiveRecord,
+    OutputTransaction,
+    check_output_folder,
+    safe_output_path,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     previous = cache.outputs(str(output)) if trusted else {}
     cache.forget_build(str(output))
     theme_hash = theme_fingerprint(config, theme)
-    transaction = OutputTransaction(output)
+    transaction = OutputTransaction(output, _live_record(cache, str(output)) if trusted
+                                    else None)
     try:
         with reporter.stage("render+feeds+write"):
             stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
@@ -147,10 +153,9 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             for relative, source in statics.items():
                 transaction.copy(relative, source)
         with reporter.stage("search"):
-            search_stamps = versions.by_year(theme_hash)
-            index_for_search(transaction, config, reporter, search_stamps,
-                             json.loads(cache.build_meta(str(output), "search") or "{}")
-                             if trusted else {})
+            search_stamps = index_for_search(
+                transaction, config, reporter, versions.stories, theme_hash,
+                json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
         fault_point("after-aside")
         with reporter.stage("swap"):
             transaction.commit()
@@ -161,7 +166,26 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
         days=len(site.briefings), stories=len(index.stories), pages=len(pages),
         feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
         unchanged=transaction.unchanged, seconds=time.perf_counter() - started,
-    ), stats.fingerprints, {"search": json.dumps(search_stamps, sort_keys=True)}
+    ), stats.fingerprints, {"search": json.dumps(search_stamps, sort_keys=True),
+                            **_record_meta(transaction.record())}
+
+
+def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
+    """The live site's files and its spare, as the build that made them recorded."""
+    try:
+        files = json.loads(cache.build_meta(where, "files") or "null")
+        changed = json.loads(cache.build_meta(where, "changed") or "[]")
+    except ValueError:
+        return None
+    if not isinstance(files, list) or not isinstance(changed, list):
+        return None
+    return LiveRecord(frozenset(files), cache.build_meta(where, "spare") or "",
+                      frozenset(changed))
+
+
+def _record_meta(record: LiveRecord) -> dict[str, str]:
+    return {"files": json.dumps(sorted(record.files)), "spare": record.spare,
+            "changed": json.dumps(sorted(record.changed))}
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:

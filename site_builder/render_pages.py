@@ -69,9 +69,11 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
              "transaction": transaction, "config_hash": _config_hash(site.config)}
     total = RenderStats()
     done = 0
-    for chunk_stats, unchanged in map_chunks(_render_chunk, len(work), jobs, CHUNK, state):
+    for chunk_stats, unchanged, fresh in map_chunks(_render_chunk, len(work), jobs, CHUNK,
+                                                    state):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
+        transaction.fresh.extend(fresh)
         done = min(len(work), done + CHUNK)
         reporter.progress("render", done, len(work))
     reporter.progress_done()
@@ -80,13 +82,14 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     return total
 
 
-def _render_chunk(start: int, end: int) -> tuple[RenderStats, int]:
+def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str]]:
     work: list[Page | FeedJob] = shared("work")
     env: jinja2.Environment = shared("env")
     theme_hash: str = shared("theme_hash")
     previous: dict[str, str] = shared("previous")
     transaction: OutputTransaction = shared("transaction")
     unchanged_before = transaction.unchanged
+    fresh_before = len(transaction.fresh)
     stats = RenderStats()
     for job in work[start:end]:
         if isinstance(job, Page):
@@ -115,9 +118,12 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int]:
                     transaction.write(path, data)
             stats.feeds += sum(path.endswith(FEED_FILES) for path in job.paths)
             stats.fingerprints.update(dict.fromkeys(job.paths, mark))
+    # The parent adds these up, in one process or many.
     unchanged = transaction.unchanged - unchanged_before
-    transaction.unchanged = unchanged_before  # the parent adds it up, in one process or many
-    return stats, unchanged
+    transaction.unchanged = unchanged_before
+    fresh = transaction.fresh[fresh_before:]
+    del transaction.fresh[fresh_before:]
+    return stats, unchanged, fresh
 
 
 def _feed_fingerprint(job: FeedJob, config_hash: str) -> str:

@@ -13,7 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from site_builder.errors import BuildError, UsageError
@@ -21,6 +23,7 @@ from site_builder.faults import fault_point
 
 MARKER = ".site-builder"
 MARKER_TEXT = b"This folder is written by site-builder; it replaces it whole on each build.\n"
+SPARE_TOKEN = ".site-builder-spare"  # in the spare folder: which build left it
 _RENAME_EXCHANGE = 2
 BACKGROUND_DELETE_FILES = 5000
 _AT_FDCWD = -100
@@ -52,23 +55,81 @@ def check_output_folder(output: Path, site_root: Path, content: Path) -> None:
                              f"not write (no {MARKER} marker); empty it or pick another folder")
 
 
-class OutputTransaction:
-    """Files go to a sibling aside folder; commit() swaps it with the live one."""
+@dataclass(frozen=True, slots=True)
+class LiveRecord:
+    """What the last build recorded of the live site and of the spare it left beside it.
 
-    def __init__(self, output: Path) -> None:
+    files: every file of the live site. spare: the token written into the spare folder (the
+    site before that one), and changed: the files where the spare differs from the live site.
+    """
+
+    files: frozenset[str]
+    spare: str = ""
+    changed: frozenset[str] = frozenset()
+
+
+class OutputTransaction:
+    """Files go to a sibling aside folder; commit() swaps it with the live one.
+
+    The aside folder starts as a copy of the live site made of hard links, so that pages whose
+    inputs did not change cost nothing. Linking a whole site of 100,000 files costs seconds, so
+    the site before the live one is kept as a spare (its unchanged files are the live site's
+    own inodes): the next build renames it aside and re-links only the files the last build
+    changed. Files are never written in place, only replaced, so the live site sharing an inode
+    with the aside folder is never touched.
+    """
+
+    def __init__(self, output: Path, live: LiveRecord | None = None) -> None:
         self.output = output.absolute()
         self.aside = self.output.with_name(f".{self.output.name}.building")
         self.previous = self.output.with_name(f".{self.output.name}.previous")
+        self.spare = self.output.with_name(f".{self.output.name}.spare")
+        self.live = live
         recover(self.output)
-        try:
-            self.output.parent.mkdir(parents=True, exist_ok=True)
-            _remove(self.aside)
-            self.aside.mkdir()
-        except OSError as error:
-            raise BuildError(f"cannot create {self.aside}: {error.strerror}") from None
         self.written: set[str] = set()
+        self.fresh: list[str] = []  # files written anew: they differ from the live site's
         self.unchanged = 0
         self._folders: set[Path] = {self.aside}
+        self.existing: frozenset[str] = frozenset()  # files the aside folder already holds
+        self._dropped: set[str] = set()
+        self.spare_token = ""
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            _discard(self.aside)
+            if not self._take_spare():
+                _discard(self.spare)
+                self.aside.mkdir()
+        except OSError as error:
+            raise BuildError(f"cannot create {self.aside}: {error.strerror}") from None
+
+    def _take_spare(self) -> bool:
+        """Make the spare the aside folder and bring it level with the live site."""
+        live = self.live
+        if live is None or not live.spare or not self.output.is_dir():
+            return False
+        try:
+            if (self.spare / SPARE_TOKEN).read_text(encoding="utf-8") != live.spare:
+                return False
+        except (OSError, UnicodeDecodeError):
+            return False
+        os.rename(self.spare, self.aside)
+        try:
+            (self.aside / SPARE_TOKEN).unlink()
+            fault_point("mid-rebase")
+            for relative in sorted(live.changed):
+                target = self.aside / relative
+                target.unlink(missing_ok=True)
+                if relative in live.files:
+                    self._folder_for(target)
+                    os.link(self.output / relative, target)
+                else:
+                    _prune(target.parent, self.aside)
+        except OSError:  # the spare or the live site is not what the record says: start afresh
+            _discard(self.aside)
+            self._folders = {self.aside}
+            return False
+        self.existing = live.files
+        return True
 
     def _folder_for(self, target: Path) -> None:
         """mkdir once per folder: a site has as many folders as stories."""
@@ -82,26 +143,40 @@ class OutputTransaction:
         relative = safe_output_path(relative)
         target = self.aside / relative
         try:
-            self._folder_for(target)
             live = self.output / relative
-            if _same_bytes(live, data):
+            same = _same_bytes(live, data)
+            if relative in self.existing and same:  # the aside folder holds it already
+                self.unchanged += 1
+                self.written.add(relative)
+                return
+            if self.existing:  # never write through a link to a live file: replace it
+                target.unlink(missing_ok=True)
+            self._folder_for(target)
+            if same:
                 os.link(live, target)
                 self.unchanged += 1
             else:
                 target.write_bytes(data)
+                self.fresh.append(relative)
         except OSError as error:
             raise BuildError(_explain(error, target)) from None
         self.written.add(relative)
         fault_point("mid-render", len(self.written))
 
-    def keep(self, relatives: tuple[str, ...]) -> bool:
+    def keep(self, relatives: Iterable[str]) -> bool:
         """Carry live files over unchanged (hard links); False if any of them is missing."""
+        relatives = tuple(relatives)
+        if all(relative in self.existing for relative in relatives):
+            self.written.update(relatives)
+            return True
         lives = [self.output / safe_output_path(r) for r in relatives]
         if not all(live.is_file() for live in lives):
             return False
         try:
             for relative, live in zip(relatives, lives, strict=True):
                 target = self.aside / relative
+                if relative in self.existing:
+                    target.unlink(missing_ok=True)
                 self._folder_for(target)
                 os.link(live, target)
                 self.written.add(relative)
@@ -111,40 +186,73 @@ class OutputTransaction:
             return False
         return True
 
+    def replace_folder(self, relative: str) -> Path:
+        """An empty folder in the aside site for a tool to fill (Pagefind): whatever the
+        aside folder held there goes; what is written there later counts as written anew."""
+        folder = self.aside / safe_output_path(relative)
+        _remove(folder)
+        folder.mkdir(parents=True)
+        return folder
+
+    def adopt(self, relative: str) -> None:
+        """Count every file a tool wrote into the folder as written anew."""
+        folder = self.aside / safe_output_path(relative)
+        files = [f"{relative}{parent[len(str(folder)):]}/{name}"
+                 for parent, _, names in os.walk(folder) for name in names]
+        self.written.update(files)
+        self.fresh.extend(files)
+
     def copy(self, relative: str, source: Path) -> None:
         self.write(relative, source.read_bytes())
 
     def commit(self) -> None:
-        """Swap the finished site into place, then drop the old one."""
+        """Swap the finished site into place; the old one becomes the spare (or goes)."""
         try:
-            (self.aside / MARKER).write_bytes(MARKER_TEXT)
+            self.drop_stale()
+            if not (self.aside / MARKER).is_file():
+                (self.aside / MARKER).write_bytes(MARKER_TEXT)
             _fsync_tree_root(self.aside)
             if self.output.exists():
                 fault_point("before-swap")
                 _exchange(self.aside, self.output)
                 fault_point("after-swap")
-                self._drop_old_site()
+                self._keep_old_site()
             else:
                 os.rename(self.aside, self.output)
         except OSError as error:
             raise BuildError(_explain(error, self.output)) from None
 
+    def drop_stale(self, but: str = "") -> None:
+        """Delete what the aside folder held of the live site and this build did not write
+        (except under the folder `but`, still to be written)."""
+        for relative in sorted(self.existing - self.written - self._dropped):
+            if but and relative.startswith(f"{but}/"):
+                continue
+            target = self.aside / relative
+            target.unlink(missing_ok=True)
+            _prune(target.parent, self.aside)
+            self._dropped.add(relative)
+
     def abort(self) -> None:
-        _remove(self.aside)
+        _discard(self.aside)
 
-    def _drop_old_site(self) -> None:
-        """After the exchange the aside folder holds the old site: delete it.
+    def record(self) -> LiveRecord:
+        """What the next build needs to know of the site just swapped in and its spare."""
+        changed: set[str] = set()
+        if self.spare_token and self.live is not None:
+            changed = set(self.fresh) | (self.live.files - self.written)
+        return LiveRecord(frozenset(self.written), self.spare_token, frozenset(changed))
 
-        A large old site is renamed out of the way and deleted by a detached process, so the
-        author is not kept waiting for a hundred thousand unlinks; a small one goes at once.
-        """
-        if len(self.written) < BACKGROUND_DELETE_FILES:
-            _remove(self.aside)
+    def _keep_old_site(self) -> None:
+        """After the exchange the aside folder holds the old site: the next build's spare
+        when the live site's files were known (so what changed is known), else deleted."""
+        if self.live is None:
+            _discard(self.aside)
             return
-        trash = self.output.with_name(f".{self.output.name}.trash-{os.getpid()}")
-        _remove(trash)
-        os.rename(self.aside, trash)
-        delete_in_background(trash)
+        self.spare_token = uuid.uuid4().hex
+        (self.aside / SPARE_TOKEN).write_text(self.spare_token, encoding="utf-8")
+        _discard(self.spare)
+        os.rename(self.aside, self.spare)
 
 
 def delete_in_background(folder: Path) -> None:
@@ -163,7 +271,7 @@ def delete_in_background(folder: Path) -> None:
 def recover(output: Path) -> None:
     """Finish or undo a swap that a killed build left half done (two-rename fallback only);
     old sites left as trash by an interrupted background delete go to a new one."""
-    for trash in output.parent.glob(f".{output.name}.trash-*"):
+    for trash in output.parent.glob(f".{output.name}.*trash-*"):
         if trash.is_dir():
             delete_in_background(trash)
     previous = output.with_name(f".{output.name}.previous")
@@ -214,6 +322,36 @@ def _fsync_tree_root(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _discard(path: Path) -> None:
+    """Remove a folder of ours: a large one by a background process, so nobody waits."""
+    if path.is_dir() and not path.is_symlink():
+        trash = path.with_name(f"{path.name}.trash-{os.getpid()}")
+        _remove(trash)
+        os.rename(path, trash)
+        if sum(1 for _ in zip(range(BACKGROUND_DELETE_FILES), _files(trash))) \
+                < BACKGROUND_DELETE_FILES:
+            _remove(trash)
+        else:
+            delete_in_background(trash)
+    else:
+        _remove(path)
+
+
+def _files(folder: Path) -> Iterator[str]:
+    for _, _, names in os.walk(folder):
+        yield from names
+
+
+def _prune(folder: Path, root: Path) -> None:
+    """Remove folder and its parents up to root while they are empty."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _remove(path: Path) -> None:

@@ -35,8 +35,8 @@ NEW = {
 }
 KILLED = -signal.SIGKILL
 # Where each point leaves output/: before the swap the old site stands, after it the new one.
-EXPECTED = {"after-load": "old", "mid-render:8": "old", "after-aside": "old",
-            "before-swap": "old", "after-swap": "new", "mid-cache": "new"}
+EXPECTED = {"after-load": "old", "mid-rebase": "old", "mid-render:8": "old",
+            "after-aside": "old", "before-swap": "old", "after-swap": "new", "mid-cache": "new"}
 
 
 def cli(*args: str | Path, fault: str = "") -> subprocess.CompletedProcess[str]:
@@ -76,9 +76,12 @@ def test_every_point_is_tested():
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
 def test_a_killed_build_leaves_a_whole_site_and_the_next_build_is_right(
         fault: str, references: dict[str, dict[str, bytes]], tmp_path: Path):
-    site = write_site(tmp_path / "site", OLD)
+    site = write_site(tmp_path / "site", NEW)
+    assert cli("build", "-q", "--jobs", "1", "--site", site).returncode == 0
+    set_content(site, OLD)  # the second build keeps the first site as its spare
     assert cli("build", "-q", "--jobs", "1", "--site", site).returncode == 0
     assert tree_bytes(site / "output") == references["old"]
+    assert (site / ".output.spare").is_dir()
     set_content(site, NEW)
     killed = cli("build", "-q", "--jobs", "1", "--site", site, fault=fault)
     assert killed.returncode == KILLED, f"{fault} was never reached: {killed.stderr}"
@@ -87,8 +90,9 @@ def test_a_killed_build_leaves_a_whole_site_and_the_next_build_is_right(
     again = cli("build", "-q", "--jobs", "1", "--site", site)
     assert again.returncode == 0, again.stderr
     assert tree_bytes(site / "output") == references["new"]
-    assert sorted(p.name for p in site.iterdir()) == [".site-builder-cache", "content",
-                                                      "output"]
+    # Nothing half built is left beside the site (the spare is the site before this one).
+    assert sorted(p.name for p in site.iterdir() if p.name != ".output.spare") == \
+        [".site-builder-cache", "content", "output"]
     # The cache the killed build left must not spoil a later build either.
     set_content(site, OLD)
     assert cli("build", "-q", "--jobs", "1", "--site", site).returncode == 0

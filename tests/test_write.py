@@ -9,7 +9,8 @@ import pytest
 
 from site_builder.errors import BuildError, UsageError
 from site_builder.write import (
-    MARKER, OutputTransaction, check_output_folder, recover, safe_output_path,
+    MARKER, MARKER_TEXT, SPARE_TOKEN, LiveRecord, OutputTransaction, check_output_folder, recover,
+    safe_output_path,
 )
 
 
@@ -37,6 +38,64 @@ def test_rebuild_replaces_whole_site_and_keeps_unchanged_files(tmp_path: Path):
     after = (out / "index.html").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert second.unchanged == 1
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def rebuild(output: Path, record: LiveRecord | None, files: dict[str, bytes],
+            keep: tuple[str, ...] = ()) -> tuple[OutputTransaction, LiveRecord]:
+    """One build as the pipeline runs it: keep some live files, write others, swap."""
+    transaction = OutputTransaction(output, record)
+    assert transaction.keep(keep)
+    for relative, data in files.items():
+        transaction.write(relative, data)
+    transaction.commit()
+    return transaction, transaction.record()
+
+
+def test_the_old_site_is_kept_as_a_spare_and_the_next_build_starts_from_it(tmp_path: Path):
+    out = tmp_path / "out"
+    first, record = rebuild(out, LiveRecord(frozenset()), {
+        "index.html": b"1", "a/index.html": b"a", "gone/deep/index.html": b"g"})
+    assert not first.spare_token  # there was no old site to keep
+    _, record = rebuild(out, record, {"index.html": b"2", "new/index.html": b"n"},
+                        keep=("a/index.html", "gone/deep/index.html"))
+    spare = tmp_path / ".out.spare"
+    assert (spare / SPARE_TOKEN).read_text() == record.spare
+    assert record.changed == {"index.html", "new/index.html"}
+    a_inode = (out / "a/index.html").stat().st_ino
+    third = OutputTransaction(out, record)
+    assert not spare.exists() and third.existing == record.files  # the spare, brought level
+    assert tree(third.aside) == tree(out)
+    assert (third.aside / "a/index.html").stat().st_ino == a_inode
+    third.write("index.html", b"3")
+    assert (out / "index.html").read_bytes() == b"2"  # replaced aside, never written through
+    assert third.keep(("a/index.html", "new/index.html"))
+    third.commit()
+    assert tree(out) == {MARKER: MARKER_TEXT, "index.html": b"3", "a/index.html": b"a",
+                         "new/index.html": b"n"}
+    assert not (out / "gone").exists()  # deleted files take their empty folders with them
+    assert (out / "a/index.html").stat().st_ino == a_inode
+    assert tree(tmp_path / ".out.spare")["index.html"] == b"2"
+    assert third.record().changed == {"index.html", "gone/deep/index.html"}
+
+
+@pytest.mark.parametrize("spoil", ["token", "record"])
+def test_a_spare_that_is_not_what_the_record_says_is_not_trusted(tmp_path: Path, spoil: str):
+    out = tmp_path / "out"
+    _, record = rebuild(out, LiveRecord(frozenset()), {"index.html": b"1", "b.html": b"b"})
+    _, record = rebuild(out, record, {"index.html": b"2"}, keep=("b.html",))
+    if spoil == "token":
+        (tmp_path / ".out.spare" / SPARE_TOKEN).write_text("someone else's")
+    else:  # the record names a changed file the live site lacks
+        record = LiveRecord(record.files, record.spare, record.changed | {"missing.html"})
+        record = LiveRecord(record.files | {"missing.html"}, record.spare, record.changed)
+    transaction, _ = rebuild(out, record, {"index.html": b"3"})
+    assert transaction.existing == frozenset()  # started from an empty folder
+    assert tree(out) == {MARKER: MARKER_TEXT, "index.html": b"3"}
 
 
 def test_abandoned_transaction_leaves_the_old_site(tmp_path: Path):
