@@ -3,14 +3,16 @@
 Pagefind (https://pagefind.app) reads the HTML and writes a static index and its UI; the
 browser searches it offline. Only pages marked `data-pagefind-body` (story pages) are indexed;
 their filters (company, topic, section) and metadata (date, companies) come from attributes in
-the theme. Each year of stories is its own bundle, pagefind/<year>/, so that a ten-year site is
-indexed in pieces a tenth the size (Pagefind holds a whole index in memory), and an edit
-re-indexes one year. The search page reads pagefind/shards.json, newest year first, and queries
+the theme. Each past year of stories is its own bundle, pagefind/<year>/, so that a ten-year
+site is indexed in pieces a tenth the size (Pagefind holds a whole index in memory); each month
+of the newest year is one too, pagefind/<year>-<month>/, so that the daily edit re-indexes a
+month (a second or less) rather than a year. When a new year begins, its predecessor's months
+become one year bundle. The search page reads pagefind/shards.json, newest first, and queries
 every bundle at once (Pagefind's multisite search, `mergeIndex`).
 
-A bundle is a pure function of its year's story pages, so when none of them changed since the
-live site was built, and the live bundle was made the same way (its site-builder.json says how),
-the live bundle is carried over instead.
+A bundle is a pure function of its story pages, so when none of them changed since the live
+site was built, and the live bundle was made the same way (its site-builder.json says how), the
+live bundle is carried over instead.
 
 Pagefind writes the values of each filter in hash-map order, which differs from run to run
 (its issue #638); the filter files are rewritten in sorted order so that the same pages always
@@ -36,6 +38,7 @@ from typing import Any
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
 from site_builder.report import Reporter
+from site_builder.versions import stamp
 from site_builder.write import OutputTransaction
 
 BUNDLE = "pagefind"
@@ -45,8 +48,10 @@ ENTRY = "pagefind-entry.json"  # written by Pagefind: its version and the index 
 PACKED = b"pagefind_dcd"  # what Pagefind puts before the data of each file it gzips
 # Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
 # Pagefind need not parse the rest, the day pages above all, which hold every story's text.
-IN_YEAR = "[0-9][0-9]/[0-9][0-9]/*/index.html"
+IN_MONTH = "[0-9][0-9]/*/index.html"
+IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
 YEAR = re.compile(r"[0-9]{4}")
+MONTH = re.compile(r"[0-9]{2}")
 ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
 RECIPE_FORMAT = 2  # raise it whenever this module changes what it makes of Pagefind's output
@@ -57,10 +62,14 @@ PARALLEL = 1
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """One bundle: pagefind/<name>/, made from the pages `pages` matches."""
+    """One bundle: pagefind/<name>/, made from the pages `pages` matches.
+
+    base is the folder of its story pages, "2024" for a year or "2025/03" for a month.
+    """
 
     name: str
     pages: str
+    base: str = ""
 
     @property
     def folder(self) -> str:
@@ -68,29 +77,34 @@ class Shard:
 
 
 def index_for_search(transaction: OutputTransaction, config: SiteConfig,
-                     reporter: Reporter, stamps: dict[str, str] | None = None,
-                     previous: dict[str, str] | None = None) -> None:
-    """Write pagefind/ into the aside folder: each year's bundle made afresh where a story
-    page of that year changed, linked over from the live site where none did.
+                     reporter: Reporter, stories: dict[str, str] | None = None,
+                     salt: str = "", previous: dict[str, str] | None = None
+                     ) -> dict[str, str]:
+    """Write pagefind/ into the aside folder: each bundle made afresh where one of its story
+    pages changed, linked over from the live site where none did; its stamps, to record.
 
-    stamps says per year what its indexed stories hold (versions.py and the theme), and
-    previous what the live bundles were made from: an equal stamp keeps a bundle without
-    comparing its pages, so story pages that changed only outside their article (a "More on"
-    list after a new day) cost nothing; otherwise the pages themselves are compared.
+    stories holds each story's stamp by url (versions.py), salt the theme's: a bundle's stamp
+    says what its indexed stories hold, and previous what the live bundles were made from. An
+    equal stamp keeps a bundle without comparing its pages, so story pages that changed only
+    outside their article (a "More on" list after a new day) cost nothing; otherwise the pages
+    themselves are compared.
     """
     binary = find_pagefind()
     if binary is None:
         reporter.warn("search: Pagefind is not installed, so the site has no search index "
                       "(pip install 'pagefind[bin]')")
-        return
+        return {}
     language = index_language(config.language)
     version = _version(binary)
+    transaction.drop_stale(but=BUNDLE)  # no page of a deleted story may be indexed
     shards = plan_shards(transaction.aside)
+    stamps = shard_stamps(shards, stories, salt) if stories is not None else {}
+    known = _known_bundles(transaction.existing)
     stale = []
     for shard in shards:
         recipe = _recipe(version, language, shard)
-        live = _live_bundle(transaction.output, shard, recipe)
-        stamp = (stamps or {}).get(shard.name)
+        live = _live_bundle(transaction.output, shard, recipe, known)
+        stamp = stamps.get(shard.name)
         same = stamp is not None and (previous or {}).get(shard.name) == stamp
         if live and (same or _pages_unchanged(transaction.aside, transaction.output, shard)) \
                 and transaction.keep(live):
@@ -106,23 +120,43 @@ def index_for_search(transaction: OutputTransaction, config: SiteConfig,
                        f"{time.perf_counter() - started:.1f}s, {PARALLEL} at a time; "
                        f"largest Pagefind process {max(peaks) / 2**20:.0f} MiB")
     _write_shard_list(transaction, shards)
+    return stamps
 
 
 def plan_shards(site: Path) -> tuple[Shard, ...]:
-    """One shard per year with story pages, newest first; a site without stories gets one
-    shard of its other pages, so that its search page loads without errors."""
+    """One shard per month of the newest year and per year before it, newest first; a site
+    without stories gets one shard of its other pages, so its search page loads cleanly."""
     years = sorted((path.name for path in site.iterdir()
                     if path.is_dir() and YEAR.fullmatch(path.name)
                     and next(path.glob(IN_YEAR), None)), reverse=True)
     if not years:
         return (Shard(ALL_PAGES, "**/*.html"),)
-    return tuple(Shard(year, f"{year}/{IN_YEAR}") for year in years)
+    newest = site / years[0]
+    months = sorted((path.name for path in newest.iterdir()
+                     if path.is_dir() and MONTH.fullmatch(path.name)
+                     and next(path.glob(IN_MONTH), None)), reverse=True)
+    return (*(Shard(f"{years[0]}-{month}", f"{years[0]}/{month}/{IN_MONTH}",
+                    f"{years[0]}/{month}") for month in months),
+            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years[1:]))
+
+
+def shard_stamps(shards: tuple[Shard, ...], stories: dict[str, str], salt: str
+                 ) -> dict[str, str]:
+    """Each bundle's stories as one stamp: what its index is made from."""
+    by_base = {shard.base: shard.name for shard in shards if shard.base}
+    held: dict[str, list[str]] = {}
+    for url, story_stamp in sorted(stories.items()):
+        # "/2025/03/27/<slug>/": the month's bundle if there is one, else the year's.
+        name = by_base.get(url[1:8]) or by_base.get(url[1:5])
+        if name is not None:
+            held.setdefault(name, []).append(story_stamp)
+    return {name: stamp(salt, *stamps) for name, stamps in held.items()}
 
 
 def _index_shard(binary: Path, transaction: OutputTransaction, language: str, version: str,
                  shard: Shard, recipe: str) -> int:
     """Index one shard into the aside folder; the Pagefind process's peak memory in bytes."""
-    bundle = transaction.aside / shard.folder
+    bundle = transaction.replace_folder(shard.folder)
     peak = _run_pagefind(binary, transaction.aside, _options(language, shard, bundle))
     try:
         sort_filters(bundle)
@@ -130,8 +164,7 @@ def _index_shard(binary: Path, transaction: OutputTransaction, language: str, ve
         raise BuildError(f"search: cannot read the index Pagefind {version} wrote ({error!r}); "
                          "this builder knows Pagefind 1.x") from None
     (bundle / RECIPE).write_text(recipe, encoding="utf-8")
-    transaction.written.update(path.relative_to(transaction.aside).as_posix()
-                               for path in bundle.rglob("*") if path.is_file())
+    transaction.adopt(shard.folder)
     return peak
 
 
@@ -208,7 +241,17 @@ def _run_pagefind(binary: Path, site: Path, options: list[str]) -> int:
     return usage.ru_maxrss * 1024
 
 
-def _live_bundle(output: Path, shard: Shard, recipe: str) -> tuple[str, ...]:
+def _known_bundles(files: frozenset[str]) -> dict[str, list[str]]:
+    """The live site's bundles and their files, from the list the last build recorded."""
+    bundles: dict[str, list[str]] = {}
+    for path in files:
+        if path.startswith(f"{BUNDLE}/") and path.count("/") > 1:
+            bundles.setdefault(path.split("/", 2)[1], []).append(path)
+    return bundles
+
+
+def _live_bundle(output: Path, shard: Shard, recipe: str,
+                 known: dict[str, list[str]]) -> tuple[str, ...]:
     """The live bundle's files, if it was made the way this build would make it; else none."""
     bundle = output / shard.folder
     try:
@@ -216,6 +259,8 @@ def _live_bundle(output: Path, shard: Shard, recipe: str) -> tuple[str, ...]:
             return ()
     except (OSError, UnicodeDecodeError):
         return ()
+    if known:
+        return tuple(sorted(known.get(shard.name, ())))
     # os.walk and strings rather than Path.rglob: a year's bundle holds a file per story.
     return tuple(sorted(f"{shard.folder}{folder[len(str(bundle)):]}/{name}"
                         for folder, _, names in os.walk(bundle) for name in names))
@@ -233,12 +278,14 @@ def _identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
         paths = [path.relative_to(root).as_posix() for path in root.glob(shard.pages)]
         paths = [path for path in paths if not path.startswith(f"{BUNDLE}/")]
     else:
-        # A year's story pages by walking its MM/DD/<slug>/ folders: Path.glob with three
+        # The story pages by walking the MM/DD/<slug>/ folders: Path.glob with three
         # wildcards spends seconds on a year of stories.
-        paths = [f"{shard.name}/{month}/{day}/{slug}/index.html"
-                 for month in _folders(root / shard.name, 2)
-                 for day in _folders(root / shard.name / month, 2)
-                 for slug in _folders(root / shard.name / month / day)]
+        months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)] \
+            if YEAR.fullmatch(shard.base) else [shard.base]
+        paths = [f"{month}/{day}/{slug}/index.html"
+                 for month in months
+                 for day in _folders(root / month, 2)
+                 for slug in _folders(root / month / day)]
     found = {}
     for path in paths:
         try:

@@ -45,14 +45,14 @@ def entry(output: Path, shard: str) -> dict:
     return json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text("utf-8"))
 
 
-def test_each_year_of_story_pages_is_a_bundle_with_its_filters(site: Path):
+def test_each_month_of_the_newest_year_and_each_year_before_is_a_bundle(site: Path):
     run(site)
     output = site / "output"
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025", "2024"]}
+        {"shards": ["2025-03", "2024"]}
     assert (output / "pagefind/pagefind-ui.js").is_file()
     assert (output / "pagefind/pagefind-ui.css").is_file()
-    for shard, stories in (("2025", 6), ("2024", 3)):
+    for shard, stories in (("2025-03", 6), ("2024", 3)):
         languages = entry(output, shard)["languages"]
         assert list(languages) == ["en"]
         assert languages["en"]["page_count"] == stories  # the stories, not days or lists
@@ -71,7 +71,7 @@ def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Pa
     assert {k: v for k, v in first.items() if k.startswith("pagefind/")} == \
         {k: v for k, v in second.items() if k.startswith("pagefind/")}
     filters = sorted((tmp_path / "a/pagefind").glob("*/filter/*.pf_filter"))
-    assert {path.parent.parent.name for path in filters} == {"2024", "2025"}
+    assert {path.parent.parent.name for path in filters} == {"2024", "2025-03"}
     for path in filters:
         raw = search.unpack(path.read_bytes())
         _, values = search.cbor_load(raw)
@@ -84,13 +84,13 @@ def test_cbor_round_trips_pagefinds_own_files(site: Path):
     run(site)
     bundle = site / "output/pagefind"
     files = [*bundle.glob("*/*.pf_meta"), *bundle.glob("*/index/*.pf_index")]
-    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025"}
+    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025-03"}
     for path in files:
         raw = search.unpack(path.read_bytes())
         assert search.cbor_dump(search.cbor_load(raw)) == raw
 
 
-def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_year_is_made_again(
+def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_month_is_made_again(
         site: Path):
     run(site)
     before = bundle_files(site / "output")
@@ -106,14 +106,37 @@ def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_year_is_made_
     assert "Nothing here" in (site / "output/404.html").read_text("utf-8")
     assert bundle_files(site / "output") == before
     last_year = bundle_files(site / "output", "2024")
-    this_year = bundle_files(site / "output", "2025")
+    this_month = bundle_files(site / "output", "2025-03")
     path = site / "content/briefings/2025/2025-03-28.md"
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     run(site)
     assert bundle_files(site / "output", "2024") == last_year  # the same files, linked over
-    after = bundle_files(site / "output", "2025")
-    assert set(after.values()).isdisjoint(this_year.values())
-    assert entry(site / "output", "2025")["languages"]["en"]["page_count"] == 6
+    after = bundle_files(site / "output", "2025-03")
+    assert set(after.values()).isdisjoint(this_month.values())
+    assert entry(site / "output", "2025-03")["languages"]["en"]["page_count"] == 6
+
+
+def test_a_new_month_is_a_bundle_and_a_new_year_folds_the_months_of_the_last(site: Path):
+    write_site(site, {"content/briefings/2025/2025-02-14.md": ONE_DAY.replace(
+        "2025-03-27", "2025-02-14")})
+    run(site)
+    output = site / "output"
+    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2025-03", "2025-02", "2024"]}
+    march = bundle_files(output, "2025-03")
+    path = site / "content/briefings/2025/2025-02-14.md"
+    path.write_text(path.read_text("utf-8").replace("first story.", "first story, edited."),
+                    "utf-8")
+    run(site)
+    assert bundle_files(output, "2025-03") == march  # an edit in February leaves March
+    write_site(site, {"content/briefings/2026/2026-01-02.md": ONE_DAY.replace(
+        "2025-03-27", "2026-01-02")})
+    run(site)
+    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2026-01", "2025", "2024"]}
+    assert entry(output, "2025")["languages"]["en"]["page_count"] == 9
+    assert not (output / "pagefind/2025-03").exists()
+    assert not (output / "pagefind/2025-02").exists()
 
 
 def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
@@ -121,7 +144,7 @@ def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
     (site / "content/briefings/2024/2024-12-30.md").unlink()
     run(site)
     assert json.loads((site / "output/pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025"]}
+        {"shards": ["2025-03"]}
     assert not (site / "output/pagefind/2024").exists()
 
 

@@ -1,6 +1,7 @@
 /* The search page: Pagefind UI mounted over the plain form, started from the ?q= of the URL.
-   The index is one Pagefind bundle per year (pagefind/<year>/, listed newest first in
-   pagefind/shards.json); the UI searches them all at once, the newest year's results first.
+   The index is one Pagefind bundle per month of the newest year and per year before it
+   (pagefind/<year>-<month>/, pagefind/<year>/, listed newest first in pagefind/shards.json);
+   the UI searches them all at once, the newest bundle's results first.
    A file of its own, so the Content-Security-Policy needs no inline script. */
 (function () {
   "use strict";
@@ -20,9 +21,9 @@
     result.meta = ordered;
     return result;
   }
-  // Each older year's scores count a millionth of the next one's: a year's results come
-  // before the year's before it, and within a year by relevance.
-  var YEAR_WEIGHT = 1e-6;
+  // Each older bundle's scores count a millionth of the next one's: a month's or year's
+  // results come before older ones, and within a bundle by relevance.
+  var BUNDLE_WEIGHT = 1e-6;
   var bundle = root.getAttribute("data-bundle");
   fetch(bundle + "shards.json").then(function (response) {
     if (!response.ok) {
@@ -47,7 +48,7 @@
       element: "#search",
       bundlePath: bundles[0],
       mergeIndex: bundles.slice(1).map(function (path, older) {
-        return {bundlePath: path, indexWeight: Math.pow(YEAR_WEIGHT, older + 1)};
+        return {bundlePath: path, indexWeight: Math.pow(BUNDLE_WEIGHT, older + 1)};
       }),
       baseUrl: root.getAttribute("data-base"),
       showImages: false,
