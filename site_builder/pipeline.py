@@ -22,7 +22,7 @@ from site_builder.model import Briefing, Site
 from site_builder.render import Page, plan_pages
 from site_builder.render_pages import RenderStats, render_all
 from site_builder.report import Reporter
-from site_builder.search import index_for_search
+from site_builder.search import SearchIndexer
 from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
 from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
@@ -146,20 +146,25 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output, _live_record(cache, str(output)) if trusted
                                     else None)
+    searching: SearchIndexer | None = None
     try:
+        searching = SearchIndexer(
+            transaction, config, reporter, [page.path for page in pages], versions.stories,
+            theme_hash,
+            json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
         with reporter.stage("render+feeds+write"):
             stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
-                               previous, transaction, jobs, reporter)
+                               previous, transaction, jobs, reporter, searching.pages_done)
             for relative, source in statics.items():
                 transaction.copy(relative, source)
-        with reporter.stage("search"):
-            search_stamps = index_for_search(
-                transaction, config, reporter, versions.stories, theme_hash,
-                json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
+        with reporter.stage("search"):  # what is left of it once the pages are written
+            search_stamps = searching.finish()
         fault_point("after-aside")
         with reporter.stage("swap"):
             transaction.commit()
     except BaseException:
+        if searching is not None:
+            searching.abort()
         transaction.abort()
         raise
     return BuildSummary(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,7 +62,10 @@ class RenderStats:
 def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, index: SiteIndex,
                theme: Theme, assets: dict[str, str], theme_hash: str,
                previous: dict[str, str], transaction: OutputTransaction, jobs: int,
-               reporter: Reporter) -> RenderStats:
+               reporter: Reporter, pages_done: Callable[[int], None] | None = None
+               ) -> RenderStats:
+    """Render the pages, then the feeds; pages_done(n) hears when the first n pages are
+    written (the search index starts on them)."""
     env = make_environment(site.config, theme, assets)
     work: list[Page | FeedJob] = [*pages, *feed_jobs]
     state = {"work": work, "env": env, "theme_hash": theme_hash, "previous": previous,
@@ -75,6 +78,8 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)
         done = min(len(work), done + CHUNK)
+        if pages_done is not None:
+            pages_done(min(done, len(pages)))
         reporter.progress("render", done, len(work))
     reporter.progress_done()
     for page_path in total.fingerprints:

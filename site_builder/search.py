@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,7 @@ PACKED = b"pagefind_dcd"  # what Pagefind puts before the data of each file it g
 # Pagefind need not parse the rest, the day pages above all, which hold every story's text.
 IN_MONTH = "[0-9][0-9]/*/index.html"
 IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
-YEAR = re.compile(r"[0-9]{4}")
-MONTH = re.compile(r"[0-9]{2}")
+STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
 ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
 RECIPE_FORMAT = 2  # raise it whenever this module changes what it makes of Pagefind's output
@@ -76,68 +75,140 @@ class Shard:
         return f"{BUNDLE}/{self.name}"
 
 
-def index_for_search(transaction: OutputTransaction, config: SiteConfig,
-                     reporter: Reporter, stories: dict[str, str] | None = None,
-                     salt: str = "", previous: dict[str, str] | None = None
-                     ) -> dict[str, str]:
-    """Write pagefind/ into the aside folder: each bundle made afresh where one of its story
-    pages changed, linked over from the live site where none did; its stamps, to record.
+class SearchIndexer:
+    """Writes pagefind/ into the aside folder: each bundle made afresh where one of its story
+    pages changed, linked over from the live site where none did.
 
-    stories holds each story's stamp by url (versions.py), salt the theme's: a bundle's stamp
-    says what its indexed stories hold, and previous what the live bundles were made from. An
-    equal stamp keeps a bundle without comparing its pages, so story pages that changed only
-    outside their article (a "More on" list after a new day) cost nothing; otherwise the pages
+    A bundle is indexed, in a thread beside the rendering, as soon as the last of its pages is
+    written (pages_done), so Pagefind works while the rest of the site renders. stories holds
+    each story's stamp by url (versions.py), salt the theme's: a bundle's stamp says what its
+    indexed stories hold, and previous what the live bundles were made from. An equal stamp
+    keeps a bundle without comparing its pages, so story pages that changed only outside their
+    article (a "More on" list after a new day) cost nothing; otherwise, once rendered, the pages
     themselves are compared.
     """
-    binary = find_pagefind()
-    if binary is None:
-        reporter.warn("search: Pagefind is not installed, so the site has no search index "
-                      "(pip install 'pagefind[bin]')")
-        return {}
-    language = index_language(config.language)
-    version = _version(binary)
-    transaction.drop_stale(but=BUNDLE)  # no page of a deleted story may be indexed
-    shards = plan_shards(transaction.aside)
-    stamps = shard_stamps(shards, stories, salt) if stories is not None else {}
-    known = _known_bundles(transaction.existing)
-    stale = []
-    for shard in shards:
-        recipe = _recipe(version, language, shard)
-        live = _live_bundle(transaction.output, shard, recipe, known)
-        stamp = stamps.get(shard.name)
-        same = stamp is not None and (previous or {}).get(shard.name) == stamp
-        if live and (same or _pages_unchanged(transaction.aside, transaction.output, shard)) \
-                and transaction.keep(live):
-            reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
-        else:
-            stale.append((shard, recipe))
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        peaks = list(pool.map(lambda job: _index_shard(binary, transaction, language, version,
-                                                       *job), stale))
-    if stale:
-        reporter.debug(f"search: indexed {', '.join(s.name for s, _ in stale)} in "
-                       f"{time.perf_counter() - started:.1f}s, {PARALLEL} at a time; "
-                       f"largest Pagefind process {max(peaks) / 2**20:.0f} MiB")
-    _write_shard_list(transaction, shards)
-    return stamps
+
+    def __init__(self, transaction: OutputTransaction, config: SiteConfig, reporter: Reporter,
+                 paths: list[str], stories: dict[str, str] | None = None, salt: str = "",
+                 previous: dict[str, str] | None = None) -> None:
+        self.transaction = transaction
+        self.reporter = reporter
+        self.binary = find_pagefind()
+        self.shards: tuple[Shard, ...] = ()
+        self.stamps: dict[str, str] = {}
+        self.pending: list[tuple[Shard, str, tuple[str, ...], int]] = []  # not yet started
+        self.jobs: list[tuple[Shard, tuple[str, ...], Future[int | None]]] = []
+        if self.binary is None:
+            reporter.warn("search: Pagefind is not installed, so the site has no search index "
+                          "(pip install 'pagefind[bin]')")
+            return
+        self.language = index_language(config.language)
+        self.version = _version(self.binary)
+        self.planned = frozenset(paths)
+        self.shards = plan_shards(paths)
+        self.stamps = shard_stamps(self.shards, stories, salt) if stories is not None else {}
+        known = _known_bundles(transaction.existing)
+        last = _last_pages(self.shards, paths)
+        for shard in self.shards:
+            recipe = _recipe(self.version, self.language, shard)
+            live = _live_bundle(transaction.output, shard, recipe, known)
+            stamp = self.stamps.get(shard.name)
+            if live and stamp is not None and (previous or {}).get(shard.name) == stamp \
+                    and transaction.keep(live):
+                reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
+            else:
+                self.pending.append((shard, recipe, live, last.get(shard.name, len(paths))))
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL)
+        self.started = time.perf_counter()
+
+    def pages_done(self, count: int) -> None:
+        """The first count pages of the plan are written: index the bundles they complete."""
+        while self.pending and self.pending[0][3] < count:
+            shard, recipe, live, _ = self.pending.pop(0)
+            self.jobs.append((shard, live, self.pool.submit(self._index, shard, recipe, live)))
+
+    def finish(self) -> dict[str, str]:
+        """Wait for every bundle, list them for the search page; the stamps to record."""
+        if self.binary is None:
+            return {}
+        wait([job for _, _, job in self.jobs])
+        # Every page is written: what the aside folder still holds of the live site and this
+        # build did not write goes before a bundle of the whole site is made from it.
+        self.transaction.drop_stale(but=BUNDLE)
+        self.pages_done(len(self.planned) + 1)
+        self.pool.shutdown(wait=True)
+        peaks = []
+        for shard, live, job in self.jobs:
+            peak = job.result()
+            if peak is None and self.transaction.keep(live):
+                self.reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
+            else:
+                if peak is None:  # the live bundle could not be linked over after all
+                    peak = self._index(shard, _recipe(self.version, self.language, shard), ())
+                self.transaction.adopt(shard.folder)
+                peaks.append(peak or 0)
+        if peaks:
+            made = [shard.name for shard, live, job in self.jobs if job.result() is not None]
+            self.reporter.debug(f"search: indexed {', '.join(made)} in "
+                                f"{time.perf_counter() - self.started:.1f}s, {PARALLEL} at a "
+                                f"time; largest Pagefind process {max(peaks) / 2**20:.0f} MiB")
+        _write_shard_list(self.transaction, self.shards)
+        return self.stamps
+
+    def abort(self) -> None:
+        if self.binary is not None:
+            self.pending.clear()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _index(self, shard: Shard, recipe: str, live: tuple[str, ...]) -> int | None:
+        """Index one shard into the aside folder (in the thread): the Pagefind process's peak
+        memory in bytes, or None when its pages are the live ones and live can be kept."""
+        transaction = self.transaction
+        for relative in _unplanned(transaction.existing, shard, self.planned):
+            (transaction.aside / relative).unlink(missing_ok=True)  # a deleted story's page
+        if live and _pages_unchanged(transaction.aside, transaction.output, shard):
+            return None
+        bundle = transaction.replace_folder(shard.folder)
+        peak = _run_pagefind(self.binary or Path(), transaction.aside,
+                             _options(self.language, shard, bundle))
+        try:
+            sort_filters(bundle)
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
+            raise BuildError(f"search: cannot read the index Pagefind {self.version} wrote "
+                             f"({error!r}); this builder knows Pagefind 1.x") from None
+        (bundle / RECIPE).write_text(recipe, encoding="utf-8")
+        return peak
 
 
-def plan_shards(site: Path) -> tuple[Shard, ...]:
+def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
     """One shard per month of the newest year and per year before it, newest first; a site
     without stories gets one shard of its other pages, so its search page loads cleanly."""
-    years = sorted((path.name for path in site.iterdir()
-                    if path.is_dir() and YEAR.fullmatch(path.name)
-                    and next(path.glob(IN_YEAR), None)), reverse=True)
-    if not years:
+    months = sorted({path[:7] for path in paths if STORY_PAGE.fullmatch(path)}, reverse=True)
+    if not months:
         return (Shard(ALL_PAGES, "**/*.html"),)
-    newest = site / years[0]
-    months = sorted((path.name for path in newest.iterdir()
-                     if path.is_dir() and MONTH.fullmatch(path.name)
-                     and next(path.glob(IN_MONTH), None)), reverse=True)
-    return (*(Shard(f"{years[0]}-{month}", f"{years[0]}/{month}/{IN_MONTH}",
-                    f"{years[0]}/{month}") for month in months),
-            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years[1:]))
+    newest = months[0][:4]
+    years = sorted({month[:4] for month in months if month[:4] != newest}, reverse=True)
+    return (*(Shard(f"{newest}-{month[5:]}", f"{month}/{IN_MONTH}", month)
+              for month in months if month[:4] == newest),
+            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years))
+
+
+def _last_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, int]:
+    """Where in the plan each shard's last story page is."""
+    by_base = {shard.base: shard.name for shard in shards if shard.base}
+    last: dict[str, int] = {}
+    for number, path in enumerate(paths):
+        if STORY_PAGE.fullmatch(path):
+            name = by_base.get(path[:7]) or by_base.get(path[:4])
+            if name is not None:
+                last[name] = number
+    return last
+
+
+def _unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) -> list[str]:
+    """Story pages the aside folder holds from the live site that this build does not make."""
+    return [path for path in existing if shard.base and path.startswith(f"{shard.base}/")
+            and STORY_PAGE.fullmatch(path) and path not in planned]
 
 
 def shard_stamps(shards: tuple[Shard, ...], stories: dict[str, str], salt: str
@@ -151,21 +222,6 @@ def shard_stamps(shards: tuple[Shard, ...], stories: dict[str, str], salt: str
         if name is not None:
             held.setdefault(name, []).append(story_stamp)
     return {name: stamp(salt, *stamps) for name, stamps in held.items()}
-
-
-def _index_shard(binary: Path, transaction: OutputTransaction, language: str, version: str,
-                 shard: Shard, recipe: str) -> int:
-    """Index one shard into the aside folder; the Pagefind process's peak memory in bytes."""
-    bundle = transaction.replace_folder(shard.folder)
-    peak = _run_pagefind(binary, transaction.aside, _options(language, shard, bundle))
-    try:
-        sort_filters(bundle)
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
-        raise BuildError(f"search: cannot read the index Pagefind {version} wrote ({error!r}); "
-                         "this builder knows Pagefind 1.x") from None
-    (bundle / RECIPE).write_text(recipe, encoding="utf-8")
-    transaction.adopt(shard.folder)
-    return peak
 
 
 def _write_shard_list(transaction: OutputTransaction, shards: tuple[Shard, ...]) -> None:
@@ -281,7 +337,7 @@ def _identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
         # The story pages by walking the MM/DD/<slug>/ folders: Path.glob with three
         # wildcards spends seconds on a year of stories.
         months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)] \
-            if YEAR.fullmatch(shard.base) else [shard.base]
+            if "/" not in shard.base else [shard.base]
         paths = [f"{month}/{day}/{slug}/index.html"
                  for month in months
                  for day in _folders(root / month, 2)

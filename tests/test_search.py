@@ -12,6 +12,7 @@ from site_builder import search
 from site_builder.config import load_config
 from site_builder.pipeline import build
 from site_builder.report import Reporter
+from site_builder.write import OutputTransaction
 
 pytestmark = pytest.mark.skipif(search.find_pagefind() is None,
                                 reason="needs Pagefind (pip install 'pagefind[bin]')")
@@ -161,3 +162,42 @@ def test_index_language_is_the_sites_main_language():
     assert search.index_language("en") == "en"
     assert search.index_language("zh-Hans-CN") == "zh"
     assert search.index_language("") == "en"
+
+
+def test_shards_come_from_the_planned_story_pages_newest_first():
+    paths = ["index.html", "2025/03/27/index.html", "2025/03/27/a/index.html",
+             "2025/01/02/b/index.html", "2024/12/30/c/index.html", "2023/05/01/d/index.html",
+             "companies/x/index.html"]
+    assert [(s.name, s.base, s.pages) for s in search.plan_shards(paths)] == [
+        ("2025-03", "2025/03", "2025/03/[0-9][0-9]/*/index.html"),
+        ("2025-01", "2025/01", "2025/01/[0-9][0-9]/*/index.html"),
+        ("2024", "2024", "2024/[0-9][0-9]/[0-9][0-9]/*/index.html"),
+        ("2023", "2023", "2023/[0-9][0-9]/[0-9][0-9]/*/index.html")]
+    assert [s.name for s in search.plan_shards(["index.html", "2025/03/27/index.html"])] == \
+        [search.ALL_PAGES]
+
+
+def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    started: list[str] = []
+
+    def index(self: search.SearchIndexer, shard: search.Shard, recipe: str,
+              live: tuple[str, ...]) -> int:
+        started.append(shard.name)
+        bundle = self.transaction.replace_folder(shard.folder)
+        for name in search.UI_FILES:
+            (bundle / name).write_text("ui")
+        return 0
+
+    monkeypatch.setattr(search.SearchIndexer, "_index", index)
+    paths = ["index.html", "2025/03/28/a/index.html", "2025/03/27/b/index.html",
+             "2024/12/30/c/index.html", "topics/index.html"]
+    transaction = OutputTransaction(tmp_path / "out")
+    indexer = search.SearchIndexer(transaction, load_config(site)[0], Reporter(0), paths)
+    indexer.pages_done(2)  # index.html and a: March is not complete yet
+    assert [shard.name for shard, _, _ in indexer.jobs] == []
+    indexer.pages_done(3)
+    assert [shard.name for shard, _, _ in indexer.jobs] == ["2025-03"]
+    indexer.finish()  # the rest, once every page is written
+    assert started == ["2025-03", "2024"]
+    transaction.abort()
