@@ -107,7 +107,9 @@ def _read_entries(path: Path, problems: list[Problem]) -> list[_Entry]:
         return []
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # The data from the node just parsed: parsing the text twice cost a tenth of a second
+        # per build for the default topic table alone.
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
