@@ -14,15 +14,16 @@ A bundle is a pure function of its story pages, so when none of them changed sin
 site was built, and the live bundle was made the same way (its site-builder.json says how), the
 live bundle is carried over instead.
 
-Pagefind writes the values of each filter in hash-map order, which differs from run to run
-(its issue #638); the filter files are rewritten in sorted order so that the same pages always
-give the same bytes, as the rest of the site does.
+Pagefind reads each page it indexes whole, and a third of its time went on the parts of a story
+page outside the article (the head, the rails, the navigation). It is given instead, in a
+scratch folder at the same paths, each page cut down to its indexed element (and its <html> and
+<title>), which makes the same index: when a page is not of that simple shape it gets the page
+whole. Its filter files are rewritten in sorted order (pagefind_files.py), so that the same pages
+always give the same bytes, as the rest of the site does.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import os
 import re
@@ -33,10 +34,10 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
+from site_builder.pagefind_files import sort_filters
 from site_builder.report import Reporter
 from site_builder.versions import stamp
 from site_builder.write import OutputTransaction
@@ -44,16 +45,18 @@ from site_builder.write import OutputTransaction
 BUNDLE = "pagefind"
 SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newest first
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/
-ENTRY = "pagefind-entry.json"  # written by Pagefind: its version and the index languages
-PACKED = b"pagefind_dcd"  # what Pagefind puts before the data of each file it gzips
 # Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
 # Pagefind need not parse the rest, the day pages above all, which hold every story's text.
 IN_MONTH = "[0-9][0-9]/*/index.html"
 IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
+BODY_MARK = "data-pagefind-body"
+TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+HTML_TAG = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
+TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
 ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
-RECIPE_FORMAT = 2  # raise it whenever this module changes what it makes of Pagefind's output
+RECIPE_FORMAT = 3  # raise it whenever this module changes what it makes of Pagefind's output
 # Pagefind holds a year's index in memory (about 600 MiB for 5,500 stories), so two years at
 # once would pass 1 GiB; and it already keeps two cores busy, so one at a time costs little.
 PARALLEL = 1
@@ -109,6 +112,7 @@ class SearchIndexer:
         self.stamps = shard_stamps(self.shards, stories, salt) if stories is not None else {}
         known = _known_bundles(transaction.existing)
         last = _last_pages(self.shards, paths)
+        self.pages = _shard_pages(self.shards, paths)
         for shard in self.shards:
             recipe = _recipe(self.version, self.language, shard)
             live = _live_bundle(transaction.output, shard, recipe, known)
@@ -169,8 +173,20 @@ class SearchIndexer:
         if live and _pages_unchanged(transaction.aside, transaction.output, shard):
             return None
         bundle = transaction.replace_folder(shard.folder)
-        peak = _run_pagefind(self.binary or Path(), transaction.aside,
-                             _options(self.language, shard, bundle))
+        with tempfile.TemporaryDirectory(
+                prefix=f".{transaction.output.name}.trash-search-",
+                dir=transaction.output.parent) as scratch:
+            if shard.base:
+                source = Path(scratch)
+                for page in self.pages.get(shard.name, ()):
+                    (source / page).parent.mkdir(parents=True, exist_ok=True)
+                    (source / page).write_text(
+                        searchable((transaction.aside / page).read_text(encoding="utf-8")),
+                        encoding="utf-8")
+            else:  # the one bundle of a site without stories: its other pages, as they are
+                source = transaction.aside
+            peak = _run_pagefind(self.binary or Path(), source,
+                                 _options(self.language, shard, bundle))
         try:
             sort_filters(bundle)
         except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
@@ -203,6 +219,46 @@ def _last_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, int]:
             if name is not None:
                 last[name] = number
     return last
+
+
+def _shard_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, list[str]]:
+    """Each shard's story pages."""
+    by_base = {shard.base: shard.name for shard in shards if shard.base}
+    pages: dict[str, list[str]] = {}
+    for path in paths:
+        if STORY_PAGE.fullmatch(path):
+            name = by_base.get(path[:7]) or by_base.get(path[:4])
+            if name is not None:
+                pages.setdefault(name, []).append(path)
+    return pages
+
+
+def searchable(page: str) -> str:
+    """The page as Pagefind needs it: its one data-pagefind-body element, in a document with
+    the page's <html> tag and <title>; the page whole when it is not of that shape (no such
+    element, more than one, or data-pagefind-* attributes outside it)."""
+    marker = page.find(BODY_MARK)
+    if marker < 0 or page.find(BODY_MARK, marker + 1) >= 0:
+        return page
+    start = page.rfind("<", 0, marker)
+    tag = TAG_NAME.match(page, start)
+    html = HTML_TAG.search(page)
+    if tag is None or html is None:
+        return page
+    depth = 0
+    for found in re.finditer(rf"<(/?){re.escape(tag.group(1))}[\s>/]", page[start:], re.IGNORECASE):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            end = page.find(">", start + found.end() - 1) + 1
+            break
+    else:
+        return page
+    body = page[start:end]
+    if end <= 0 or body.count("data-pagefind-") != page.count("data-pagefind-"):
+        return page
+    title = TITLE.search(page)
+    return (f"<!DOCTYPE html>\n{html.group(0)}<head><meta charset=\"utf-8\">"
+            f"{title.group(0) if title else ''}</head><body>{body}</body></html>\n")
 
 
 def _unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) -> list[str]:
@@ -360,140 +416,3 @@ def _folders(parent: Path, digits: int = 0) -> list[str]:
                     and (not digits or len(entry.name) == digits and entry.name.isdigit())]
     except (FileNotFoundError, NotADirectoryError):
         return []
-
-
-# Reproducible filter files ----------------------------------------------------------------------
-
-def sort_filters(bundle: Path) -> None:
-    """Rewrite each filter file with its values sorted, renamed by its new hash, and the index
-    metadata (pagefind.<hash>.pf_meta) and pagefind-entry.json that point at them."""
-    entry_path = bundle / ENTRY
-    entry_text = entry_path.read_text(encoding="utf-8")
-    for language, info in sorted(json.loads(entry_text)["languages"].items()):
-        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
-        meta = cbor_load(unpack(meta_path.read_bytes()))
-        stale = [meta_path]
-        made: dict[str, bytes] = {}
-        filters = []
-        for name, old in sorted(meta[3], key=lambda pair: pair[0]):
-            path = bundle / "filter" / f"{old}.pf_filter"
-            index = cbor_load(unpack(path.read_bytes()))
-            index[1] = sorted(([value, sorted(pages)] for value, pages in index[1]),
-                              key=lambda item: item[0])
-            data = cbor_dump(index)
-            filters.append([name, _short_hash(f"{language}_{_sha1(data)}", language, made)])
-            made[filters[-1][1]] = data
-            stale.append(path)
-        meta[3] = filters
-        meta[4] = sorted(meta[4], key=lambda item: item[0])  # sort orders, in key order
-        meta_data = cbor_dump(meta)
-        meta_hash = f"{language}_{_sha1(meta_data)[:len(language) + 8]}"
-        for path in stale:
-            path.unlink()
-        for short, data in made.items():
-            (bundle / "filter" / f"{short}.pf_filter").write_bytes(pack(data))
-        (bundle / f"pagefind.{meta_hash}.pf_meta").write_bytes(pack(meta_data))
-        entry_text = entry_text.replace(f'"{info["hash"]}"', f'"{meta_hash}"')
-    entry_path.write_text(entry_text, encoding="utf-8")
-
-
-def _short_hash(full: str, language: str, taken: dict[str, bytes]) -> str:
-    """Pagefind's file names: the language and 7 hex digits, longer only on a collision."""
-    short = full[:len(language) + 8]
-    while short in taken and len(short) < len(full):
-        short = full[:len(short) + 1]
-    return short
-
-
-def _sha1(data: bytes) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
-
-
-def unpack(data: bytes) -> bytes:
-    data = gzip.decompress(data)
-    if not data.startswith(PACKED):
-        raise ValueError("not a Pagefind index file")
-    return data[len(PACKED):]
-
-
-def pack(data: bytes) -> bytes:
-    return gzip.compress(PACKED + data, compresslevel=9, mtime=0)
-
-
-# The part of CBOR (RFC 8949) Pagefind's index files use: integers, strings, arrays, maps and
-# the simple values, all of definite length.
-_SIMPLE = {20: False, 21: True, 22: None}
-
-
-def cbor_load(data: bytes) -> Any:
-    value, end = _cbor_item(data, 0)
-    if end != len(data):
-        raise ValueError("trailing bytes after the CBOR value")
-    return value
-
-
-def _cbor_item(data: bytes, at: int) -> tuple[Any, int]:
-    major, info = data[at] >> 5, data[at] & 31
-    at += 1
-    if major == 7:
-        if info not in _SIMPLE:
-            raise ValueError(f"unexpected CBOR simple value {info}")
-        return _SIMPLE[info], at
-    if info < 24:
-        argument = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        argument = int.from_bytes(data[at:at + size], "big")
-        at += size
-    else:
-        raise ValueError("indefinite-length CBOR is not expected here")
-    if major == 0:
-        return argument, at
-    if major == 1:
-        return -1 - argument, at
-    if major in (2, 3):
-        chunk = data[at:at + argument]
-        if len(chunk) != argument:
-            raise ValueError("truncated CBOR string")
-        return (chunk if major == 2 else chunk.decode("utf-8")), at + argument
-    if major == 4:
-        items = []
-        for _ in range(argument):
-            item, at = _cbor_item(data, at)
-            items.append(item)
-        return items, at
-    if major == 5:
-        pairs = {}
-        for _ in range(argument):
-            key, at = _cbor_item(data, at)
-            pairs[key], at = _cbor_item(data, at)
-        return pairs, at
-    raise ValueError(f"unexpected CBOR major type {major}")
-
-
-def cbor_dump(value: Any) -> bytes:
-    """Shortest encodings, as Pagefind's own encoder (minicbor) writes them."""
-    if value is None or isinstance(value, bool):
-        return bytes([0xe0 | {False: 20, True: 21, None: 22}[value]])
-    if isinstance(value, int):
-        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _cbor_head(2, len(value)) + value
-    if isinstance(value, str):
-        encoded = value.encode("utf-8")
-        return _cbor_head(3, len(encoded)) + encoded
-    if isinstance(value, list):
-        return _cbor_head(4, len(value)) + b"".join(cbor_dump(item) for item in value)
-    if isinstance(value, dict):
-        return _cbor_head(5, len(value)) + b"".join(
-            cbor_dump(key) + cbor_dump(item) for key, item in value.items())
-    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
-
-
-def _cbor_head(major: int, argument: int) -> bytes:
-    if argument < 24:
-        return bytes([major << 5 | argument])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if argument < 1 << (8 * size):
-            return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
-    raise ValueError("integer too large for CBOR")

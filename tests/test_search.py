@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ONE_DAY, tree_bytes, write_site
 
-from site_builder import search
+from site_builder import pagefind_files, search
 from site_builder.config import load_config
 from site_builder.pipeline import build
 from site_builder.report import Reporter
@@ -57,7 +57,7 @@ def test_each_month_of_the_newest_year_and_each_year_before_is_a_bundle(site: Pa
         languages = entry(output, shard)["languages"]
         assert list(languages) == ["en"]
         assert languages["en"]["page_count"] == stories  # the stories, not days or lists
-        meta = search.cbor_load(search.unpack(
+        meta = pagefind_files.cbor_load(pagefind_files.unpack(
             (output / f"pagefind/{shard}/pagefind.{languages['en']['hash']}.pf_meta")
             .read_bytes()))
         assert [name for name, _ in meta[3]] == ["company", "section", "topic"]
@@ -74,10 +74,10 @@ def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Pa
     filters = sorted((tmp_path / "a/pagefind").glob("*/filter/*.pf_filter"))
     assert {path.parent.parent.name for path in filters} == {"2024", "2025-03"}
     for path in filters:
-        raw = search.unpack(path.read_bytes())
-        _, values = search.cbor_load(raw)
+        raw = pagefind_files.unpack(path.read_bytes())
+        _, values = pagefind_files.cbor_load(raw)
         assert [value for value, _ in values] == sorted(value for value, _ in values)
-        assert search.cbor_dump(search.cbor_load(raw)) == raw
+        assert pagefind_files.cbor_dump(pagefind_files.cbor_load(raw)) == raw
 
 
 def test_cbor_round_trips_pagefinds_own_files(site: Path):
@@ -87,8 +87,8 @@ def test_cbor_round_trips_pagefinds_own_files(site: Path):
     files = [*bundle.glob("*/*.pf_meta"), *bundle.glob("*/index/*.pf_index")]
     assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025-03"}
     for path in files:
-        raw = search.unpack(path.read_bytes())
-        assert search.cbor_dump(search.cbor_load(raw)) == raw
+        raw = pagefind_files.unpack(path.read_bytes())
+        assert pagefind_files.cbor_dump(pagefind_files.cbor_load(raw)) == raw
 
 
 def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_month_is_made_again(
@@ -201,3 +201,46 @@ def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
     indexer.finish()  # the rest, once every page is written
     assert started == ["2025-03", "2024"]
     transaction.abort()
+
+
+STORY = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>A story</title>\n'
+         '<script type="application/ld+json">{}</script></head>\n<body><nav>site</nav>'
+         '<article class="story" data-pagefind-body><h1>A</h1><article>quoted</article>'
+         '<span data-pagefind-filter="section">Markets</span></article >'
+         '<aside>More on</aside></body></html>\n')
+
+
+def test_pagefind_gets_the_indexed_element_of_a_page_and_nothing_around_it():
+    assert search.searchable(STORY) == (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>A story</title>'
+        '</head><body><article class="story" data-pagefind-body><h1>A</h1><article>quoted'
+        '</article><span data-pagefind-filter="section">Markets</span></article ></body>'
+        '</html>\n')
+
+
+@pytest.mark.parametrize("page", [
+    STORY.replace("<nav>site</nav>", '<nav data-pagefind-meta="x">site</nav>'),  # outside it
+    STORY.replace("<aside>", "<aside data-pagefind-body>"),  # two of them
+    STORY.replace(" data-pagefind-body", ""),  # none
+    STORY.replace("</article >", ""),  # never closed
+])
+def test_a_page_of_another_shape_goes_to_pagefind_whole(page: str):
+    assert search.searchable(page) == page
+
+
+def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, tmp_path: Path):
+    run(site)
+    output, whole, cut = site / "output", tmp_path / "whole", tmp_path / "cut"
+    pages = sorted(output.glob(f"2025/{search.IN_YEAR}"))
+    for page in pages:
+        target = cut / page.relative_to(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(search.searchable(page.read_text("utf-8")), "utf-8")
+        assert len(target.read_bytes()) < len(page.read_bytes()) / 2
+    binary = search.find_pagefind()
+    assert binary is not None
+    shard = search.Shard("2025", f"2025/{search.IN_YEAR}", "2025")
+    for source, bundle in ((output, whole), (cut, tmp_path / "cut-bundle")):
+        search._run_pagefind(binary, source, search._options("en", shard, bundle))
+        pagefind_files.sort_filters(bundle)
+    assert tree_bytes(whole) == tree_bytes(tmp_path / "cut-bundle")
