@@ -117,20 +117,13 @@ class _Planner:
 
     def _more_key(self, story: Story) -> tuple[object, ...]:
         """Exactly the cards of the "More on" lists, so a new day re-renders few stories."""
-        return tuple((key, self._more_cards(key).get(story.url, ()))
+        return tuple((key, self._windows(key, self._more_stamps, self._card).get(story.url, ()))
                      for key in story.companies if key in self.index.companies)
-
-    def _more_stories(self, key: str, story: Story) -> tuple[Story, ...]:
-        """The company's stories nearest the story in time."""
-        return self._windows(key, self._more, lambda s: s).get(story.url, ())
-
-    def _more_cards(self, key: str) -> dict[str, tuple[str, ...]]:
-        """The cards of those stories: windows over the stamps, not a lookup per story."""
-        return self._windows(key, self._more_stamps, self._card)
 
     def _windows(self, key: str, made: dict[str, dict[str, tuple[Any, ...]]],
                  of: Callable[[Story], Any]) -> dict[str, tuple[Any, ...]]:
-        """The "More on" window of every story of the company, as of(story); made once."""
+        """The "More on" window of each story of the company, as of(story), made once (over
+        card stamps for keys: one window per story, not a lookup per card shown)."""
         windows = made.get(key)
         if windows is None:
             stories = self.index.by_company.get(key, ())
@@ -226,7 +219,7 @@ class _Planner:
             company = self.index.companies.get(key)
             if company is None:
                 continue
-            others = self._more_stories(key, story)
+            others = self._windows(key, self._more, lambda s: s).get(story.url, ())
             if others:
                 more.append({"company": company_link(company),
                              "stories": [story_card(s, self.index, lang) for s in others]})
