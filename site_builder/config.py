@@ -38,7 +38,8 @@ class SiteConfig:
     theme: str = "default"
     """Folder name under themes/ (the site's own, then the builder's)."""
     per_page: int = 20
-    """Days on a home page, stories on a section, company or topic page."""
+    """Days on a numbered home page, stories on a numbered section, company or topic page;
+    a front page holds per_page to 2*per_page - 1 (paging.py)."""
     feed_length: int = 50
     """Entries in each feed."""
     allow_raw_html: bool = False

@@ -15,6 +15,7 @@ from site_builder.dates import long_date, month_name, short_date
 from site_builder.feeds import day_start, story_time
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
+from site_builder.paging import neighbours, paginate
 from site_builder.split import summarise
 from site_builder.templates import template_error
 from site_builder.versions import Versions, stamp
@@ -36,7 +37,8 @@ from site_builder.views import (
     website_data,
 )
 
-MORE_ON_COMPANY = 5
+MORE_ON_COMPANY = 5  # stories in each "More on <company>" list
+MORE_ON_NEWER = 2  # of which at most this many newer than the story
 SEARCH_PAGE_COMPANIES = 24  # the most covered companies, offered when search cannot run
 
 
@@ -82,22 +84,6 @@ def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) ->
         raise template_error(error, page.path) from None
 
 
-def paginate(items: Sequence[Any], per_page: int, base_url: str) -> list[tuple[list[Any], View]]:
-    """Chunks of items with the links between them; page 1 lives at base_url itself."""
-    chunks = [list(items[i:i + per_page]) for i in range(0, len(items), per_page)] or [[]]
-    total = len(chunks)
-
-    def url(number: int) -> str:
-        return base_url if number == 1 else f"{base_url}page/{number}/"
-
-    return [
-        (chunk, {"number": number, "total": total, "url": url(number),
-                 "prev_url": url(number - 1) if number > 1 else None,
-                 "next_url": url(number + 1) if number < total else None})
-        for number, chunk in enumerate(chunks, start=1)
-    ]
-
-
 HOME = {"url": "/", "title": "Home"}
 
 
@@ -110,6 +96,9 @@ class _Planner:
         self.versions = versions
         self.config = site.config
         self.site_feeds = feed_links("/", site.config.title)
+        # "More on" windows by company, then story url: of stories, and of their card stamps
+        self._more: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self._more_stamps: dict[str, dict[str, tuple[Any, ...]]] = {}
 
     # Keys --------------------------------------------------------------------------------------
 
@@ -127,9 +116,22 @@ class _Planner:
         return self.versions.cards[story.url] if self.versions else ""
 
     def _more_key(self, story: Story) -> tuple[object, ...]:
-        return tuple((key, tuple(self._card(s) for s in
-                                 self.index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]))
-                     for key in story.companies)
+        """Exactly the cards of the "More on" lists, so a new day re-renders few stories."""
+        return tuple((key, self._windows(key, self._more_stamps, self._card).get(story.url, ()))
+                     for key in story.companies if key in self.index.companies)
+
+    def _windows(self, key: str, made: dict[str, dict[str, tuple[Any, ...]]],
+                 of: Callable[[Story], Any]) -> dict[str, tuple[Any, ...]]:
+        """The "More on" window of each story of the company, as of(story), made once (over
+        card stamps for keys: one window per story, not a lookup per card shown)."""
+        windows = made.get(key)
+        if windows is None:
+            stories = self.index.by_company.get(key, ())
+            windows = dict(zip((s.url for s in stories),
+                               neighbours([of(s) for s in stories], MORE_ON_NEWER,
+                                          MORE_ON_COMPANY), strict=True))
+            made[key] = windows
+        return windows
 
     # Home, days and stories ------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class _Planner:
                        self._key("home", pagination, *(self._day(b) for b in chunk)))
 
     def _home_view(self, chunk: list[Briefing], pagination: View) -> View:
-        first = pagination["number"] == 1
+        first = pagination["front"]
         title = self.config.title if first else \
             f"{self.config.title}: page {pagination['number']}"
         return {
@@ -153,13 +155,13 @@ class _Planner:
         }
 
     def day_and_story_pages(self) -> Iterator[Page]:
-        for number, briefing in enumerate(self.site.briefings):
-            briefings = self.site.briefings
-            neighbours = [self._day(briefings[n]) for n in (number - 1, number + 1)
-                          if 0 <= n < len(briefings)]
+        briefings = self.site.briefings
+        for number, briefing in enumerate(briefings):
+            # A neighbouring day shows as its date in its language: its stories may change.
+            around = [(briefings[n].date, briefings[n].lang) if 0 <= n < len(briefings)
+                      else None for n in (number - 1, number + 1)]
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       str(briefing.source), self._key("day", self._day(briefing), number == 0,
-                                                       *neighbours))
+                       str(briefing.source), self._key("day", self._day(briefing), *around))
             for position, story in enumerate(briefing.stories):
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), str(story.source),
@@ -211,14 +213,13 @@ class _Planner:
         }
 
     def _more_on_companies(self, story: Story, lang: str) -> list[View]:
-        """For each company of the story, its latest other stories."""
+        """For each company of the story, its other stories nearest in time, newest first."""
         more = []
         for key in story.companies:
             company = self.index.companies.get(key)
             if company is None:
                 continue
-            others = [s for s in self.index.by_company.get(key, ())[:MORE_ON_COMPANY + 1]
-                      if s.url != story.url][:MORE_ON_COMPANY]
+            others = self._windows(key, self._more, lambda s: s).get(story.url, ())
             if others:
                 more.append({"company": company_link(company),
                              "stories": [story_card(s, self.index, lang) for s in others]})
@@ -227,26 +228,30 @@ class _Planner:
     # Lists of stories: sections, companies, topics -------------------------------------------
 
     def _story_list_pages(self, base: str, kind: str, title: str, stories: Sequence[Story],
-                          extra: Callable[[], View], feeds: list[View], crumbs: list[View],
-                          description: str, about: View,
-                          extra_key: object = ()) -> Iterator[Page]:
+                          extra: Callable[[bool], View], feeds: list[View], crumbs: list[View],
+                          description: str, about: View, facts_key: object = (),
+                          front_key: object = ()) -> Iterator[Page]:
         """A paginated list of stories, newest first; `about` is its subject for JSON-LD.
 
-        extra_key stamps what extra() shows beyond the stories (the company's own facts).
+        extra(front) is what a page shows beyond the stories: facts_key stamps what every page
+        shows of it (a company's own facts), front_key what the front page alone shows (counts,
+        related tags), since those change as the list grows and numbered pages must not.
         """
         for chunk, pagination in paginate(stories, self.config.per_page, base):
+            front = pagination["front"]
+            growing = (len(stories), front_key) if front else ()
             yield Page(path_for(pagination["url"]), f"{kind}.html",
                        partial(self._story_list_view, kind, title, chunk, len(stories),
                                pagination, extra, feeds, crumbs, description, about),
                        f"{kind} {title}",
-                       self._key(kind, title, base, len(stories), pagination, description,
-                                 about, extra_key, *(self._card(s) for s in chunk)))
+                       self._key(kind, title, base, pagination, description, about, facts_key,
+                                 growing, *(self._card(s) for s in chunk)))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
-                         pagination: View, extra: Callable[[], View], feeds: list[View],
+                         pagination: View, extra: Callable[[bool], View], feeds: list[View],
                          crumbs: list[View], description: str, about: View) -> View:
-        number = pagination["number"]
-        page_title = title if number == 1 else f"{title}: page {number}"
+        front = pagination["front"]
+        page_title = title if front else f"{title}: page {pagination['number']}"
         return {
             "page": page_meta(self.config, pagination["url"], page_title, kind,
                               feeds=feeds, breadcrumbs=crumbs, description=description,
@@ -254,9 +259,9 @@ class _Planner:
                                   self.config, pagination["url"], page_title, description,
                                   about, [story.url for story in chunk])]),
             "stories": [story_card(s, self.index, self.config.language) for s in chunk],
-            "story_count": total,
+            "story_count": total if front else None,
             "pagination": pagination,
-            **extra(),
+            **extra(front),
         }
 
     def section_pages(self) -> Iterator[Page]:
@@ -278,7 +283,7 @@ class _Planner:
                 {"@type": "Thing", "name": section.name})
 
     @staticmethod
-    def _section_extra(name: str, base: str) -> View:
+    def _section_extra(name: str, base: str, front: bool) -> View:
         return {"section": {"name": name, "url": base, "feeds": feed_links(base, name)}}
 
     def company_pages(self) -> Iterator[Page]:
@@ -296,9 +301,9 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": company.url, "title": company.name}],
                 company.description or f"Every story about {label}, newest first.",
-                corporation(self.config, company_link(company)),
-                (company, [(slug, count, self.index.topics.get(slug)) for slug, count
-                           in self.index.related_topics.get(company.key, ())]))
+                corporation(self.config, company_link(company)), company,
+                [(slug, count, self.index.topics.get(slug)) for slug, count
+                 in self.index.related_topics.get(company.key, ())])
 
     def _companies_view(self, companies: list[Company], listing: View) -> View:
         groups: dict[str, list[View]] = {}
@@ -316,10 +321,10 @@ class _Planner:
                        for letter in sorted(groups)],
         }
 
-    def _company_extra(self, company: Company) -> View:
+    def _company_extra(self, company: Company, front: bool) -> View:
         related = [dict(topic_link(self.index.topics[slug]), count=count)
                    for slug, count in self.index.related_topics.get(company.key, ())
-                   if slug in self.index.topics]
+                   if slug in self.index.topics] if front else []
         return {"company": {**company_link(company), "description": company.description,
                             "website": company.website, "aliases": list(company.aliases),
                             "feeds": feed_links(company.url, company.name)},
@@ -343,14 +348,14 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": topic.url, "title": topic.name}],
                 topic.description or f"Every story on {topic.name}, newest first.",
-                {"@type": "Thing", "name": topic.name},
-                (topic, [(key, count, self.index.companies.get(key)) for key, count
-                         in self.index.related_companies.get(topic.slug, ())]))
+                {"@type": "Thing", "name": topic.name}, topic,
+                [(key, count, self.index.companies.get(key)) for key, count
+                 in self.index.related_companies.get(topic.slug, ())])
 
-    def _topic_extra(self, topic: Topic) -> View:
+    def _topic_extra(self, topic: Topic, front: bool) -> View:
         related = [dict(company_link(self.index.companies[key]), count=count)
                    for key, count in self.index.related_companies.get(topic.slug, ())
-                   if key in self.index.companies]
+                   if key in self.index.companies] if front else []
         return {"topic": {**topic_link(topic), "description": topic.description,
                           "feeds": feed_links(topic.url, topic.name)},
                 "related_companies": related}

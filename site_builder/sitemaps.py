@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from site_builder.feeds import day_start, story_time
 from site_builder.index import SiteIndex
 from site_builder.model import Site
+from site_builder.paging import paginate
 from site_builder.render import Page
 
 SITEMAP = "sitemap.xml"
@@ -129,9 +130,7 @@ def plan_sitemaps(site: Site, index: SiteIndex,
         url = page_url(page.path)
         if url is None:
             continue
-        # "/companies/x/page/2/" shows older stories, but changes whenever page 1 does
-        base = url.rpartition("/page/")[0] + "/" if "/page/" in url else url
-        entries.append((config.absolute(url), lastmods.get(url) or lastmods.get(base) or newest))
+        entries.append((config.absolute(url), lastmods.get(url) or newest))
     return [Sitemap(tuple(entries), config.base_url),
             NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
 
@@ -154,20 +153,26 @@ def news_language(lang: str) -> str:
 
 
 def _lastmods(site: Site, index: SiteIndex) -> dict[str, str]:
-    """The newest content date shown at each URL that has one of its own."""
+    """The newest content date shown at each URL that has one of its own.
+
+    Each page of a list gets the newest date of its own items: a numbered page is a fixed
+    block of older items (paging.py), so its date stays put as the list grows.
+    """
     found: dict[str, str] = {}
     for briefing in site.briefings:
         found[briefing.url] = briefing.date.isoformat()
         for story in briefing.stories:
             found[story.url] = story.day.isoformat()
-    if site.briefings:
-        found["/"] = max(b.date for b in site.briefings).isoformat()
-    for section in index.sections:
-        found[f"/sections/{section.slug}/"] = _newest(story.day for story in section.stories)
-    for key, company in index.companies.items():
-        found[company.url] = _newest(story.day for story in index.by_company.get(key, ()))
-    for slug, topic in index.topics.items():
-        found[topic.url] = _newest(story.day for story in index.by_topic.get(slug, ()))
+    lists: list[tuple[str, list[dt.date]]] = [("/", [b.date for b in site.briefings])]
+    lists += [(f"/sections/{section.slug}/", [story.day for story in section.stories])
+              for section in index.sections]
+    lists += [(company.url, [story.day for story in index.by_company.get(key, ())])
+              for key, company in index.companies.items()]
+    lists += [(topic.url, [story.day for story in index.by_topic.get(slug, ())])
+              for slug, topic in index.topics.items()]
+    for base, days in lists:
+        for chunk, pagination in paginate(days, site.config.per_page, base):
+            found[pagination["url"]] = _newest(chunk)
     return {url: day for url, day in found.items() if day}
 
 

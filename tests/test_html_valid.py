@@ -72,7 +72,7 @@ def missing_checker() -> str:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One page of each kind: the sample site at 3 items a page (so lists have a page 2),
+    """One page of each kind: the sample site at 3 items a page (so lists have numbered pages),
     and a mini-site whose story has a table, sub-headings, code and a hostile headline."""
     root = tmp_path_factory.mktemp("valid")
     sample = root / "sample"
@@ -90,13 +90,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     found = {
         "home": sample / "index.html",
-        "home page 2": sample / "page/2/index.html",
+        "home page 1": sample / "page/1/index.html",
         "day": sample / "2025/03/28/index.html",
         "story": first(sample, "2025/03/28/smic-*/index.html"),
         "story in Chinese": first(sample, "2025/04/02/*/index.html"),
         "sections": sample / "sections/index.html",
         "section": first(sample, "sections/*/index.html"),
-        "section page 2": first(sample, "sections/*/page/2/index.html"),
+        "section page 1": first(sample, "sections/*/page/1/index.html"),
         "companies": sample / "companies/index.html",
         "company": first(sample, "companies/*/index.html"),
         "topics": sample / "topics/index.html",

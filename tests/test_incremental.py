@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +35,14 @@ BYD (002594.SZ) said deliveries rose; artificial intelligence was mentioned.
 """
 
 
+SMALL_PAGES = "per_page = 2\n"  # so the sample's lists have numbered pages, and blocks fill
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(REPO_ROOT / "content", root / "content")
+    (root / "site.toml").write_text(SMALL_PAGES)
     return root
 
 
@@ -92,7 +97,7 @@ def change_template(site: Path, n: int) -> None:
 
 
 def change_base_url(site: Path, n: int) -> None:
-    (site / "site.toml").write_text(f'base_url = "https://example{n}.org/news/"\n')
+    (site / "site.toml").write_text(f'{SMALL_PAGES}base_url = "https://example{n}.org/news/"\n')
 
 
 EDITS: dict[str, Callable[[Path, int], None]] = {
@@ -151,7 +156,67 @@ def test_random_edit_sequences(tmp_path_factory, sequence):
     tmp_path = tmp_path_factory.mktemp("seq")
     site = tmp_path / "site"
     shutil.copytree(REPO_ROOT / "content", site / "content")
+    (site / "site.toml").write_text(SMALL_PAGES)
     build_both(site, tmp_path)
     for name, number in sequence:
         EDITS[name](site, number)
         build_both(site, tmp_path)
+
+
+# A site that grows by a day ----------------------------------------------------------------
+
+GROWING_COMPANIES = [("Goertek", "002241.SZ"), ("BYD", "002594.SZ"), ("CATL", "300750.SZ"),
+                     ("SMIC", "688981.SH")]
+
+
+def growing_day(number: int) -> tuple[str, str]:
+    """Day `number` of a generated site: two companies of four and a market story."""
+    date = dt.date(2025, 1, 1) + dt.timedelta(days=number)
+    first, second = (GROWING_COMPANIES[(number + k) % len(GROWING_COMPANIES)] for k in (0, 1))
+    text = f"""---
+title: Morning Report
+date: {date}
+---
+
+Lead of {date}.
+
+## Market dynamics
+
+### Chip demand on {date}
+
+Demand for artificial intelligence chips kept rising on {date}.
+
+## Company Aspect
+
+### {first[0]}: results of {date}
+
+{first[0]} ({first[1]}) announced results on {date}.
+
+### {second[0]}: orders of {date}
+
+{second[0]} ({second[1]}) signed a supply contract for lithium batteries on {date}.
+"""
+    return f"content/briefings/{date.year}/{date}.md", text
+
+
+def test_adding_a_day_renders_a_bounded_number_of_pages(tmp_path: Path):
+    """Lists are paged from the oldest item and "More on" lists are neighbours in time, so a
+    new day re-renders a constant number of pages, however long the site has run."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO_ROOT / "content/_data", site / "content/_data")
+    (site / "site.toml").write_text("per_page = 3\n")
+    for number in range(48):
+        path, text = growing_day(number)
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(text, encoding="utf-8")
+    first = build_both(site, tmp_path)
+    for number in range(48, 52):  # four days: the front pages' blocks fill on the way
+        path, text = growing_day(number)
+        (site / path).write_text(text, encoding="utf-8")
+        summary = build_both(site, tmp_path)
+        # The new day and its 3 stories, the day before it; the front pages of home, 2
+        # sections, 2 companies and 2 topics, and on a filled block 2 numbered pages each;
+        # the "More on" lists of the 2 newest stories of each of the 2 companies; archive,
+        # search and the 3 index pages.
+        assert summary.rendered <= 5 + 7 * 3 + 2 * 2 + 5, summary
+        assert summary.pages > first.pages > 10 * summary.rendered

@@ -8,7 +8,7 @@ from conftest import ONE_DAY, write_site
 from site_builder.config import load_config
 from site_builder.index import index_site
 from site_builder.pipeline import build, load_site
-from site_builder.render import paginate, path_for, plan_pages
+from site_builder.render import path_for, plan_pages
 from site_builder.report import Reporter
 
 
@@ -25,15 +25,6 @@ def planned_paths(root: Path) -> set[str]:
 def test_pretty_urls():
     assert path_for("/") == "index.html"
     assert path_for("/2025/03/27/") == "2025/03/27/index.html"
-
-
-def test_pagination_links_and_first_page_at_base():
-    pages = paginate(list(range(45)), 20, "/sections/x/")
-    assert [p["url"] for _, p in pages] == ["/sections/x/", "/sections/x/page/2/",
-                                            "/sections/x/page/3/"]
-    assert [len(chunk) for chunk, _ in pages] == [20, 20, 5]
-    assert pages[0][1]["prev_url"] is None and pages[0][1]["next_url"] == "/sections/x/page/2/"
-    assert paginate([], 20, "/")[0][0] == []
 
 
 def test_every_kind_of_page_is_planned(tmp_path: Path):
@@ -77,3 +68,42 @@ def test_pages_declare_their_language(tmp_path: Path):
     build(load_config(root)[0], Reporter(0))
     assert '<html lang="zh"' in (root / "output/2025/03/28/index.html").read_text()
     assert '<html lang="en"' in (root / "output/2025/03/27/index.html").read_text()
+
+
+def goertek_days(root: Path, count: int, per_page: int = 20) -> Path:
+    """A site of `count` days of March 2025, each with one story about Goertek."""
+    root = site_with_days(root, [f"2025-03-{day:02d}" for day in range(1, count + 1)])
+    return write_site(root, {"site.toml": f"per_page = {per_page}\n"})
+
+
+def test_more_on_a_company_lists_its_stories_nearest_in_time(tmp_path: Path):
+    site = load_site(load_config(goertek_days(tmp_path / "s", 10))[0], Reporter(0))
+    pages = plan_pages(site, index_site(site))
+
+    def more_days(day: int) -> list[int]:
+        [page] = [p for p in pages if p.path.startswith(f"2025/03/{day:02d}/goertek-")]
+        [group] = page.context()["more"]
+        assert group["company"]["name"] == "Goertek"
+        return [int(story["date"][-2:]) for story in group["stories"]]
+
+    assert more_days(5) == [7, 6, 4, 3, 2]  # two newer, three older, newest first
+    assert more_days(9) == [10, 8, 7, 6, 5]
+    assert more_days(10) == [9, 8, 7, 6, 5]  # none newer: all older
+    assert more_days(1) == [6, 5, 4, 3, 2]  # none older: all newer
+
+
+def test_numbered_pages_show_nothing_that_changes_as_the_list_grows(tmp_path: Path):
+    root = goertek_days(tmp_path / "s", 5, per_page=2)
+    build(load_config(root)[0], Reporter(0))
+    company = root / "output/companies/goertek-002241-sz"
+    front = (company / "index.html").read_text()
+    numbered = (company / "page/1/index.html").read_text()
+    assert not (company / "page/2").exists()  # 5 stories at 2 a page: page 1 and 3 in front
+    assert front.count('class="card"') == 3 and numbered.count('class="card"') == 2
+    assert "<dt>Stories</dt><dd>5</dd>" in front and "<dt>Stories</dt>" not in numbered
+    assert 'class="related"' in front and 'class="related"' not in numbered
+    assert "2025/03/02/" in numbered and "2025/03/01/" in numbered  # the two oldest
+    assert "<title>Goertek (002241.SZ): page 1 · " in numbered
+    assert 'rel="next" href="/companies/goertek-002241-sz/page/1/">Older' in front
+    assert 'rel="prev" href="/companies/goertek-002241-sz/">← Newer' in numbered
+    assert "Older" not in numbered and "Newer" not in front

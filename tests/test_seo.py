@@ -274,8 +274,9 @@ def test_company_topic_and_section_pages_are_collection_pages(built: Path, site,
         page = data["CollectionPage"]
         assert page["url"] == config.absolute(url)
         items = page["mainEntity"]["itemListElement"]
+        numbered = max(0, len(stories) // config.per_page - 1)  # front: the rest, newest
         assert [i["url"] for i in items] == \
-            [config.absolute(s.url) for s in stories[:config.per_page]]
+            [config.absolute(s.url) for s in stories[:len(stories) - numbered * config.per_page]]
         assert page["mainEntity"]["numberOfItems"] == len(items)
         assert "BreadcrumbList" in data
 
