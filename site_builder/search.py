@@ -17,9 +17,9 @@ live bundle is carried over instead.
 Pagefind reads each page it indexes whole, and a third of its time went on the parts of a story
 page outside the article (the head, the rails, the navigation). It is given instead, in a
 scratch folder at the same paths, each page cut down to its indexed element (and its <html> and
-<title>), which makes the same index: when a page is not of that simple shape it gets the page
-whole. Its filter files are rewritten in sorted order (pagefind_files.py), so that the same pages
-always give the same bytes, as the rest of the site does.
+<title>), which makes the same index (tests/test_search.py checks that); a page of another
+shape goes whole. Its filter files are rewritten in sorted order (pagefind_files.py), so that
+the same pages always give the same bytes, as the rest of the site does.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page fr
 # Pagefind need not parse the rest, the day pages above all, which hold every story's text.
 IN_MONTH = "[0-9][0-9]/*/index.html"
 IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
+SCRATCH = "site-builder-search-"  # the cut-down pages' folder, before its owner's pid
 BODY_MARK = "data-pagefind-body"
 TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
 HTML_TAG = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
@@ -173,20 +174,14 @@ class SearchIndexer:
         if live and _pages_unchanged(transaction.aside, transaction.output, shard):
             return None
         bundle = transaction.replace_folder(shard.folder)
-        with tempfile.TemporaryDirectory(
-                prefix=f".{transaction.output.name}.trash-search-",
-                dir=transaction.output.parent) as scratch:
-            if shard.base:
-                source = Path(scratch)
-                for page in self.pages.get(shard.name, ()):
-                    (source / page).parent.mkdir(parents=True, exist_ok=True)
-                    (source / page).write_text(
-                        searchable((transaction.aside / page).read_text(encoding="utf-8")),
-                        encoding="utf-8")
-            else:  # the one bundle of a site without stories: its other pages, as they are
-                source = transaction.aside
+        scratch = _scratch_folder()
+        try:
+            source = _cut_down(transaction.aside, self.pages.get(shard.name, []), scratch) \
+                if shard.base else transaction.aside  # a site without stories: as they are
             peak = _run_pagefind(self.binary or Path(), source,
                                  _options(self.language, shard, bundle))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         try:
             sort_filters(bundle)
         except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
@@ -231,6 +226,42 @@ def _shard_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, list[
             if name is not None:
                 pages.setdefault(name, []).append(path)
     return pages
+
+
+def _scratch_folder() -> Path:
+    """A folder for the cut-down pages: in memory (/dev/shm) where there is one, as writing
+    thousands of small files and folders costs several times more on a disk. Folders a killed
+    build left there are deleted."""
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    for old in base.glob(f"{SCRATCH}*"):
+        owner = old.name[len(SCRATCH):].partition("-")[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=base))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _cut_down(site: Path, pages: list[str], scratch: Path) -> Path:
+    """The pages, cut down for Pagefind, at the same paths under scratch; the site itself
+    when they cannot be written there (a full /dev/shm, say)."""
+    try:
+        for page in pages:
+            (scratch / page).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / page).write_text(searchable((site / page).read_text(encoding="utf-8")),
+                                        encoding="utf-8")
+    except OSError:
+        return site
+    return scratch
 
 
 def searchable(page: str) -> str:

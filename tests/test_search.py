@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +247,18 @@ def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, t
         search._run_pagefind(binary, source, search._options("en", shard, bundle))
         pagefind_files.sort_filters(bundle)
     assert tree_bytes(whole) == tree_bytes(tmp_path / "cut-bundle")
+
+
+def test_a_scratch_folder_left_by_a_killed_build_is_deleted(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path):
+    monkeypatch.setattr(search.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(search, "Path", lambda path: tmp_path / "no-shm"
+                        if path == "/dev/shm" else Path(path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / f"{search.SCRATCH}{dead}-x").mkdir()
+    (tmp_path / f"{search.SCRATCH}{os.getpid()}-y").mkdir()  # a build that is still running
+    made = search._scratch_folder()
+    assert made.parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [made.name, f"{search.SCRATCH}{os.getpid()}-y"])
