@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -102,12 +103,13 @@ def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
     """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
     topic's, and the daily digest."""
     config = site.config
-    newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
+    clock = _Clock.of(config, site.briefings)
+    newest = max(clock.starts.values(), default=EMPTY_SITE_UPDATED)
 
     def plan(base: str, page: str, title: str, description: str, source: str,
-             stories: Iterable[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
+             stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
         return FeedPlan(base, page, title, description, source,
-                        _pick_newest(config, index, stories), days, newest, config, index)
+                        _pick_newest(config, clock, stories), days, newest, config, index)
 
     plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
@@ -131,12 +133,55 @@ def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
     return plans
 
 
-def _pick_newest(config: SiteConfig, index: SiteIndex,
-                 stories: Iterable[Story]) -> tuple[Story, ...]:
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """When each day went out, and the latest start of that day or any earlier one.
+
+    The index's lists run newest day first; once no day left in a list can have gone out
+    later than the feed's oldest pick, the rest of the list cannot make the feed, so a feed
+    reads about feed_length stories of its list, not all of them.
+    """
+
+    starts: dict[dt.date, dt.datetime]  # day -> day_start
+    latest: dict[dt.date, dt.datetime]  # day -> the latest start among that day and earlier
+    newest_first: bool  # the site's days run newest first, so every index list does too
+
+    @classmethod
+    def of(cls, config: SiteConfig, briefings: Sequence[Briefing]) -> _Clock:
+        starts = {briefing.date: day_start(config, briefing) for briefing in briefings}
+        latest: dict[dt.date, dt.datetime] = {}
+        running: dt.datetime | None = None
+        for day in sorted(starts):
+            running = starts[day] if running is None else max(running, starts[day])
+            latest[day] = running
+        ordered = all(newer.date >= older.date for newer, older in pairwise(briefings))
+        return cls(starts, latest, ordered)
+
+    def time(self, config: SiteConfig, story: Story) -> dt.datetime:
+        """The story's entry_time."""
+        start = self.starts.get(story.day)
+        return story_time(start if start is not None else _at_publish_time(config, story.day),
+                          story.position)
+
+
+def _pick_newest(config: SiteConfig, clock: _Clock,
+                 stories: Sequence[Story]) -> tuple[Story, ...]:
     """The feed_length newest stories; equal times by position in the day, then permalink."""
-    by_order = sorted(stories, key=lambda story: (story.position, story.url))
-    by_time = sorted(by_order, key=lambda story: entry_time(config, index, story), reverse=True)
-    return tuple(by_time[:config.feed_length])
+    limit = config.feed_length
+    count = len(stories)
+    for index in range(limit, count if clock.newest_first and limit > 0 else 0):
+        day = stories[index].day
+        if day != stories[index - 1].day:
+            # A story is never later than its day's start: stop when no day left can beat the
+            # limit-th newest so far (ties go on, as position and permalink may break them).
+            bound = clock.latest.get(day)
+            picked = sorted((clock.time(config, s) for s in stories[:index]), reverse=True)
+            if bound is not None and bound < picked[limit - 1]:
+                count = index
+                break
+    by_order = sorted(stories[:count], key=lambda story: (story.position, story.url))
+    by_time = sorted(by_order, key=lambda story: clock.time(config, story), reverse=True)
+    return tuple(by_time[:limit])
 
 
 def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
