@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from site_builder import __version__
 from site_builder.faults import fault_point
@@ -91,24 +91,33 @@ class BuildCache:
 
     # Parsed sources ---------------------------------------------------------------------------
 
-    def parsed(self, path: str, state: FileState,
-               digest: str | None) -> tuple[object, str] | None:
-        """The cached parse of a file and its digest, if its stat (or else digest) matches."""
+    def source_states(self) -> dict[str, tuple[FileState, str]]:
+        """Each cached file's stat and digest, in one query: the blobs are read only for hits."""
         if self.connection is None:
-            return None
-        row = self._one("SELECT size, mtime_ns, digest, parsed FROM sources WHERE path = ?",
-                        (path,))
-        if row is None:
-            return None
-        size, mtime_ns, stored_digest, blob = row
-        if digest is None and (size, mtime_ns) != (state.size, state.mtime_ns):
-            return None
-        if digest is not None and digest != stored_digest:
-            return None
+            return {}
         try:
-            return pickle.loads(cast(bytes, blob)), str(stored_digest)
-        except Exception:  # noqa: BLE001 - a damaged row, whatever it raises, is only a miss
-            return None
+            return {path: (FileState(size, mtime_ns), digest) for path, size, mtime_ns, digest
+                    in self.connection.execute("SELECT path, size, mtime_ns, digest FROM sources")}
+        except sqlite3.Error:
+            self._disable()
+            return {}
+
+    def parsed_many(self, paths: set[str]) -> dict[str, object]:
+        """The cached parses of these files, in one pass; a damaged row is left out (a miss)."""
+        if self.connection is None or not paths:
+            return {}
+        found: dict[str, object] = {}
+        try:
+            for path, blob in self.connection.execute("SELECT path, parsed FROM sources"):
+                if path in paths:
+                    try:
+                        found[path] = pickle.loads(blob)
+                    except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
+                        continue
+        except sqlite3.Error:
+            self._disable()
+            return {}
+        return found
 
     def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
         if self.connection is None:
