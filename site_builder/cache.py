@@ -21,7 +21,7 @@ from site_builder import __version__
 from site_builder.faults import fault_point
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "5"
+SCHEMA = "6"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -126,6 +126,12 @@ class BuildCache:
                     [(path, state.size, state.mtime_ns, digest,
                       pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
                      for path, state, digest, parsed in rows])
+
+    def update_parsed(self, rows: Iterable[tuple[str, str, object]]) -> None:
+        """A file's parse replaced by a later form of it (tagged), if its digest still holds."""
+        self._write("UPDATE sources SET parsed = ? WHERE path = ? AND digest = ?",
+                    [(pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL), path, digest)
+                     for path, digest, parsed in rows])
 
     def restamp(self, rows: Iterable[tuple[str, FileState]]) -> None:
         """New size and time for files whose bytes did not change (touched, checked out)."""

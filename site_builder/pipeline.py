@@ -82,6 +82,10 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     briefings.sort(key=lambda b: b.date, reverse=True)
     with reporter.stage("tag"):
         tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
+        # Kept tagged, so the next build finds the tags in place and copies no story.
+        cache.update_parsed((after.source.path, found[after.source.path], after)
+                            for before, after in zip(briefings, tagged.briefings, strict=True)
+                            if after is not before and after.source.path in found)
     for warning in tagged.warnings:
         reporter.warn(warning)
     return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,
