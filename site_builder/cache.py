@@ -106,18 +106,12 @@ class BuildCache:
         """The cached parses of these files, in one pass; a damaged row is left out (a miss)."""
         if self.connection is None or not paths:
             return {}
-        found: dict[str, object] = {}
         try:
-            for path, blob in self.connection.execute("SELECT path, parsed FROM sources"):
-                if path in paths:
-                    try:
-                        found[path] = pickle.loads(blob)
-                    except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
-                        continue
+            rows = self.connection.execute("SELECT path, parsed FROM sources")
+            return _unpickled((path, blob) for path, blob in rows if path in paths)
         except sqlite3.Error:
             self._disable()
             return {}
-        return found
 
     def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
         if self.connection is None:
@@ -150,19 +144,13 @@ class BuildCache:
     def get_many(self, kind: str, keys: list[str]) -> dict[str, object]:
         if self.connection is None or not keys:
             return {}
-        found: dict[str, object] = {}
+        wanted = set(keys)
         try:
-            wanted = set(keys)
-            for key, blob in self.connection.execute(
-                    "SELECT key, value FROM memo WHERE kind = ?", (kind,)):
-                if key in wanted:
-                    try:
-                        found[key] = pickle.loads(blob)
-                    except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
-                        continue
+            rows = self.connection.execute("SELECT key, value FROM memo WHERE kind = ?", (kind,))
+            return _unpickled((key, blob) for key, blob in rows if key in wanted)
         except sqlite3.Error:
             self._disable()
-        return found
+            return {}
 
     def put_many(self, kind: str, items: dict[str, object]) -> None:
         self._write("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
@@ -260,6 +248,17 @@ class BuildCache:
         if self.connection is not None:
             self.connection.close()
         self.connection = None
+
+
+def _unpickled(rows: Iterable[tuple[str, bytes]]) -> dict[str, object]:
+    """Each row's blob unpickled; a damaged row is left out (a miss, whatever it raises)."""
+    found: dict[str, object] = {}
+    for key, blob in rows:
+        try:
+            found[key] = pickle.loads(blob)
+        except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
+            continue
+    return found
 
 
 def output_identity(output: Path) -> str:
