@@ -6,6 +6,8 @@ import functools
 import hashlib
 import os
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import __version__
@@ -71,13 +73,21 @@ def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
     return digest.hexdigest()
 
 
-def load_sources(config: SiteConfig, cache: BuildCache,
-                 jobs: int) -> tuple[list[Briefing], list[Problem], dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Every content file's briefing (or problems), and what the cache should learn of it."""
+
+    briefings: list[Briefing]
+    problems: list[Problem]
+    digests: dict[str, str]  # each file's sha256 by its shown path: the stamp of its parse
+    fresh: dict[str, tuple[FileState, Briefing]]  # parsed this build, not in the cache yet
+
+
+def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
     """Every content file parsed and split, from the cache where its bytes are unchanged.
 
-    Also returns each file's sha256 by its shown path: the stamp of everything parsed from it.
     The cache is read in two queries (every file's stat and digest, then the hits' parses),
-    not two per file.
+    not two per file; new parses are stored by ``remember``, once tagged.
     """
     now = time.time_ns()
     problems: list[Problem] = []
@@ -132,21 +142,39 @@ def load_sources(config: SiteConfig, cache: BuildCache,
     parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(config, fresh, jobs),
                       strict=True))
     briefings: list[Briefing] = []
-    store = []
-    for _, shown, state, digest, _ in fresh:
+    store = {}
+    for _, shown, state, _, _ in fresh:
         result = parsed[shown]
         if isinstance(result, Briefing):
-            store.append((shown, state, digest, result))
+            store[shown] = (state, result)
         else:
             problems.extend(result)
     for _, shown, _, _ in files:
         found = parsed[shown] if shown in parsed else kept.get(shown)
         if isinstance(found, Briefing):
             briefings.append(found)
-    cache.store_parsed(store)
     cache.restamp(restamped)
     cache.forget_sources_except({shown for _, shown, _, _ in files})
-    return briefings, problems, digests
+    return Sources(briefings, problems, digests, store)
+
+
+def remember(cache: BuildCache, sources: Sources, tagged: Iterable[Briefing]) -> None:
+    """Store this build's new parses, and every briefing whose tags changed, tagged: the next
+    build then finds each story's tags in place and copies none. A briefing that was not
+    tagged (a draft, or a build stopped by an error) is stored as parsed."""
+    loaded = {briefing.source.path: briefing for briefing in sources.briefings}
+    rows, updates = [], []
+    for briefing in tagged:
+        path = briefing.source.path
+        if path in sources.fresh:
+            rows.append((path, sources.fresh[path][0], sources.digests[path], briefing))
+        elif briefing is not loaded.get(path, briefing) and path in sources.digests:
+            updates.append((path, sources.digests[path], briefing))
+    stored = {path for path, _, _, _ in rows}
+    rows.extend((path, state, sources.digests[path], parsed)
+                for path, (state, parsed) in sources.fresh.items() if path not in stored)
+    cache.store_parsed(rows)
+    cache.update_parsed(updates)
 
 
 def _trusted(state: FileState, racy: bool) -> FileState:

@@ -16,7 +16,7 @@ from site_builder.data import load_site_data
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.index import index_site
-from site_builder.inputs import builder_key, input_signature, load_sources
+from site_builder.inputs import builder_key, input_signature, load_sources, remember
 from site_builder.load import future_dates
 from site_builder.model import Briefing, Site
 from site_builder.render import Page, plan_pages
@@ -66,26 +66,28 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     """
     cache = cache or BuildCache(None, "", reporter.warn)
     with reporter.stage("load+split"):
-        loaded, problems, found = load_sources(config, cache, jobs)
+        sources = load_sources(config, cache, jobs)
+    problems, found = sources.problems, sources.digests
     if digests is not None:
         digests.update(found)
-    briefings = [b for b in loaded if drafts or not b.draft]
+    briefings = [b for b in sources.briefings if drafts or not b.draft]
     for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
         reporter.warn(warning)
     problems.extend(_duplicate_days(briefings))
     try:
-        data = load_site_data(config.content_path)
-    except ContentError as error:
-        problems.extend(error.problems)
-    if problems:
-        raise ContentError(problems)
-    briefings.sort(key=lambda b: b.date, reverse=True)
-    with reporter.stage("tag"):
-        tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
-        # Kept tagged, so the next build finds the tags in place and copies no story.
-        cache.update_parsed((after.source.path, found[after.source.path], after)
-                            for before, after in zip(briefings, tagged.briefings, strict=True)
-                            if after is not before and after.source.path in found)
+        try:
+            data = load_site_data(config.content_path)
+        except ContentError as error:
+            problems.extend(error.problems)
+        if problems:
+            raise ContentError(problems)
+        briefings.sort(key=lambda b: b.date, reverse=True)
+        with reporter.stage("tag"):
+            tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
+            remember(cache, sources, tagged.briefings)
+    except BaseException:
+        remember(cache, sources, ())  # the parses stay good: the next build reads no file again
+        raise
     for warning in tagged.warnings:
         reporter.warn(warning)
     return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,

@@ -97,7 +97,7 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     keys = file_keys(briefings, digests)
     mentions: list[tuple[PlainMention, ...]] = per_story(
         briefings, keys, memo, "mentions",
-        lambda todo: [plain_mentions(find_mentions(story_text(stories[i]))) for i in todo])
+        lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories}))
     edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
                      for edit in story.tag_edits if edit.kind == "companies" and edit.add]
     seen = _learn_names(mentions + edit_mentions, data)
@@ -145,6 +145,11 @@ def _matcher_for(seen: _Seen, data: SiteData, texts: list[str]) -> Matcher:
     if len(texts) * len(names) <= NAME_SUBSET_LIMIT:
         names = {name: key for name, key in names.items() if any(name in t for t in texts)}
     return build_matcher(seen.ticker_keys, names, data)
+
+
+def _mentions_chunk(start: int, end: int) -> list[tuple[PlainMention, ...]]:
+    stories: list[Story] = shared("stories")
+    return [plain_mentions(find_mentions(story_text(stories[i]))) for i in todo_items(start, end)]
 
 
 def _extract_chunk(start: int, end: int) -> list[StoryTags]:
