@@ -71,6 +71,14 @@ class Story(_Record):
         """The id of this story on its day page."""
         return self.slug
 
+    def tagged(self, companies: tuple[str, ...], topics: tuple[str, ...]) -> Story:
+        """This story with these tags: `dataclasses.replace` without its per-call field
+        lookups, which cost more than the tagging itself when a build tags 55,000 stories."""
+        return Story(self.day, self.section, self.section_slug, self.position, self.headline,
+                     self.headline_html, self.title, self.body_markdown, self.body_html,
+                     self.summary, self.words, self.reading_minutes, self.slug, self.url,
+                     self.source, self.tag_edits, companies, topics)
+
 
 @dataclass(frozen=True, slots=True)
 class Section(_Record):

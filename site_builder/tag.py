@@ -121,7 +121,7 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
             found = edits.apply(story, StoryTags(companies, topics), problems, warnings)
             companies, topics = found.companies, found.topics
         if (story.companies, story.topics) != (companies, topics):  # a cached parse may
-            story = dataclasses.replace(story, companies=companies, topics=topics)  # have them
+            story = story.tagged(companies, topics)  # have them already
         tagged.append(story)
     if problems:
         raise ContentError(problems)
