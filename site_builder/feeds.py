@@ -104,7 +104,7 @@ def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
     topic's, and the daily digest."""
     config = site.config
     clock = _Clock.of(config, site.briefings)
-    newest = max(clock.starts.values(), default=EMPTY_SITE_UPDATED)
+    newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
 
     def plan(base: str, page: str, title: str, description: str, source: str,
              stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
