@@ -15,13 +15,13 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from site_builder import __version__
 from site_builder.faults import fault_point
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "5"
+SCHEMA = "6"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -91,24 +91,27 @@ class BuildCache:
 
     # Parsed sources ---------------------------------------------------------------------------
 
-    def parsed(self, path: str, state: FileState,
-               digest: str | None) -> tuple[object, str] | None:
-        """The cached parse of a file and its digest, if its stat (or else digest) matches."""
+    def source_states(self) -> dict[str, tuple[FileState, str]]:
+        """Each cached file's stat and digest, in one query: the blobs are read only for hits."""
         if self.connection is None:
-            return None
-        row = self._one("SELECT size, mtime_ns, digest, parsed FROM sources WHERE path = ?",
-                        (path,))
-        if row is None:
-            return None
-        size, mtime_ns, stored_digest, blob = row
-        if digest is None and (size, mtime_ns) != (state.size, state.mtime_ns):
-            return None
-        if digest is not None and digest != stored_digest:
-            return None
+            return {}
         try:
-            return pickle.loads(cast(bytes, blob)), str(stored_digest)
-        except Exception:  # noqa: BLE001 - a damaged row, whatever it raises, is only a miss
-            return None
+            return {path: (FileState(size, mtime_ns), digest) for path, size, mtime_ns, digest
+                    in self.connection.execute("SELECT path, size, mtime_ns, digest FROM sources")}
+        except sqlite3.Error:
+            self._disable()
+            return {}
+
+    def parsed_many(self, paths: set[str]) -> dict[str, object]:
+        """The cached parses of these files, in one pass; a damaged row is left out (a miss)."""
+        if self.connection is None or not paths:
+            return {}
+        try:
+            rows = self.connection.execute("SELECT path, parsed FROM sources")
+            return _unpickled((path, blob) for path, blob in rows if path in paths)
+        except sqlite3.Error:
+            self._disable()
+            return {}
 
     def store_parsed(self, rows: Iterable[tuple[str, FileState, str, object]]) -> None:
         if self.connection is None:
@@ -117,6 +120,12 @@ class BuildCache:
                     [(path, state.size, state.mtime_ns, digest,
                       pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
                      for path, state, digest, parsed in rows])
+
+    def update_parsed(self, rows: Iterable[tuple[str, str, object]]) -> None:
+        """A file's parse replaced by a later form of it (tagged), if its digest still holds."""
+        self._write("UPDATE sources SET parsed = ? WHERE path = ? AND digest = ?",
+                    [(pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL), path, digest)
+                     for path, digest, parsed in rows])
 
     def restamp(self, rows: Iterable[tuple[str, FileState]]) -> None:
         """New size and time for files whose bytes did not change (touched, checked out)."""
@@ -135,19 +144,13 @@ class BuildCache:
     def get_many(self, kind: str, keys: list[str]) -> dict[str, object]:
         if self.connection is None or not keys:
             return {}
-        found: dict[str, object] = {}
+        wanted = set(keys)
         try:
-            wanted = set(keys)
-            for key, blob in self.connection.execute(
-                    "SELECT key, value FROM memo WHERE kind = ?", (kind,)):
-                if key in wanted:
-                    try:
-                        found[key] = pickle.loads(blob)
-                    except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
-                        continue
+            rows = self.connection.execute("SELECT key, value FROM memo WHERE kind = ?", (kind,))
+            return _unpickled((key, blob) for key, blob in rows if key in wanted)
         except sqlite3.Error:
             self._disable()
-        return found
+            return {}
 
     def put_many(self, kind: str, items: dict[str, object]) -> None:
         self._write("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
@@ -245,6 +248,17 @@ class BuildCache:
         if self.connection is not None:
             self.connection.close()
         self.connection = None
+
+
+def _unpickled(rows: Iterable[tuple[str, bytes]]) -> dict[str, object]:
+    """Each row's blob unpickled; a damaged row is left out (a miss, whatever it raises)."""
+    found: dict[str, object] = {}
+    for key, blob in rows:
+        try:
+            found[key] = pickle.loads(blob)
+        except Exception:  # noqa: BLE001, S112 - a damaged row is only a miss
+            continue
+    return found
 
 
 def output_identity(output: Path) -> str:

@@ -15,6 +15,10 @@ class SourcePos:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
 
+    def __reduce__(self) -> tuple[type[SourcePos], tuple[str, int]]:
+        """A plain tuple: every cached story carries one, and the dataclass default is slow."""
+        return SourcePos, (self.path, self.line)
+
 
 class SiteBuilderError(Exception):
     """Base of the errors the CLI reports without a traceback."""

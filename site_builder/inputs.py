@@ -6,6 +6,8 @@ import functools
 import hashlib
 import os
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import __version__
@@ -71,30 +73,45 @@ def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
     return digest.hexdigest()
 
 
-def load_sources(config: SiteConfig, cache: BuildCache,
-                 jobs: int) -> tuple[list[Briefing], list[Problem], dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Every content file's briefing (or problems), and what the cache should learn of it."""
+
+    briefings: list[Briefing]
+    problems: list[Problem]
+    digests: dict[str, str]  # each file's sha256 by its shown path: the stamp of its parse
+    fresh: dict[str, tuple[FileState, Briefing]]  # parsed this build, not in the cache yet
+
+
+def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
     """Every content file parsed and split, from the cache where its bytes are unchanged.
 
-    Also returns each file's sha256 by its shown path: the stamp of everything parsed from it.
+    The cache is read in two queries (every file's stat and digest, then the hits' parses),
+    not two per file; new parses are stored by ``remember``, once tagged.
     """
     now = time.time_ns()
-    briefings: list[Briefing] = []
     problems: list[Problem] = []
-    fresh: list[tuple[Path, str, FileState, str, bytes]] = []
-    seen: set[str] = set()
+    known = cache.source_states()
+    files: list[tuple[Path, str, FileState, bool]] = []  # path, shown, state, racy
     digests: dict[str, str] = {}
-    restamped: list[tuple[str, FileState]] = []  # same bytes, new time: one write at the end
+    reread: list[tuple[Path, str, FileState, bool]] = []
     for path in find_content_files(config):
         shown = display_path(path, config)
-        seen.add(shown)
         try:
             state = file_state(path)
-            racy = now - state.mtime_ns < RACY_NS
-            hit = None if racy else cache.parsed(shown, state, None)
-            if hit is not None and isinstance(hit[0], Briefing):
-                briefings.append(hit[0])
-                digests[shown] = hit[1]
-                continue
+        except OSError as error:
+            problems.append(Problem(shown, 0, f"cannot read the file: {error.strerror}"))
+            continue
+        racy = now - state.mtime_ns < RACY_NS
+        files.append((path, shown, state, racy))
+        if not racy and shown in known and known[shown][0] == state:
+            digests[shown] = known[shown][1]
+        else:
+            reread.append(files[-1])
+    fresh: list[tuple[Path, str, FileState, str, bytes]] = []
+    restamped: list[tuple[str, FileState]] = []  # same bytes, new time: one write at the end
+    for path, shown, state, racy in reread:
+        try:
             if path.is_symlink():  # read_content_file checks where the link leads
                 read_content_file(path, config)
             data = path.read_bytes()
@@ -105,24 +122,59 @@ def load_sources(config: SiteConfig, cache: BuildCache,
             problems.append(Problem(shown, 0, f"cannot read the file: {error.strerror}"))
             continue
         digest = digests[shown] = digest_bytes(data)
-        hit = cache.parsed(shown, state, digest)
-        if hit is not None and isinstance(hit[0], Briefing):
-            briefings.append(hit[0])
+        if shown in known and known[shown][1] == digest:
             restamped.append((shown, _trusted(state, racy)))
-            continue
-        fresh.append((path, shown, _trusted(state, racy), digest, data))
-    parsed = _parse_all(config, fresh, jobs)
-    store = []
-    for (_, shown, state, digest, _), result in zip(fresh, parsed, strict=True):
+        else:
+            fresh.append((path, shown, _trusted(state, racy), digest, data))
+    fresh_paths = {shown for _, shown, _, _, _ in fresh}
+    kept = cache.parsed_many({shown for _, shown, _, _ in files
+                              if shown in digests and shown not in fresh_paths})
+    for path, shown, state, racy in files:  # a damaged cache row: read the file after all
+        if shown in digests and shown not in fresh_paths \
+                and not isinstance(kept.get(shown), Briefing):
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                problems.append(Problem(shown, 0, f"cannot read the file: {error.strerror}"))
+                continue
+            fresh.append((path, shown, _trusted(state, racy), digest_bytes(data), data))
+            fresh_paths.add(shown)
+    parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(config, fresh, jobs),
+                      strict=True))
+    briefings: list[Briefing] = []
+    store = {}
+    for _, shown, state, _, _ in fresh:
+        result = parsed[shown]
         if isinstance(result, Briefing):
-            briefings.append(result)
-            store.append((shown, state, digest, result))
+            store[shown] = (state, result)
         else:
             problems.extend(result)
-    cache.store_parsed(store)
+    for _, shown, _, _ in files:
+        found = parsed[shown] if shown in parsed else kept.get(shown)
+        if isinstance(found, Briefing):
+            briefings.append(found)
     cache.restamp(restamped)
-    cache.forget_sources_except(seen)
-    return briefings, problems, digests
+    cache.forget_sources_except({shown for _, shown, _, _ in files})
+    return Sources(briefings, problems, digests, store)
+
+
+def remember(cache: BuildCache, sources: Sources, tagged: Iterable[Briefing]) -> None:
+    """Store this build's new parses, and every briefing whose tags changed, tagged: the next
+    build then finds each story's tags in place and copies none. A briefing that was not
+    tagged (a draft, or a build stopped by an error) is stored as parsed."""
+    loaded = {briefing.source.path: briefing for briefing in sources.briefings}
+    rows, updates = [], []
+    for briefing in tagged:
+        path = briefing.source.path
+        if path in sources.fresh:
+            rows.append((path, sources.fresh[path][0], sources.digests[path], briefing))
+        elif briefing is not loaded.get(path, briefing) and path in sources.digests:
+            updates.append((path, sources.digests[path], briefing))
+    stored = {path for path, _, _, _ in rows}
+    rows.extend((path, state, sources.digests[path], parsed)
+                for path, (state, parsed) in sources.fresh.items() if path not in stored)
+    cache.store_parsed(rows)
+    cache.update_parsed(updates)
 
 
 def _trusted(state: FileState, racy: bool) -> FileState:

@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SourcePos
 
 
+class _Record:
+    """Pickles a frozen record as its class and a plain tuple of its fields.
+
+    The build cache and the worker processes move some 55,000 stories a build; the dataclass
+    default (a dict of fields per object, restored by setattr calls) unpickles several times
+    slower than one constructor call.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        names: tuple[str, ...] = tuple(self.__dataclass_fields__)  # type: ignore[attr-defined]
+        return type(self), _fields_getter(names)(self)
+
+
+@functools.cache
+def _fields_getter(names: tuple[str, ...]) -> attrgetter[Any]:
+    """The fields in order, as one tuple (every record has more than one field)."""
+    return attrgetter(*names)
+
+
 @dataclass(frozen=True, slots=True)
-class TagEdit:
+class TagEdit(_Record):
     """An author's correction of the tagger on one story: ``Companies: +BYD (002594.SZ), -X``."""
 
     kind: str  # "companies" or "topics"
@@ -21,7 +44,7 @@ class TagEdit:
 
 
 @dataclass(frozen=True, slots=True)
-class Story:
+class Story(_Record):
     """One story of a day: the unit that gets its own page and its own feed entries."""
 
     day: dt.date
@@ -48,9 +71,17 @@ class Story:
         """The id of this story on its day page."""
         return self.slug
 
+    def tagged(self, companies: tuple[str, ...], topics: tuple[str, ...]) -> Story:
+        """This story with these tags: `dataclasses.replace` without its per-call field
+        lookups, which cost more than the tagging itself when a build tags 55,000 stories."""
+        return Story(self.day, self.section, self.section_slug, self.position, self.headline,
+                     self.headline_html, self.title, self.body_markdown, self.body_html,
+                     self.summary, self.words, self.reading_minutes, self.slug, self.url,
+                     self.source, self.tag_edits, companies, topics)
+
 
 @dataclass(frozen=True, slots=True)
-class Section:
+class Section(_Record):
     """A desk of one day ("Market dynamics") with the stories filed under it."""
 
     name: str
@@ -59,7 +90,7 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class Briefing:
+class Briefing(_Record):
     """One day's report, from one content file."""
 
     source: SourcePos  # the file, line 1
@@ -86,7 +117,7 @@ class Briefing:
 
 
 @dataclass(frozen=True, slots=True)
-class Company:
+class Company(_Record):
     """A listed (or registered) company; its identity is its ticker."""
 
     key: str  # canonical ticker ("002241.SZ"), or "name:<slug>" for registry-only companies
@@ -105,7 +136,7 @@ class Company:
 
 
 @dataclass(frozen=True, slots=True)
-class Topic:
+class Topic(_Record):
     """A subject a reader can follow: a technology, an industry or a corporate event."""
 
     slug: str

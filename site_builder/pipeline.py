@@ -16,7 +16,7 @@ from site_builder.data import load_site_data
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.index import index_site
-from site_builder.inputs import builder_key, input_signature, load_sources
+from site_builder.inputs import builder_key, input_signature, load_sources, remember
 from site_builder.load import future_dates
 from site_builder.model import Briefing, Site
 from site_builder.render import Page, plan_pages
@@ -27,7 +27,7 @@ from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
 from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.versions import version_site
-from site_builder.workers import available_cpus
+from site_builder.workers import available_cpus, loading_long_lived
 from site_builder.write import (
     LiveRecord,
     OutputTransaction,
@@ -70,27 +70,34 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     digests, when given, is filled with each content file's sha256 (for versions.py).
     """
     cache = cache or BuildCache(None, "", reporter.warn)
-    with reporter.stage("load+split"):
-        loaded, problems, found = load_sources(config, cache, jobs)
-    if digests is not None:
-        digests.update(found)
-    briefings = [b for b in loaded if drafts or not b.draft]
-    for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
-        reporter.warn(warning)
-    problems.extend(_duplicate_days(briefings))
-    try:
-        data = load_site_data(config.content_path)
-    except ContentError as error:
-        problems.extend(error.problems)
-    if problems:
-        raise ContentError(problems)
-    briefings.sort(key=lambda b: b.date, reverse=True)
-    with reporter.stage("tag"):
-        tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
-    for warning in tagged.warnings:
-        reporter.warn(warning)
-    return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,
-                topics=tagged.topics)
+    with loading_long_lived():  # the model lives on; the collector need not walk it
+        with reporter.stage("load+split"):
+            sources = load_sources(config, cache, jobs)
+        problems, found = sources.problems, sources.digests
+        if digests is not None:
+            digests.update(found)
+        briefings = [b for b in sources.briefings if drafts or not b.draft]
+        for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
+            reporter.warn(warning)
+        problems.extend(_duplicate_days(briefings))
+        try:
+            try:
+                data = load_site_data(config.content_path)
+            except ContentError as error:
+                problems.extend(error.problems)
+            if problems:
+                raise ContentError(problems)
+            briefings.sort(key=lambda b: b.date, reverse=True)
+            with reporter.stage("tag"):
+                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
+                remember(cache, sources, tagged.briefings)
+        except BaseException:
+            remember(cache, sources, ())  # the parses stay good: the next build reads no file again
+            raise
+        for warning in tagged.warnings:
+            reporter.warn(warning)
+        return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,
+                    topics=tagged.topics)
 
 
 def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,

@@ -11,18 +11,28 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
-from site_builder.model import Briefing, Company, Story, TagEdit, Topic
+from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.tag_edits import EditLookup
+from site_builder.tag_memo import (
+    PlainMention,
+    StoryTags,
+    TagMemo,
+    file_keys,
+    mentions_of,
+    per_story,
+    plain_mentions,
+    run_chunks,
+    todo_items,
+)
 from site_builder.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
 from site_builder.versions import stamp
-from site_builder.workers import map_chunks, shared
-
-PARALLEL_TAG_THRESHOLD = 2000
+from site_builder.workers import shared
 
 EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")
 """Which listing of a dual-listed company ("BYD (002594.SZ, 01211.HK)") becomes its key."""
@@ -32,6 +42,8 @@ FOLDED_ENDINGS = "(?:e?s|e?d)?"
 """What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
 CASED_ENDINGS = "s?"
 """What may follow a keyword with capitals: "IPOs", "EVs"."""
+NAME_SUBSET_LIMIT = 2_000_000
+"""Texts times names up to which a matcher is compiled with only the names found in the texts."""
 HEADLINE_WEIGHT = 2
 """A keyword in the headline counts as this many in the body; so does the trade (registry
 description) of the company a headline leads with. A topic needs ``Topic.mentions`` (default 2):
@@ -67,27 +79,9 @@ class Matcher:
     company_topics: dict[str, tuple[int, ...]]  # registry company key -> its description's topics
 
 
-@dataclass(frozen=True, slots=True)
-class StoryTags:
-    """What ``extract_tags`` finds in one story."""
-
-    companies: tuple[str, ...]  # company keys, by first mention
-    topics: tuple[str, ...]  # topic slugs, in table order
-
-
 def story_text(story: Story) -> str:
     """The text that is tagged: the headline, then the body."""
     return f"{story.title}\n{story.body_markdown}"
-
-
-class TagMemo(Protocol):
-    """Where per-file results are kept between builds (the build cache), keyed by content."""
-
-    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]: ...
-
-    def put_many(self, kind: str, items: dict[str, Any]) -> None: ...
-
-    def retain(self, kind: str, keys: set[str]) -> None: ...
 
 
 def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
@@ -100,27 +94,35 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     runs in `jobs` processes.
     """
     stories = [story for briefing in briefings for story in briefing.stories]
-    texts = [story_text(story) for story in stories]
-    keys = _file_keys(briefings, digests)
-    mentions = _per_story(briefings, keys, memo, "mentions",
-                          lambda todo: [find_mentions(texts[i]) for i in todo])
-    edit_mentions = [find_mentions(edit.value) for story in stories for edit in story.tag_edits
-                     if edit.kind == "companies" and edit.add]
+    keys = file_keys(briefings, digests)
+    mentions: list[tuple[PlainMention, ...]] = per_story(
+        briefings, keys, memo, "mentions",
+        lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories}))
+    edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
+                     for edit in story.tag_edits if edit.kind == "companies" and edit.add]
     seen = _learn_names(mentions + edit_mentions, data)
-    matcher = build_matcher(seen.ticker_keys, seen.name_keys, data)
     matcher_stamp = stamp(sorted(seen.ticker_keys.items()), sorted(seen.name_keys.items()),
                           data.companies, data.topics)
-    found_tags = _per_story(
-        briefings, [f"{key}:{matcher_stamp}" if key else "" for key in keys], memo, "tags",
-        lambda todo: _extract_all(texts, mentions, matcher, todo, jobs))
-    edits = _EditLookup.of(matcher, data)
+
+    def extract(todo: list[int]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        matcher = _matcher_for(seen, data, [story_text(stories[i]) for i in todo])
+        state = {"stories": stories, "mentions": mentions, "matcher": matcher}
+        return [(tags.companies, tags.topics)
+                for tags in run_chunks(_extract_chunk, todo, jobs, state)]
+
+    found_tags = per_story(briefings, [f"{key}:{matcher_stamp}" if key else "" for key in keys],
+                           memo, "tags", extract)
+    edits = EditLookup.of(seen.ticker_keys, seen.name_keys, data)
     warnings = list(seen.warnings)
     problems: list[Problem] = []
     tagged = []
-    for story, tags in zip(stories, found_tags, strict=True):
+    for story, (companies, topics) in zip(stories, found_tags, strict=True):
         if story.tag_edits:
-            tags = edits.apply(story, tags, problems, warnings)
-        tagged.append(dataclasses.replace(story, companies=tags.companies, topics=tags.topics))
+            found = edits.apply(story, StoryTags(companies, topics), problems, warnings)
+            companies, topics = found.companies, found.topics
+        if (story.companies, story.topics) != (companies, topics):  # a cached parse may
+            story = story.tagged(companies, topics)  # have them already
+        tagged.append(story)
     if problems:
         raise ContentError(problems)
     used = {key for story in tagged for key in story.companies}
@@ -132,51 +134,30 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     )
 
 
-def _file_keys(briefings: tuple[Briefing, ...], digests: dict[str, str] | None) -> list[str]:
-    """Each briefing's memo key: its file's digest ("" means: not kept)."""
-    if digests is None:
-        return [""] * len(briefings)
-    return [digests.get(b.source.path, "") for b in briefings]
+def _matcher_for(seen: _Seen, data: SiteData, texts: list[str]) -> Matcher:
+    """The site's matcher; for a few texts, with only the names that occur in them.
+
+    A name that occurs in none of the texts can match nowhere, and leaving it out of the
+    alternation changes no other name's match; compiling thousands of names costs more than
+    tagging the one day a rebuild usually has to.
+    """
+    names = seen.name_keys
+    if len(texts) * len(names) <= NAME_SUBSET_LIMIT:
+        names = {name: key for name, key in names.items() if any(name in t for t in texts)}
+    return build_matcher(seen.ticker_keys, names, data)
 
 
-def _per_story(briefings: tuple[Briefing, ...], keys: list[str], memo: TagMemo | None,
-               kind: str, compute: Callable[[list[int]], list[Any]]) -> list[Any]:
-    """One result per story, from the memo by file where it has them, computed otherwise."""
-    kept = memo.get_many(kind, [k for k in keys if k]) if memo is not None else {}
-    results: list[Any] = []
-    todo: list[int] = []
-    spans = []
-    for briefing, key in zip(briefings, keys, strict=True):
-        start, count = len(results), len(briefing.stories)
-        found = kept.get(key) if key else None
-        if isinstance(found, tuple) and len(found) == count:
-            results.extend(found)
-        else:
-            results.extend([None] * count)
-            todo.extend(range(start, start + count))
-            spans.append((key, start, count))
-    for index, value in zip(todo, compute(todo), strict=True):
-        results[index] = value
-    if memo is not None:
-        memo.put_many(kind, {key: tuple(results[start:start + count])
-                             for key, start, count in spans if key})
-        memo.retain(kind, {key for key in keys if key})
-    return results
-
-
-def _extract_all(texts: list[str], mentions: list[tuple[Mention, ...]], matcher: Matcher,
-                 todo: list[int], jobs: int) -> list[StoryTags]:
-    state = {"texts": texts, "mentions": mentions, "matcher": matcher, "todo": todo}
-    use = jobs if len(todo) >= PARALLEL_TAG_THRESHOLD else 1
-    chunk = max(500, len(todo) // (use * 4) + 1)
-    return [tags for part in map_chunks(_extract_chunk, len(todo), use, chunk, state)
-            for tags in part]
+def _mentions_chunk(start: int, end: int) -> list[tuple[PlainMention, ...]]:
+    stories: list[Story] = shared("stories")
+    return [plain_mentions(find_mentions(story_text(stories[i]))) for i in todo_items(start, end)]
 
 
 def _extract_chunk(start: int, end: int) -> list[StoryTags]:
-    texts, mentions = shared("texts"), shared("mentions")
+    stories: list[Story] = shared("stories")
+    mentions: list[tuple[PlainMention, ...]] = shared("mentions")
     matcher: Matcher = shared("matcher")
-    return [extract_tags(texts[i], matcher, mentions[i]) for i in shared("todo")[start:end]]
+    return [extract_tags(story_text(stories[i]), matcher, mentions_of(mentions[i]))
+            for i in todo_items(start, end)]
 
 
 def extract_tags(text: str, matcher: Matcher,
@@ -328,16 +309,16 @@ class _Seen:
     warnings: tuple[str, ...]
 
 
-def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Seen:
+def _learn_names(mentions: Iterable[tuple[PlainMention, ...]], data: SiteData) -> _Seen:
     registered = {company.ticker for company in data.companies if company.ticker}
     listed_with: dict[str, set[str]] = {}  # ticker -> the tickers written together with it
     sightings: list[tuple[str, str]] = []  # (name, ticker)
     for found in mentions:
-        for mention in found:
-            tickers = [listing.ticker for listing in mention.listings]
+        for name, listings, _, _ in found:
+            tickers = [listing[0] for listing in listings]
             if not tickers:
                 continue
-            markets = [MARKETS[listing.exchange] for listing in mention.listings]
+            markets = [MARKETS[listing[1]] for listing in listings]
             one_company = len(set(markets)) == len(markets)  # "BYD (002594.SZ, 01211.HK)"
             for ticker in tickers:
                 listed_with.setdefault(ticker, {ticker})
@@ -345,8 +326,8 @@ def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Se
                 group = set().union(*(listed_with[ticker] for ticker in tickers))
                 for ticker in group:
                     listed_with[ticker] = group
-            if mention.name and (one_company or len(tickers) == 1):
-                sightings.append((mention.name, tickers[0]))
+            if name and (one_company or len(tickers) == 1):
+                sightings.append((name, tickers[0]))
 
     def rank(ticker: str) -> tuple[bool, int, str]:
         listing = parse_ticker(ticker)
@@ -370,70 +351,6 @@ def _learn_names(mentions: Iterable[tuple[Mention, ...]], data: SiteData) -> _Se
         for name in (company.name, *company.aliases):
             name_keys[name] = ticker_keys.get(company.key, company.key)
     return _Seen(ticker_keys, name_keys, dict(names), tuple(warnings))
-
-
-@dataclass(frozen=True, slots=True)
-class _EditLookup:
-    """Resolves the values of authors' tag edits to company keys and topic slugs."""
-
-    matcher: Matcher
-    folded_names: dict[str, str]  # casefolded company name or alias -> key
-    topics: dict[str, str]  # casefolded slug, name or keyword -> slug
-    topic_order: dict[str, int]
-
-    @classmethod
-    def of(cls, matcher: Matcher, data: SiteData) -> _EditLookup:
-        folded_names: dict[str, str] = {}
-        for name, key in sorted(matcher.name_keys.items()):
-            folded_names.setdefault(name.casefold(), key)
-        topics: dict[str, str] = {}
-        for topic in data.topics:  # slugs and names first: they win over keywords
-            topics.update({topic.slug.casefold(): topic.slug, topic.name.casefold(): topic.slug})
-        for topic in data.topics:
-            for keyword in topic.keywords:
-                topics.setdefault(keyword.casefold(), topic.slug)
-        order = {slug: index for index, slug in enumerate(matcher.topic_slugs)}
-        return cls(matcher, folded_names, topics, order)
-
-    def company(self, value: str) -> str | None:
-        mentions = find_mentions(value)
-        listings = mentions[0].listings if mentions else ()
-        listing = listings[0] if listings else parse_ticker(value)
-        if listing is not None:
-            return self.matcher.ticker_keys.get(listing.ticker, listing.ticker)
-        value = value.strip()
-        return self.matcher.name_keys.get(value) or self.folded_names.get(value.casefold())
-
-    def apply(self, story: Story, tags: StoryTags, problems: list[Problem],
-              warnings: list[str]) -> StoryTags:
-        """The story's tags after its edits, in order; an edit naming nothing is a problem."""
-        chosen = {"companies": list(tags.companies), "topics": list(tags.topics)}
-        for edit in story.tag_edits:
-            value = (self.company(edit.value) if edit.kind == "companies"
-                     else self.topics.get(edit.value.strip().casefold()))
-            if value is None or edit.kind not in chosen:
-                problems.append(_unknown(edit))
-            elif edit.add and value not in chosen[edit.kind]:
-                chosen[edit.kind].append(value)
-            elif not edit.add and value in chosen[edit.kind]:
-                chosen[edit.kind].remove(value)
-            elif not edit.add:
-                warnings.append(f"{edit.source}: {edit.value!r} is not among the story's "
-                                f"{edit.kind}; nothing to remove")
-        topics = sorted(chosen["topics"], key=self.topic_order.__getitem__)
-        return StoryTags(tuple(chosen["companies"]), tuple(topics))
-
-
-def _unknown(edit: TagEdit) -> Problem:
-    sign = "+" if edit.add else "-"
-    if edit.kind == "companies":
-        return Problem(edit.source.path, edit.source.line,
-                       f"tag edit {sign}{edit.value} names no company this site knows",
-                       "write Name (TICKER), a ticker such as 002241.SZ, a name written with its "
-                       "ticker elsewhere, or a name from _data/companies.yaml")
-    return Problem(edit.source.path, edit.source.line,
-                   f"tag edit {sign}{edit.value} names no topic this site knows",
-                   "write a topic's slug, name or keyword from the topics table")
 
 
 def _companies(used: set[str], seen: _Seen, data: SiteData) -> tuple[Company, ...]:
@@ -468,9 +385,18 @@ def _companies(used: set[str], seen: _Seen, data: SiteData) -> tuple[Company, ..
 
 def _replace_stories(briefings: tuple[Briefing, ...],
                      tagged: Iterator[Story]) -> tuple[Briefing, ...]:
-    return tuple(
-        dataclasses.replace(briefing, sections=tuple(
-            dataclasses.replace(section, stories=tuple(next(tagged) for _ in section.stories))
-            for section in briefing.sections))
-        for briefing in briefings
-    )
+    """The briefings with the tagged stories; a briefing whose stories all stayed is kept."""
+    result = []
+    for briefing in briefings:
+        sections = []
+        for section in briefing.sections:
+            stories = tuple(next(tagged) for _ in section.stories)
+            sections.append(section if _same(stories, section.stories)
+                            else dataclasses.replace(section, stories=stories))
+        result.append(briefing if _same(sections, briefing.sections)
+                      else dataclasses.replace(briefing, sections=tuple(sections)))
+    return tuple(result)
+
+
+def _same(new: Sequence[object], old: Sequence[object]) -> bool:
+    return all(a is b for a, b in zip(new, old, strict=True))

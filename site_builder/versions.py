@@ -47,15 +47,18 @@ def version_site(site: Site, index: SiteIndex, digests: dict[str, str]) -> Versi
     topic_stamps = {slug: stamp(topic) for slug, topic in index.topics.items()}
     for briefing in site.briefings:
         digest = digests.get(briefing.source.path, "")
+        lang = briefing.lang
         day_stamps = []
-        for story in briefing.stories:
-            tags = (tuple(company_stamps.get(key, key) for key in story.companies),
-                    tuple(topic_stamps.get(slug, slug) for slug in story.topics))
-            stories[story.url] = stamp(digest, story.position, story.url, tags)
-            # A card is the story without its body: editing a body leaves lists alone.
-            cards[story.url] = stamp(story.url, story.title, story.headline_html,
-                                     story.summary, story.section, story.section_slug,
-                                     story.reading_minutes, briefing.lang, tags)
-            day_stamps.append(stories[story.url])
+        for section in briefing.sections:
+            for story in section.stories:
+                url = story.url
+                tags = (tuple([company_stamps.get(key, key) for key in story.companies]),
+                        tuple([topic_stamps.get(slug, slug) for slug in story.topics]))
+                story_stamp = stories[url] = stamp(digest, story.position, url, tags)
+                # A card is the story without its body: editing a body leaves lists alone.
+                cards[url] = stamp(url, story.title, story.headline_html, story.summary,
+                                   story.section, story.section_slug, story.reading_minutes,
+                                   lang, tags)
+                day_stamps.append(story_stamp)
         days[briefing.date] = stamp(digest, briefing.date, *day_stamps)
     return Versions(stories=stories, cards=cards, days=days)

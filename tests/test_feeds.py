@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import SourcePos
-from site_builder.feeds import FeedFile, FeedPlan, absolute_links, build_feeds, plan_feeds
+from site_builder.feeds import (
+    FeedFile,
+    FeedPlan,
+    absolute_links,
+    build_feeds,
+    entry_time,
+    plan_feeds,
+)
 from site_builder.index import index_site
 from site_builder.model import Briefing, Company, Section, Site, Story, Topic
 from site_builder.slugs import make_slug
@@ -556,3 +563,30 @@ def test_any_text_gives_well_formed_feeds(title: str, body: str, company: str,
             ET.fromstring(feed.data)
         else:
             json.loads(feed.data)
+
+
+@settings(max_examples=80, deadline=None)
+@given(days=st.lists(st.tuples(st.integers(0, 40), st.integers(1, 6),
+                               st.none() | st.integers(-30, 30)),
+                     min_size=1, max_size=12, unique_by=lambda day: day[0]),
+       length=st.integers(1, 9))
+def test_feeds_hold_the_newest_stories_whatever_the_days_times(
+        days: list[tuple[int, int, int | None]], length: int) -> None:
+    """A feed stops reading its list early; that must pick what sorting every story picks,
+    also when a day's front-matter time puts it before or after its neighbours."""
+    start = dt.date(2025, 3, 1)
+    briefings = []
+    for offset, count, hours in days:
+        day = start + dt.timedelta(days=offset)
+        published = None if hours is None else \
+            (dt.datetime.combine(day, dt.time(8), dt.UTC) + dt.timedelta(hours=hours)).isoformat()
+        briefings.append(make_day(day.isoformat(), [
+            {"title": f"Story {offset} {n}", "companies": ["002241.SZ"]}
+            for n in range(count)], published=published))
+    site = make_site(briefings, config=dataclasses.replace(CONFIG, feed_length=length))
+    index = index_site(site)
+    expected = sorted(sorted(index.stories, key=lambda story: (story.position, story.url)),
+                      key=lambda story: entry_time(site.config, index, story), reverse=True)
+    for plan in plan_feeds(site, index):
+        if plan.base in ("/", GOERTEK.url):
+            assert plan.stories == tuple(expected[:length])

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_builder.errors import BuildError, UsageError
 from site_builder.write import (
-    MARKER, MARKER_TEXT, SPARE_TOKEN, LiveRecord, OutputTransaction, check_output_folder, recover,
+    MARKER,
+    MARKER_TEXT,
+    SPARE_TOKEN,
+    LiveRecord,
+    OutputTransaction,
+    check_output_folder,
+    is_safe_output_path,
+    recover,
     safe_output_path,
 )
 
@@ -121,6 +130,20 @@ def test_a_half_done_two_rename_swap_is_recovered(tmp_path: Path):
 def test_paths_that_leave_the_output_are_refused(bad: str):
     with pytest.raises(BuildError):
         safe_output_path(bad)
+
+
+def _safe_by_path_rules(relative: str) -> bool:
+    """The rules as PurePosixPath sees them: what the string-level check must agree with."""
+    path = PurePosixPath(relative)
+    return not (not relative or path.is_absolute() or ".." in path.parts or "\\" in relative
+                or "\x00" in relative
+                or any(part in ("", ".") for part in relative.split("/")))
+
+
+@given(st.lists(st.sampled_from(["a", "b.html", ".", "..", "", "/", "\\", "\x00", "..a",
+                                 ".x", "a.", " "]), max_size=6).map("".join))
+def test_string_check_agrees_with_path_rules(relative: str):
+    assert is_safe_output_path(relative) == _safe_by_path_rules(relative)
 
 
 def test_output_folder_rules(tmp_path: Path):

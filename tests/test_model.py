@@ -1,0 +1,52 @@
+"""Unit tests of the model records: how they copy and how they pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import pickle
+
+from site_builder.errors import SourcePos
+from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic
+
+EDIT = TagEdit("companies", True, "BYD (002594.SZ)", SourcePos("content/a.md", 12))
+STORY = Story(
+    day=dt.date(2025, 3, 27), section="Market dynamics", section_slug="market-dynamics",
+    position=3, headline="**BYD** sells", headline_html="<strong>BYD</strong> sells",
+    title="BYD sells", body_markdown="Body.", body_html="<p>Body.</p>", summary="Body.",
+    words=3, reading_minutes=1, slug="byd-sells", url="/2025/03/27/byd-sells/",
+    source=SourcePos("content/a.md", 10), tag_edits=(EDIT,), companies=("002241.SZ",),
+    topics=("ev",))
+BRIEFING = Briefing(
+    source=SourcePos("content/a.md", 1), date=STORY.day,
+    published=dt.datetime(2025, 3, 27, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    title="Morning Report", source_name="Wire", lang="en", draft=False,
+    extra=(("mood", ["calm", {"x": 1}]),), lead_markdown="Lead.", lead_html="<p>Lead.</p>",
+    sections=(Section("Market dynamics", "market-dynamics", (STORY,)),), body_line=6,
+    lead_text="Lead.")
+
+
+def test_tagged_is_replace_with_the_tags():
+    assert STORY.tagged(("002594.SZ",), ()) == dataclasses.replace(
+        STORY, companies=("002594.SZ",), topics=())
+
+
+def test_tagged_keeps_every_other_field():
+    """A field added to Story must be passed on by tagged() too."""
+    copy = STORY.tagged(STORY.companies, STORY.topics)
+    assert all(getattr(copy, f.name) is getattr(STORY, f.name)
+               for f in dataclasses.fields(Story))
+
+
+def test_records_pickle_to_equal_records():
+    records = [EDIT, STORY, BRIEFING, BRIEFING.sections[0], SourcePos("x", 0),
+               Company("002241.SZ", "Goertek", "goertek", "002241.SZ", "SZSE", "", ("GK",)),
+               Topic("ev", "EVs", keywords=("EV",), mentions=3)]
+    for record in records:
+        assert pickle.loads(pickle.dumps(record, pickle.HIGHEST_PROTOCOL)) == record
+
+
+def test_records_pickle_as_a_constructor_call():
+    """Not the dataclass default of a state dict restored by setattr: that is slow to load."""
+    assert STORY.__reduce__()[0] is Story
+    assert STORY.__reduce__()[1][:3] == (STORY.day, STORY.section, STORY.section_slug)
