@@ -187,21 +187,30 @@ class BuildCache:
             return {}
 
     def record_build(self, output: str, fingerprints: dict[str, str],
-                     meta: dict[str, str]) -> None:
+                     meta: dict[str, str], previous: dict[str, str] | None = None) -> None:
         """After a successful swap: what each output file was made from, in one transaction.
 
         Kept per output folder, so a preview server and `build` do not spoil each other's.
+        previous, when given, is what the table holds for that folder: only the rows that
+        differ from it are written, a few dozen after an edit rather than a whole site's.
         """
         if self.connection is None:
             return
         try:
             with self.connection:
                 self.connection.execute("BEGIN")
-                self.connection.execute("DELETE FROM outputs WHERE output = ?", (output,))
+                if previous is None:
+                    self.connection.execute("DELETE FROM outputs WHERE output = ?", (output,))
+                    previous = {}
+                else:
+                    self.connection.executemany(
+                        "DELETE FROM outputs WHERE output = ? AND path = ?",
+                        [(output, path) for path in sorted(previous.keys() - fingerprints)])
                 fault_point("mid-cache")
                 self.connection.executemany(
-                    "INSERT INTO outputs VALUES (?, ?, ?)",
-                    [(output, path, mark) for path, mark in sorted(fingerprints.items())])
+                    "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                    [(output, path, mark) for path, mark in sorted(fingerprints.items())
+                     if previous.get(path) != mark])
                 self.connection.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(f"{key}:{output}", value) for key, value in sorted(meta.items())])

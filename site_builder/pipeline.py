@@ -119,13 +119,13 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, fingerprints, meta = _build(config, theme, reporter, drafts, output, jobs,
-                                             cache, started)
+        summary, fingerprints, meta, previous = _build(config, theme, reporter, drafts, output,
+                                                       jobs, cache, started)
         record = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, fingerprints, {
             "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(record), **meta})
+            "summary": json.dumps(record), **meta}, previous)
         return summary
     finally:
         cache.close()
@@ -133,7 +133,9 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
            jobs: int, cache: BuildCache, started: float
-           ) -> tuple[BuildSummary, dict[str, str], dict[str, str]]:
+           ) -> tuple[BuildSummary, dict[str, str], dict[str, str], dict[str, str] | None]:
+    """The build; what to record of it, and what the cache held of the live site (None when
+    it could not be trusted)."""
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     fault_point("after-load")
@@ -179,7 +181,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
         feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
         unchanged=transaction.unchanged, seconds=time.perf_counter() - started,
     ), stats.fingerprints, {"search": json.dumps(search_stamps, sort_keys=True),
-                            **_record_meta(transaction.record())}
+                            **_record_meta(transaction.record(), transaction.live)}, \
+        previous if trusted else None
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
@@ -195,9 +198,13 @@ def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
                       frozenset(changed))
 
 
-def _record_meta(record: LiveRecord) -> dict[str, str]:
-    return {"files": json.dumps(sorted(record.files)), "spare": record.spare,
-            "changed": json.dumps(sorted(record.changed))}
+def _record_meta(record: LiveRecord, live: LiveRecord | None) -> dict[str, str]:
+    """The new live site's record; its list of files only when it differs from the one the
+    cache holds (most rebuilds change no file name, and the list names every file)."""
+    meta = {"spare": record.spare, "changed": json.dumps(sorted(record.changed))}
+    if live is None or live.files != record.files:
+        meta["files"] = json.dumps(sorted(record.files))
+    return meta
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:

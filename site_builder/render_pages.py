@@ -8,6 +8,7 @@ inode and modification time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -93,13 +94,23 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     return total
 
 
+def page_mark(theme_hash: str, template: str, key: str) -> str:
+    """What a keyed page was made from: its template under the theme, and its key."""
+    return f"{_template_stamp(theme_hash, template)}.{key}"
+
+
+@functools.lru_cache(maxsize=256)
+def _template_stamp(theme_hash: str, template: str) -> str:
+    return stamp(theme_hash, template)
+
+
 def _keep_unchanged(pages: list[Page], theme_hash: str, previous: dict[str, str],
                     transaction: OutputTransaction, stats: RenderStats) -> list[int]:
     """Keep each page whose key says it shows what the live file shows; the others' places."""
     todo = []
     for number, page in enumerate(pages):
         if page.key:
-            mark = stamp(theme_hash, page.template, page.key)
+            mark = page_mark(theme_hash, page.template, page.key)
             if previous.get(page.path) == mark and transaction.keep((page.path,)):
                 stats.reused += 1
                 stats.fingerprints[page.path] = mark
@@ -123,7 +134,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str]]:
     for job in (work[number] for number in todo[start:end]):
         if isinstance(job, Page):
             if job.key:  # its stamps say what it shows: no view needed to know it is unchanged
-                mark = stamp(theme_hash, job.template, job.key)
+                mark = page_mark(theme_hash, job.template, job.key)
                 if previous.get(job.path) == mark and transaction.keep((job.path,)):
                     stats.reused += 1
                     stats.fingerprints[job.path] = mark

@@ -109,11 +109,12 @@ class SearchIndexer:
         self.language = index_language(config.language)
         self.version = _version(self.binary)
         self.planned = frozenset(paths)
-        self.shards = plan_shards(paths)
+        story_pages = [(number, path) for number, path in enumerate(paths)
+                       if STORY_PAGE.fullmatch(path)]
+        self.shards = plan_shards([path for _, path in story_pages])
         self.stamps = shard_stamps(self.shards, stories, salt) if stories is not None else {}
         known = _known_bundles(transaction.existing)
-        last = _last_pages(self.shards, paths)
-        self.pages = _shard_pages(self.shards, paths)
+        self.pages, last = _shard_pages(self.shards, story_pages)
         for shard in self.shards:
             recipe = _recipe(self.version, self.language, shard)
             live = _live_bundle(transaction.output, shard, recipe, known)
@@ -204,28 +205,18 @@ def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
             *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years))
 
 
-def _last_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, int]:
-    """Where in the plan each shard's last story page is."""
-    by_base = {shard.base: shard.name for shard in shards if shard.base}
-    last: dict[str, int] = {}
-    for number, path in enumerate(paths):
-        if STORY_PAGE.fullmatch(path):
-            name = by_base.get(path[:7]) or by_base.get(path[:4])
-            if name is not None:
-                last[name] = number
-    return last
-
-
-def _shard_pages(shards: tuple[Shard, ...], paths: list[str]) -> dict[str, list[str]]:
-    """Each shard's story pages."""
+def _shard_pages(shards: tuple[Shard, ...], story_pages: list[tuple[int, str]]
+                 ) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """Each shard's story pages, and where in the plan its last one is."""
     by_base = {shard.base: shard.name for shard in shards if shard.base}
     pages: dict[str, list[str]] = {}
-    for path in paths:
-        if STORY_PAGE.fullmatch(path):
-            name = by_base.get(path[:7]) or by_base.get(path[:4])
-            if name is not None:
-                pages.setdefault(name, []).append(path)
-    return pages
+    last: dict[str, int] = {}
+    for number, path in story_pages:
+        name = by_base.get(path[:7]) or by_base.get(path[:4])
+        if name is not None:
+            pages.setdefault(name, []).append(path)
+            last[name] = number
+    return pages, last
 
 
 def _scratch_folder() -> Path:
