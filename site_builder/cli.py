@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from site_builder import __version__
 from site_builder.config import SiteConfig, load_config
@@ -81,6 +82,19 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
     return parser
+
+
+def run() -> NoReturn:
+    """The command's entry point: main(), then exit without tearing the heap down.
+
+    A build of ten years holds some 500 MB of small objects, and freeing them one by one at
+    interpreter exit took 0.4 s of a 5 s rebuild; everything that matters (the output, the
+    cache, the streams) is written or closed by then. mypy exits the same way.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
