@@ -90,7 +90,6 @@ class OutputTransaction:
     def __init__(self, output: Path, live: LiveRecord | None = None) -> None:
         self.output = output.absolute()
         self.aside = self.output.with_name(f".{self.output.name}.building")
-        self.previous = self.output.with_name(f".{self.output.name}.previous")
         self.spare = self.output.with_name(f".{self.output.name}.spare")
         self.live = live
         recover(self.output)
