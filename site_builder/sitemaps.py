@@ -201,20 +201,20 @@ def _newest(days: Iterable[dt.date]) -> str:
 
 
 def _urlset(entries: Iterable[tuple[str, str]]) -> bytes:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<urlset {_XMLNS}>"]
-    for loc, lastmod in entries:
-        stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"<url><loc>{_loc(loc)}</loc>{stamp}</url>")
-    lines.append("</urlset>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return _locations("urlset", "url", entries)
 
 
 def _sitemap_index(entries: Iterable[tuple[str, str]]) -> bytes:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<sitemapindex {_XMLNS}>"]
+    return _locations("sitemapindex", "sitemap", entries)
+
+
+def _locations(root: str, item: str, entries: Iterable[tuple[str, str]]) -> bytes:
+    """A sitemap or sitemap index: one <item> per (location, lastmod) pair."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<{root} {_XMLNS}>"]
     for loc, lastmod in entries:
         stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"<sitemap><loc>{_loc(loc)}</loc>{stamp}</sitemap>")
-    lines.append("</sitemapindex>")
+        lines.append(f"<{item}><loc>{_loc(loc)}</loc>{stamp}</{item}>")
+    lines.append(f"</{root}>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
