@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,15 +209,26 @@ def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
 def _shard_pages(shards: tuple[Shard, ...], story_pages: list[tuple[int, str]]
                  ) -> tuple[dict[str, list[str]], dict[str, int]]:
     """Each shard's story pages, and where in the plan its last one is."""
-    by_base = {shard.base: shard.name for shard in shards if shard.base}
+    shard_of = _shard_finder(shards)
     pages: dict[str, list[str]] = {}
     last: dict[str, int] = {}
     for number, path in story_pages:
-        name = by_base.get(path[:7]) or by_base.get(path[:4])
+        name = shard_of(path)
         if name is not None:
             pages.setdefault(name, []).append(path)
             last[name] = number
     return pages, last
+
+
+def _shard_finder(shards: tuple[Shard, ...]) -> Callable[[str], str | None]:
+    """The name of the shard a story path ("2025/03/27/<slug>/...") belongs to: its month's
+    when the month has one, else its year's; None for neither."""
+    by_base = {shard.base: shard.name for shard in shards if shard.base}
+
+    def shard_of(path: str) -> str | None:
+        return by_base.get(path[:7]) or by_base.get(path[:4])
+
+    return shard_of
 
 
 def _scratch_folder() -> Path:
@@ -292,11 +304,10 @@ def _unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) 
 def shard_stamps(shards: tuple[Shard, ...], stories: dict[str, str], salt: str
                  ) -> dict[str, str]:
     """Each bundle's stories as one stamp: what its index is made from."""
-    by_base = {shard.base: shard.name for shard in shards if shard.base}
+    shard_of = _shard_finder(shards)
     held: dict[str, list[str]] = {}
     for url, story_stamp in sorted(stories.items()):
-        # "/2025/03/27/<slug>/": the month's bundle if there is one, else the year's.
-        name = by_base.get(url[1:8]) or by_base.get(url[1:5])
+        name = shard_of(url[1:])  # "/2025/03/27/<slug>/"
         if name is not None:
             held.setdefault(name, []).append(story_stamp)
     return {name: stamp(salt, *stamps) for name, stamps in held.items()}

@@ -29,13 +29,6 @@ class Versions:
     cards: dict[str, str]  # story url -> stamp of what a list shows of it (no body)
     days: dict[dt.date, str]  # day -> stamp of the file and its stories
 
-    def by_year(self, salt: str) -> dict[str, str]:
-        """Each year's stories as one stamp (what a year's search bundle is made from)."""
-        years: dict[str, list[str]] = {}
-        for url, story_stamp in sorted(self.stories.items()):
-            years.setdefault(url[1:5], []).append(story_stamp)
-        return {year: stamp(salt, *stamps) for year, stamps in years.items()}
-
 
 def version_site(site: Site, index: SiteIndex, digests: dict[str, str]) -> Versions:
     """digests: each content file's sha256, by the path the briefings carry."""

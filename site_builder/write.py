@@ -288,14 +288,6 @@ def recover(output: Path) -> None:
         _remove(previous)
 
 
-def write_all(transaction: OutputTransaction, files: Iterable[tuple[str, bytes]]) -> int:
-    count = 0
-    for relative, data in files:
-        transaction.write(relative, data)
-        count += 1
-    return count
-
-
 def _same_bytes(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size != len(data):
