@@ -74,17 +74,16 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     # needs rendering: after a small edit, a few dozen pages out of a hundred thousand.
     todo = _keep_unchanged(pages, theme_hash, previous, transaction, total) if previous \
         else list(range(len(pages)))
+    todo_pages = len(todo)  # the pages get chunks of their own: search starts on them sooner
     todo.extend(range(len(pages), len(work)))
     state = {"work": work, "todo": todo, "env": env, "theme_hash": theme_hash,
              "previous": previous, "transaction": transaction,
              "config_hash": _config_hash(site.config)}
-    done = 0
-    for chunk_stats, unchanged, fresh in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
-                                                    state):
+    for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
+                                                          state, cut=todo_pages):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)
-        done = min(len(todo), done + CHUNK)
         if pages_done is not None:  # every page before the next one to render is written
             pages_done(min(todo[done] if done < len(todo) else len(work), len(pages)))
         reporter.progress("render", len(work) - len(todo) + done, len(work))
@@ -119,9 +118,10 @@ def _keep_unchanged(pages: list[Page], theme_hash: str, previous: dict[str, str]
     return todo
 
 
-def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str]]:
+def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], int]:
     """Render work[todo[start:end]]; a keyed page that reaches here needs rendering, unless
-    nothing was kept beforehand (a full build), when the check is made here."""
+    nothing was kept beforehand (a full build), when the check is made here. Returns the
+    stats, files unchanged, files written, and end (how far through todo the work is done)."""
     work: list[Page | FeedJob] = shared("work")
     todo: list[int] = shared("todo")
     env: jinja2.Environment = shared("env")
@@ -163,7 +163,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str]]:
     transaction.unchanged = unchanged_before
     fresh = transaction.fresh[fresh_before:]
     del transaction.fresh[fresh_before:]
-    return stats, unchanged, fresh
+    return stats, unchanged, fresh, end
 
 
 def _feed_fingerprint(job: FeedJob, config_hash: str) -> str:

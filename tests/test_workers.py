@@ -1,4 +1,5 @@
-"""Unit tests of the process helpers: the collector pause around loading the model."""
+"""Unit tests of the process helpers: chunked work in forked workers, and the collector
+pause around loading the model."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import gc
 
 import pytest
 
-from site_builder.workers import loading_long_lived
+from site_builder.workers import loading_long_lived, map_chunks, shared
 
 
 def test_loading_pauses_the_collector_then_freezes_what_lives_on():
@@ -37,3 +38,19 @@ def test_a_disabled_collector_stays_disabled():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def _squares(start: int, end: int) -> tuple[int, int, list[int]]:
+    return start, end, [n * n for n in shared("numbers")[start:end]]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_come_back_in_order_and_never_span_the_cut(jobs: int):
+    numbers = list(range(23))
+    chunks = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}, cut=7))
+    assert [(start, end) for start, end, _ in chunks] == \
+        [(0, 5), (5, 7), (7, 12), (12, 17), (17, 22), (22, 23)]
+    assert [n for _, _, part in chunks for n in part] == [n * n for n in numbers]
+    whole = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}))
+    assert [(start, end) for start, end, _ in whole] == \
+        [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
