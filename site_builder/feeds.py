@@ -25,6 +25,7 @@ from site_builder.html_fragments import FragmentWriter
 from site_builder.index import SiteIndex
 from site_builder.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.model import Briefing, Site, Story
+from site_builder.versions import Versions
 
 GENERATOR = "site_builder"
 RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
@@ -69,6 +70,7 @@ class FeedPlan:
     empty_updated: dt.datetime  # a feed with no entries is dated by the newest day anywhere
     config: SiteConfig
     index: SiteIndex
+    versions: Versions | None = None  # the entries' stamps, when the build made them
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -76,11 +78,18 @@ class FeedPlan:
         return folder + RSS_NAME, folder + ATOM_NAME, folder + JSON_NAME
 
     def inputs(self) -> list[Any]:
-        """All the files depend on besides the config, as JSON-able data for fingerprints."""
+        """All the files depend on besides the config, as JSON-able data for fingerprints.
+
+        With versions, each entry is its story's or day's stamp (its file's bytes, its place
+        and its tags, versions.py), so a rebuild does not serialise every feed's full text.
+        """
         empty = not (self.stories or self.days)  # only then does the site's newest day show
-        return [self.base, self.page, self.title, self.description,
-                self.empty_updated.isoformat() if empty else None,
-                [_story_inputs(self.index, story) for story in self.stories],
+        head = [self.base, self.page, self.title, self.description,
+                self.empty_updated.isoformat() if empty else None]
+        if self.versions is not None:
+            return [*head, [self.versions.stories[story.url] for story in self.stories],
+                    [self.versions.days[briefing.date] for briefing in self.days]]
+        return [*head, [_story_inputs(self.index, story) for story in self.stories],
                 [_day_inputs(self.index, briefing) for briefing in self.days]]
 
     def make(self) -> list[tuple[str, bytes]]:
@@ -99,9 +108,10 @@ def build_feeds(site: Site, index: SiteIndex) -> list[FeedFile]:
             for plan in plan_feeds(site, index) for path, data in plan.make()]
 
 
-def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
+def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
+               ) -> list[FeedPlan]:
     """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
-    topic's, and the daily digest."""
+    topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs)."""
     config = site.config
     clock = FeedClock.of(config, site.briefings)
     newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
@@ -109,7 +119,8 @@ def plan_feeds(site: Site, index: SiteIndex) -> list[FeedPlan]:
     def plan(base: str, page: str, title: str, description: str, source: str,
              stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
         return FeedPlan(base, page, title, description, source,
-                        pick_newest(config, clock, stories), days, newest, config, index)
+                        pick_newest(config, clock, stories), days, newest, config, index,
+                        versions)
 
     plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:

@@ -65,6 +65,7 @@ class Story(_Record):
     tag_edits: tuple[TagEdit, ...] = ()
     companies: tuple[str, ...] = ()  # Company.key values, in order of first mention
     topics: tuple[str, ...] = ()  # Topic.slug values
+    text_stamp: str = ""  # a hash of the fields above but tags and source (split.py), or ""
 
     @property
     def anchor(self) -> str:
@@ -77,7 +78,7 @@ class Story(_Record):
         return Story(self.day, self.section, self.section_slug, self.position, self.headline,
                      self.headline_html, self.title, self.body_markdown, self.body_html,
                      self.summary, self.words, self.reading_minutes, self.slug, self.url,
-                     self.source, self.tag_edits, companies, topics)
+                     self.source, self.tag_edits, companies, topics, self.text_stamp)
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,9 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     with reporter.stage("plan"):
         versions = version_site(site, index, digests)
         pages = plan_pages(site, index, versions)
-        feed_channels = [*feeds_stage.plan_feeds(site, index), *plan_sitemaps(site, index, pages)]
+        page_paths = [page.path for page in pages]
+        feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
+                         *plan_sitemaps(site, index, page_paths)]
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
     trusted = cache.build_meta(str(output), "identity") == output_identity(output)
@@ -158,7 +160,7 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     searching: SearchIndexer | None = None
     try:
         searching = SearchIndexer(
-            transaction, config, reporter, [page.path for page in pages], versions.stories,
+            transaction, config, reporter, page_paths, versions.days,
             theme_hash,
             json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
         with reporter.stage("render+feeds+write"):

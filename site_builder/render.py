@@ -18,7 +18,7 @@ from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.paging import neighbours, paginate
 from site_builder.split import summarise
 from site_builder.templates import template_error
-from site_builder.versions import Versions, stamp
+from site_builder.versions import Versions, stamp, stamp_text
 from site_builder.views import (
     View,
     briefing_summary,
@@ -109,16 +109,28 @@ class _Planner:
     def _day(self, briefing: Briefing) -> str:
         return self.versions.days[briefing.date] if self.versions else ""
 
-    def _story(self, story: Story) -> str:
-        return self.versions.stories[story.url] if self.versions else ""
+    def _story_key(self, day: str, position: int, story: Story) -> str:
+        """Its day's stamp and exactly the cards of its "More on" lists, so a new day
+        re-renders few stories (joined, not repr'd: there is one per story of the site)."""
+        if self.versions is None:
+            return ""
+        parts = ["story", day, str(position)]
+        cards = self.versions.cards
+        for key in story.companies:
+            if key in self.index.companies:
+                window = self._windows(key, self._more_stamps, lambda s: cards[s.url]
+                                       ).get(story.url, ())
+                parts += [key, str(len(window)), *window]
+        return stamp_text(*parts)
 
-    def _card(self, story: Story) -> str:
-        return self.versions.cards[story.url] if self.versions else ""
-
-    def _more_key(self, story: Story) -> tuple[object, ...]:
-        """Exactly the cards of the "More on" lists, so a new day re-renders few stories."""
-        return tuple((key, self._windows(key, self._more_stamps, self._card).get(story.url, ()))
-                     for key in story.companies if key in self.index.companies)
+    def _list_key(self, head: str, pagination: View, growing: object,
+                  chunk: Sequence[Story]) -> str:
+        """A list page's key: its list's stamp (head), its place, and its stories' cards."""
+        if self.versions is None:
+            return ""
+        cards = self.versions.cards
+        return stamp_text(head, repr(pagination), repr(growing),
+                          *[cards[story.url] for story in chunk])
 
     def _windows(self, key: str, made: dict[str, dict[str, tuple[Any, ...]]],
                  of: Callable[[Story], Any]) -> dict[str, tuple[Any, ...]]:
@@ -160,13 +172,13 @@ class _Planner:
             # A neighbouring day shows as its date in its language: its stories may change.
             around = [(briefings[n].date, briefings[n].lang) if 0 <= n < len(briefings)
                       else None for n in (number - 1, number + 1)]
+            day = self._day(briefing)
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       str(briefing.source), self._key("day", self._day(briefing), *around))
+                       str(briefing.source), self._key("day", day, *around))
             for position, story in enumerate(briefing.stories):
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), str(story.source),
-                           self._key("story", self._day(briefing), position,
-                                     self._more_key(story)))
+                           self._story_key(day, position, story))
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         return [HOME, {"url": "/archive/", "title": "Archive"},
@@ -237,15 +249,14 @@ class _Planner:
         shows of it (a company's own facts), front_key what the front page alone shows (counts,
         related tags), since those change as the list grows and numbered pages must not.
         """
+        head = self._key(kind, title, base, description, about, facts_key)
         for chunk, pagination in paginate(stories, self.config.per_page, base):
             front = pagination["front"]
             growing = (len(stories), front_key) if front else ()
             yield Page(path_for(pagination["url"]), f"{kind}.html",
                        partial(self._story_list_view, kind, title, chunk, len(stories),
                                pagination, extra, feeds, crumbs, description, about),
-                       f"{kind} {title}",
-                       self._key(kind, title, base, pagination, description, about, facts_key,
-                                 growing, *(self._card(s) for s in chunk)))
+                       f"{kind} {title}", self._list_key(head, pagination, growing, chunk))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[bool], View], feeds: list[View],

@@ -24,6 +24,7 @@ the same pages always give the same bytes, as the rest of the site does.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -55,6 +56,7 @@ BODY_MARK = "data-pagefind-body"
 TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
 HTML_TAG = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
 TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
+PEAK_POLL = 0.02  # seconds between looks at a Pagefind process's memory
 STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
 ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
@@ -85,16 +87,16 @@ class SearchIndexer:
     pages changed, linked over from the live site where none did.
 
     A bundle is indexed, in a thread beside the rendering, as soon as the last of its pages is
-    written (pages_done), so Pagefind works while the rest of the site renders. stories holds
-    each story's stamp by url (versions.py), salt the theme's: a bundle's stamp says what its
-    indexed stories hold, and previous what the live bundles were made from. An equal stamp
+    written (pages_done), so Pagefind works while the rest of the site renders. days holds
+    each day's stamp (versions.py), salt the theme's: a bundle's stamp says what its indexed
+    stories hold, and previous what the live bundles were made from. An equal stamp
     keeps a bundle without comparing its pages, so story pages that changed only outside their
     article (a "More on" list after a new day) cost nothing; otherwise, once rendered, the pages
     themselves are compared.
     """
 
     def __init__(self, transaction: OutputTransaction, config: SiteConfig, reporter: Reporter,
-                 paths: list[str], stories: dict[str, str] | None = None, salt: str = "",
+                 paths: list[str], days: dict[dt.date, str] | None = None, salt: str = "",
                  previous: dict[str, str] | None = None) -> None:
         self.transaction = transaction
         self.reporter = reporter
@@ -113,7 +115,7 @@ class SearchIndexer:
         story_pages = [(number, path) for number, path in enumerate(paths)
                        if STORY_PAGE.fullmatch(path)]
         self.shards = plan_shards([path for _, path in story_pages])
-        self.stamps = shard_stamps(self.shards, stories, salt) if stories is not None else {}
+        self.stamps = shard_stamps(self.shards, days, salt) if days is not None else {}
         known = _known_bundles(transaction.existing)
         self.pages, last = _shard_pages(self.shards, story_pages)
         for shard in self.shards:
@@ -301,15 +303,16 @@ def _unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) 
             and STORY_PAGE.fullmatch(path) and path not in planned]
 
 
-def shard_stamps(shards: tuple[Shard, ...], stories: dict[str, str], salt: str
+def shard_stamps(shards: tuple[Shard, ...], days: dict[dt.date, str], salt: str
                  ) -> dict[str, str]:
-    """Each bundle's stories as one stamp: what its index is made from."""
+    """Each bundle's days as one stamp: what its index is made from (a story page shows
+    its day's source, so a day's stamp, not its stories', says what its pages hold)."""
     shard_of = _shard_finder(shards)
     held: dict[str, list[str]] = {}
-    for url, story_stamp in sorted(stories.items()):
-        name = shard_of(url[1:])  # "/2025/03/27/<slug>/"
+    for day, day_stamp in sorted(days.items()):
+        name = shard_of(f"{day:%Y/%m/%d}/")
         if name is not None:
-            held.setdefault(name, []).append(story_stamp)
+            held.setdefault(name, []).append(day_stamp)
     return {name: stamp(salt, *stamps) for name, stamps in held.items()}
 
 
@@ -369,21 +372,40 @@ def _recipe(version: str, language: str, shard: Shard) -> str:
 def _run_pagefind(binary: Path, site: Path, options: list[str]) -> int:
     """Run Pagefind to the end; the peak resident memory of its process, in bytes."""
     command = [str(binary), "--site", str(site), *options]
-    # Its output goes to a file and the process is reaped with wait4, which gives this
-    # child's own peak memory (getrusage(RUSAGE_CHILDREN) mixes it with its sibling's).
     with tempfile.TemporaryFile() as said:
         try:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=said,
                                        stderr=subprocess.STDOUT)
         except OSError as error:
             raise BuildError(f"search: cannot run {binary}: {error.strerror}") from None
-        _, status, usage = os.wait4(process.pid, 0)
+        peak, status, usage = 0, 0, None
+        while usage is None:
+            pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                usage = rusage
+            else:
+                peak = max(peak, _peak_resident(process.pid))
+                time.sleep(PEAK_POLL)
         process.returncode = code = os.waitstatus_to_exitcode(status)
         if code != 0:
             said.seek(0)
             last = said.read().decode("utf-8", "replace").strip().splitlines()[-5:]
             raise BuildError(f"search: Pagefind failed (exit {code}): " + " / ".join(last))
-    return usage.ru_maxrss * 1024
+    # ru_maxrss alone would not do: a child started by vfork counts the parent's resident set
+    # (the whole builder) as its own until it runs Pagefind.
+    return peak or usage.ru_maxrss * 1024
+
+
+def _peak_resident(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM), in bytes; 0 where /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _known_bundles(files: frozenset[str]) -> dict[str, list[str]]:

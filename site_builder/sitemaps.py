@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
@@ -24,7 +24,6 @@ from site_builder.feeds import day_start, story_time
 from site_builder.index import SiteIndex
 from site_builder.model import Site
 from site_builder.paging import paginate
-from site_builder.render import Page
 
 SITEMAP = "sitemap.xml"
 NEWS_SITEMAP = "news-sitemap.xml"
@@ -51,10 +50,7 @@ class Sitemap:
 
     @property
     def paths(self) -> tuple[str, ...]:
-        if len(self.entries) <= MAX_URLS:
-            return (SITEMAP,)
-        count = -(-len(self.entries) // MAX_URLS)
-        return (SITEMAP, *(f"sitemap-{n}.xml" for n in range(1, count + 1)))
+        return sitemap_paths(len(self.entries))
 
     def inputs(self) -> Any:
         return [self.base_url, self.entries]
@@ -67,6 +63,41 @@ class Sitemap:
         index = [(_absolute(self.base_url, path), max(lastmod for _, lastmod in chunk))
                  for (path, _), chunk in zip(files, chunks, strict=True)]
         return [(SITEMAP, _sitemap_index(index)), *files]
+
+
+def sitemap_paths(count: int) -> tuple[str, ...]:
+    """The files of a sitemap of count URLs: one, or an index and numbered files."""
+    if count <= MAX_URLS:
+        return (SITEMAP,)
+    return (SITEMAP, *(f"sitemap-{n}.xml" for n in range(1, -(-count // MAX_URLS) + 1)))
+
+
+@dataclass(frozen=True)
+class SiteSitemap:
+    """The site's Sitemap, its entries found where it is made (a render worker) rather than
+    while planning: a pass over every page and story the parent process need not wait for."""
+
+    site: Site
+    index: SiteIndex
+    page_paths: Sequence[str]
+    count: int  # of the pages it lists
+    source: str = "sitemap"
+    _made: list[Sitemap] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return sitemap_paths(self.count)
+
+    def inputs(self) -> Any:
+        return self._sitemap().inputs()
+
+    def make(self) -> list[tuple[str, bytes]]:
+        return self._sitemap().make()
+
+    def _sitemap(self) -> Sitemap:
+        if not self._made:
+            self._made.append(_site_sitemap(self.site, self.index, self.page_paths))
+        return self._made[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +151,25 @@ class Robots:
 
 
 def plan_sitemaps(site: Site, index: SiteIndex,
-                  pages: Sequence[Page]) -> list[Sitemap | NewsSitemap | Robots]:
-    """The sitemap (from the planned pages), the news sitemap and robots.txt."""
+                  page_paths: Sequence[str]) -> list[SiteSitemap | NewsSitemap | Robots]:
+    """The sitemap (of the planned pages), the news sitemap and robots.txt."""
+    config = site.config
+    listed = sum(page_url(path) is not None for path in page_paths)
+    return [SiteSitemap(site, index, page_paths, listed),
+            NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
+
+
+def _site_sitemap(site: Site, index: SiteIndex, page_paths: Iterable[str]) -> Sitemap:
+    """Every listed page with the date its content last changed."""
     config = site.config
     lastmods = _lastmods(site, index)
     newest = lastmods.get("/", "")
     entries = []
-    for page in pages:
-        url = page_url(page.path)
-        if url is None:
-            continue
-        entries.append((config.absolute(url), lastmods.get(url) or newest))
-    return [Sitemap(tuple(entries), config.base_url),
-            NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
+    for path in page_paths:
+        url = page_url(path)
+        if url is not None:
+            entries.append((config.absolute(url), lastmods.get(url) or newest))
+    return Sitemap(tuple(entries), config.base_url)
 
 
 def page_url(path: str) -> str | None:

@@ -13,6 +13,7 @@ from site_builder.load import ContentFile
 from site_builder.markdown import MarkdownRenderer, plain_text
 from site_builder.model import Briefing, Section, Story, TagEdit
 from site_builder.slugs import make_slug, unique_slugs
+from site_builder.versions import with_text_stamp
 
 SUMMARY_LENGTH = 220
 ENGLISH_WORDS_PER_MINUTE = 230
@@ -109,7 +110,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
             text = _body_text(body)
             words = count_words(str(story["title"]) + " " + text)
             slug = slugs[position]
-            built.append(Story(
+            built.append(with_text_stamp(Story(
                 day=content.date,
                 section=name,
                 section_slug=section_slug,
@@ -126,7 +127,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
                 url=f"/{content.date:%Y/%m/%d}/{slug}/",
                 source=SourcePos(content.path, int(story["line"])),  # type: ignore[call-overload]
                 tag_edits=story["edits"],  # type: ignore[arg-type]
-            ))
+            )))
             position += 1
         built_sections.append(Section(name, section_slug, tuple(built)))
     return Briefing(

@@ -32,6 +32,7 @@ from site_builder.feeds import (
 from site_builder.index import index_site
 from site_builder.model import Briefing, Company, Section, Site, Story, Topic
 from site_builder.slugs import make_slug
+from site_builder.versions import stamp, version_site
 
 BASE = "https://briefing.example.org/"
 CONFIG = SiteConfig(base_url=BASE, title="Morning Briefing", author="The Desk",
@@ -202,8 +203,13 @@ def test_nothing_comes_from_the_clock(feeds: dict[str, FeedFile]) -> None:
 
 # -- plans: what an incremental build skips or hands to a worker ----------------------------
 
-def plans_of(site: Site) -> dict[str, FeedPlan]:
-    return {plan.base: plan for plan in plan_feeds(site, index_site(site))}
+def plans_of(site: Site, stamped: bool = False) -> dict[str, FeedPlan]:
+    """stamped: keyed by version stamps, as a build plans them (each file's digest stood in
+    for by a hash of its parse)."""
+    index = index_site(site)
+    versions = version_site(site, index, {b.source.path: stamp(b) for b in site.briefings}) \
+        if stamped else None
+    return {plan.base: plan for plan in plan_feeds(site, index, versions)}
 
 
 def test_plans_make_exactly_their_paths(feeds: dict[str, FeedFile]) -> None:
@@ -216,16 +222,17 @@ def test_plans_make_exactly_their_paths(feeds: dict[str, FeedFile]) -> None:
     assert made == {path: feed.data for path, feed in feeds.items()}
 
 
-def test_plan_inputs_change_only_with_what_the_files_show() -> None:
-    before = plans_of(mini_site())
+@pytest.mark.parametrize("stamped", [False, True], ids=["full-inputs", "stamps"])
+def test_plan_inputs_change_only_with_what_the_files_show(stamped: bool) -> None:
+    before = plans_of(mini_site(), stamped)
     unrelated = make_day("2025-03-28", [{"title": "BYD again", "companies": ["002594.SZ"]}])
-    after = plans_of(make_site([unrelated, *mini_days()]))
+    after = plans_of(make_site([unrelated, *mini_days()]), stamped)
     goertek, byd = "/companies/goertek-002241-sz/", "/companies/byd-002594-sz/"
     assert after[goertek].inputs() == before[goertek].inputs()
     assert after[byd].inputs() != before[byd].inputs()
     assert after["/"].inputs() != before["/"].inputs()
     renamed = plans_of(make_site(mini_days(), companies=(
-        dataclasses.replace(GOERTEK, name="Goertek Inc."), BYD)))
+        dataclasses.replace(GOERTEK, name="Goertek Inc."), BYD)), stamped)
     assert renamed[goertek].inputs() != before[goertek].inputs()
     assert renamed["/topics/artificial-intelligence/"].inputs() != \
         before["/topics/artificial-intelligence/"].inputs()  # its stories name Goertek
@@ -233,7 +240,7 @@ def test_plan_inputs_change_only_with_what_the_files_show() -> None:
     assert renamed["/topics/new-energy-vehicles/"].inputs() == \
         before["/topics/new-energy-vehicles/"].inputs()
     edited = [dataclasses.replace(day, lead_html="<p>New lead.</p>") for day in mini_days()]
-    edited_plans = plans_of(make_site(edited))
+    edited_plans = plans_of(make_site(edited), stamped)
     assert edited_plans["/digest/"].inputs() != before["/digest/"].inputs()
     assert edited_plans["/"].inputs() == before["/"].inputs()
 

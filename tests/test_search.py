@@ -262,3 +262,16 @@ def test_a_scratch_folder_left_by_a_killed_build_is_deleted(monkeypatch: pytest.
     assert made.parent == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [made.name, f"{search.SCRATCH}{os.getpid()}-y"])
+
+
+def test_the_memory_reported_is_pagefinds_own_not_the_builders(tmp_path: Path):
+    """A vfork'ed child's ru_maxrss counts the parent's resident set; the report must not."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(
+        '<html lang="en"><head><title>t</title></head><body data-pagefind-body>'
+        "<p>hello</p></body></html>", encoding="utf-8")
+    ballast = bytearray(b"x") * (300 << 20)  # the builder's model, as far as the kernel knows
+    peak = search._run_pagefind(search.find_pagefind() or Path(), tmp_path / "site",
+                                ["--output-path", str(tmp_path / "bundle"), "--quiet"])
+    assert 0 < peak < 200 << 20 and len(ballast) == 300 << 20
+    assert (tmp_path / "bundle" / "pagefind-entry.json").is_file()

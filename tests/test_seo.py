@@ -183,6 +183,22 @@ def test_a_big_sitemap_becomes_an_index_of_files(monkeypatch: pytest.MonkeyPatch
     assert urls == [loc for loc, _ in entries]
 
 
+def test_the_site_sitemap_names_the_files_it_makes(monkeypatch: pytest.MonkeyPatch, site):
+    """Its files are named while planning (to check collisions) and made later, in a worker."""
+    from site_builder.render import plan_pages
+
+    monkeypatch.setattr(sitemaps, "MAX_URLS", 7)
+    index = index_site(site)
+    paths = [page.path for page in plan_pages(site, index)]
+    job = sitemaps.plan_sitemaps(site, index, paths)[0]
+    made = dict(job.make())
+    assert list(made) == list(job.paths) and len(made) > 2
+    listed = [u.findtext(f"{SM}loc") for name in job.paths[1:]
+              for u in ET.fromstring(made[name])]
+    assert len(listed) == len(paths) - 1  # every page but 404.html
+    assert len(job.inputs()[1]) == len(listed)  # its fingerprint covers every entry
+
+
 def test_sitemaps_of_a_site_under_a_sub_path(tmp_path: Path):
     site = write_site(tmp_path / "site", {
         "site.toml": 'base_url = "https://example.org/news/"\n',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from site_builder.load import parse_content
 from site_builder.markdown import MarkdownRenderer
 from site_builder.model import Briefing
 from site_builder.split import count_words, reading_minutes, split_briefing, summarise
+from site_builder.versions import text_stamp
 
 CONFIG = SiteConfig(root=Path("/site"))
 HEAD = "---\ntitle: Report\ndate: 2025-03-27\n---\n"
@@ -71,6 +73,17 @@ def test_lead_sections_and_stories_in_reading_order():
     assert first.source.line == 12  # 4 front-matter lines, then the heading on body line 8
     assert first.day == dt.date(2025, 3, 27)
     assert stories[2].body_markdown == "Goertek (002241.SZ) announced."
+
+
+def test_each_story_carries_a_stamp_of_its_text_kept_through_tagging():
+    stories = split(SAMPLE).stories
+    assert all(story.text_stamp == text_stamp(replace(story, text_stamp=""))
+               for story in stories)  # the stamp made at parse is the one made later
+    assert len({story.text_stamp for story in stories}) == 3
+    edited = split(SAMPLE.replace("Second body.", "Second body, edited.")).stories
+    assert [a.text_stamp == b.text_stamp for a, b in zip(stories, edited, strict=True)] == \
+        [True, False, True]  # another story of the day keeps its stamp, and its feed entries
+    assert stories[2].tagged(("002241.SZ",), ()).text_stamp == stories[2].text_stamp
 
 
 def test_tables_and_strikethrough_render():
