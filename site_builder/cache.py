@@ -21,13 +21,15 @@ from site_builder import __version__
 from site_builder.faults import fault_point
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "6"
+SCHEMA = "7"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, digest TEXT, parsed BLOB);
 CREATE TABLE IF NOT EXISTS memo (
     kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS bodies (
+    digest TEXT, url TEXT, markdown TEXT, html TEXT, PRIMARY KEY (digest, url));
 CREATE TABLE IF NOT EXISTS outputs (
     output TEXT, path TEXT, fingerprint TEXT NOT NULL, PRIMARY KEY (output, path));
 """
@@ -56,9 +58,10 @@ class BuildCache:
     def __init__(self, folder: Path | None, parse_key: str, warn: Callable[[str], None]) -> None:
         self.connection: sqlite3.Connection | None = None
         self.parse_key = parse_key
+        self.path: Path | None = None
         if folder is None:
             return
-        path = folder / "cache.sqlite"
+        path = self.path = folder / "cache.sqlite"
         try:
             folder.mkdir(exist_ok=True)
             self.connection = self._open(path, warn)
@@ -77,7 +80,8 @@ class BuildCache:
                     if stored.get("version") != __version__ or stored.get("schema") != SCHEMA:
                         warn(f"build cache {path} is from another builder version; discarded")
                     connection.executescript(
-                        "DELETE FROM meta; DELETE FROM sources; DELETE FROM outputs; DELETE FROM memo;")
+                        "DELETE FROM meta; DELETE FROM sources; DELETE FROM outputs; DELETE FROM memo; "
+                        "DELETE FROM bodies;")
                 connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                         wanted.items())
                 return connection
@@ -131,6 +135,35 @@ class BuildCache:
         """New size and time for files whose bytes did not change (touched, checked out)."""
         self._write("UPDATE sources SET size = ?, mtime_ns = ? WHERE path = ?",
                     [(state.size, state.mtime_ns, path) for path, state in rows])
+
+    # Story bodies, by the digest of their file (bodies.py) -----------------------------------
+
+    def database(self) -> Path | None:
+        """The SQLite file, for readers in other processes; None when caching is off."""
+        return self.path if self.connection is not None else None
+
+    def body_digests(self) -> set[str]:
+        """The digests whose bodies are stored: a parse whose bodies are not is a miss."""
+        if self.connection is None:
+            return set()
+        try:
+            return {digest for (digest,) in self.connection.execute(
+                "SELECT DISTINCT digest FROM bodies")}
+        except sqlite3.Error:
+            self._disable()
+            return set()
+
+    def store_bodies(self, rows: Iterable[tuple[str, str, str, str]]) -> bool:
+        """Store (digest, url, Markdown, HTML) rows; whether they are stored."""
+        self._write("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", list(rows))
+        return self.connection is not None
+
+    def retain_bodies(self, digests: set[str]) -> None:
+        """Drop the bodies of files that are no longer as they were."""
+        if self.connection is None:
+            return
+        stale = [(digest,) for digest in self.body_digests() - digests]
+        self._write("DELETE FROM bodies WHERE digest = ?", stale)
 
     def forget_sources_except(self, paths: set[str]) -> None:
         if self.connection is None:

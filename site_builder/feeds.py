@@ -19,6 +19,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from site_builder import __version__
+from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
 from site_builder.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.html_fragments import FragmentWriter
@@ -147,7 +148,7 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
 def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
     """What a story's entry is made from, its day's time and its tags' names included."""
     briefing = index.briefing_by_date.get(story.day)
-    return [story.url, story.title, story.slug, story.summary, story.body_html,
+    return [story.url, story.title, story.slug, story.summary, body_html(story),
             story.day.isoformat(), story.position,
             briefing.published.isoformat() if briefing and briefing.published else None,
             briefing.lang if briefing else None,
@@ -178,7 +179,7 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
         url=permalink,
         published=entry_time(config, index, story),
         summary=clean(story.summary),
-        content_html=absolute_links(clean(story.body_html), permalink, config.base_url),
+        content_html=absolute_links(clean(body_html(story)), permalink, config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
         order=(story.position, story.url),

@@ -6,11 +6,12 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import __version__
+from site_builder.bodies import lightened, stored_rows
 from site_builder.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.config import CONFIG_NAME, SiteConfig
 from site_builder.errors import ContentError, Problem
@@ -129,9 +130,10 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
     fresh_paths = {shown for _, shown, _, _, _ in fresh}
     kept = cache.parsed_many({shown for _, shown, _, _ in files
                               if shown in digests and shown not in fresh_paths})
+    stored = cache.body_digests()
     for path, shown, state, racy in files:  # a damaged cache row: read the file after all
         if shown in digests and shown not in fresh_paths \
-                and not isinstance(kept.get(shown), Briefing):
+                and not _whole(kept.get(shown), stored):
             try:
                 data = path.read_bytes()
             except OSError as error:
@@ -158,23 +160,44 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
     return Sources(briefings, problems, digests, store)
 
 
-def remember(cache: BuildCache, sources: Sources, tagged: Iterable[Briefing]) -> None:
+def remember(cache: BuildCache, sources: Sources, tagged: Sequence[Briefing]
+             ) -> list[Briefing]:
     """Store this build's new parses, and every briefing whose tags changed, tagged: the next
     build then finds each story's tags in place and copies none. A briefing that was not
-    tagged (a draft, or a build stopped by an error) is stored as parsed."""
+    tagged (a draft, or a build stopped by an error) is stored as parsed.
+
+    New parses are stored without their bodies, which go to the cache's body table first
+    (bodies.py); the briefings to build with are returned, without bodies where those are
+    stored, so the model this build holds is as light as the next one's.
+    """
     loaded = {briefing.source.path: briefing for briefing in sources.briefings}
+    tagged_paths = {briefing.source.path for briefing in tagged}
+    new = [*(b for b in tagged if b.source.path in sources.fresh),
+           *(parsed for path, (_, parsed) in sources.fresh.items() if path not in tagged_paths)]
+    light = cache.store_bodies(row for briefing in new for row in
+                               stored_rows(briefing, sources.digests[briefing.source.path]))
+    lightened_by_path = {b.source.path: lightened(b, sources.digests[b.source.path])
+                         for b in new} if light else {}
     rows, updates = [], []
+    for briefing in new:
+        path = briefing.source.path
+        rows.append((path, sources.fresh[path][0], sources.digests[path],
+                     lightened_by_path.get(path, briefing)))
     for briefing in tagged:
         path = briefing.source.path
-        if path in sources.fresh:
-            rows.append((path, sources.fresh[path][0], sources.digests[path], briefing))
-        elif briefing is not loaded.get(path, briefing) and path in sources.digests:
+        if path not in sources.fresh and briefing is not loaded.get(path, briefing) \
+                and path in sources.digests:
             updates.append((path, sources.digests[path], briefing))
-    stored = {path for path, _, _, _ in rows}
-    rows.extend((path, state, sources.digests[path], parsed)
-                for path, (state, parsed) in sources.fresh.items() if path not in stored)
     cache.store_parsed(rows)
     cache.update_parsed(updates)
+    cache.retain_bodies(set(sources.digests.values()))
+    return [lightened_by_path.get(briefing.source.path, briefing) for briefing in tagged]
+
+
+def _whole(parsed: object, stored: set[str]) -> bool:
+    """A cached parse that can be used: a briefing whose stored bodies are all there."""
+    return isinstance(parsed, Briefing) and all(
+        not story.body_digest or story.body_digest in stored for story in parsed.stories)
 
 
 def _trusted(state: FileState, racy: bool) -> FileState:

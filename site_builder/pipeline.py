@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from site_builder import bodies
 from site_builder import feeds as feeds_stage
+from site_builder.bodies import BodyStore
 from site_builder.cache import CACHE_DIR, BuildCache, output_identity
 from site_builder.config import SiteConfig
 from site_builder.data import load_site_data
@@ -70,6 +72,8 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     digests, when given, is filled with each content file's sha256 (for versions.py).
     """
     cache = cache or BuildCache(None, "", reporter.warn)
+    database = cache.database()
+    bodies.use(BodyStore(database) if database is not None else None)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
             sources = load_sources(config, cache, jobs)
@@ -90,13 +94,13 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
                 tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
-                remember(cache, sources, tagged.briefings)
+                kept = remember(cache, sources, tagged.briefings)
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
             raise
         for warning in tagged.warnings:
             reporter.warn(warning)
-        return Site(config=config, briefings=tagged.briefings, companies=tagged.companies,
+        return Site(config=config, briefings=tuple(kept), companies=tagged.companies,
                     topics=tagged.topics)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from site_builder.bodies import body_markdown
 from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Briefing, Company, Story, Topic
@@ -81,7 +82,7 @@ class Matcher:
 
 def story_text(story: Story) -> str:
     """The text that is tagged: the headline, then the body."""
-    return f"{story.title}\n{story.body_markdown}"
+    return f"{story.title}\n{body_markdown(story)}"
 
 
 def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,

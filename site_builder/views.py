@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
 from site_builder.dates import long_date, short_date
 from site_builder.html_fragments import FragmentWriter
@@ -52,7 +53,7 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
 def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4) -> View:
     """A story with its body; the body's headings start at heading_top (h4 under an h3)."""
     return {**story_card(story, index, lang),
-            "body_html": nest_headings(story.body_html, heading_top), "words": story.words}
+            "body_html": nest_headings(body_html(story), heading_top), "words": story.words}
 
 
 def briefing_view(briefing: Briefing, index: SiteIndex) -> View:

@@ -47,6 +47,12 @@ def loading_long_lived() -> Iterator[None]:
             gc.enable()
 
 
+# Workers are replaced after this many chunks each. A forked worker shares the parent's model
+# until it touches it, and touching an object (its reference count) copies the page it is on:
+# after rendering a whole site, each worker held a private copy of most of the model.
+RECYCLE_CHUNKS = 24
+
+
 def shared(key: str) -> Any:
     return _SHARED[key]
 
@@ -71,17 +77,20 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
         for start, end in bounds:
             yield task(start, end)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        futures: list[Future[Result]] = [pool.submit(task, start, end) for start, end in bounds]
-        if while_waiting is not None:
-            while_waiting()
-        try:
-            for future in futures:
-                yield future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    for first in range(0, len(bounds), RECYCLE_CHUNKS * jobs):
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+            futures: list[Future[Result]] = [
+                pool.submit(task, start, end)
+                for start, end in bounds[first:first + RECYCLE_CHUNKS * jobs]]
+            if while_waiting is not None and first == 0:
+                while_waiting()
+            try:
+                for future in futures:
+                    yield future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
 
 
 def _can_fork() -> bool:

@@ -1,0 +1,104 @@
+"""Story bodies kept out of the site model, in the build cache, until a page or feed shows one.
+
+A site of ten years holds some 55,000 bodies, two thirds of its model's bytes. Lists, keys
+and plans never read them, yet every build unpickled them and every forked worker that
+touched them got its own copy. So a build with a cache stores each parsed file's bodies in the
+cache by the file's digest, and its stories carry that digest (`Story.body_digest`) instead of
+their bodies; `body_html` and `body_markdown` read them back, in whichever process needs
+them, one file at a time. Without a cache (`--no-cache`, `check`) stories keep their bodies.
+
+Bodies are stored by content (the digest of the file they were parsed from), so a build never
+reads another version of a file than the one it loaded, even while a preview server and a
+build share the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from site_builder.errors import BuildError
+from site_builder.model import Briefing, Section, Story
+
+FILES_KEPT = 64  # files' bodies a process keeps at hand: a day's pages come one after another
+
+Bodies = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
+
+
+class BodyStore:
+    """Reads stored bodies from the cache's SQLite file, with its own connection per process
+    (a forked worker must not use its parent's)."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        self._files: OrderedDict[str, Bodies] = OrderedDict()
+
+    def bodies(self, digest: str) -> Bodies:
+        found = self._files.get(digest)
+        if found is None:
+            found = self._read(digest)
+            self._files[digest] = found
+            if len(self._files) > FILES_KEPT:
+                self._files.popitem(last=False)
+        else:
+            self._files.move_to_end(digest)
+        return found
+
+    def _read(self, digest: str) -> Bodies:
+        if self._connection is None or self._pid != os.getpid():
+            self._connection = sqlite3.connect(self.database, isolation_level=None)
+            self._pid = os.getpid()
+            self._files.clear()
+        try:
+            rows = self._connection.execute(
+                "SELECT url, markdown, html FROM bodies WHERE digest = ?", (digest,))
+            return {url: (markdown, html) for url, markdown, html in rows}
+        except sqlite3.Error as error:
+            raise BuildError(f"build cache {self.database}: cannot read story bodies "
+                             f"({error}); build again, or with --no-cache") from None
+
+
+_store: BodyStore | None = None
+
+
+def use(store: BodyStore | None) -> None:
+    """Where this build's stored bodies are read from; workers forked later inherit it."""
+    global _store  # one store per process, like the workers' shared state
+    _store = store
+
+
+def body_markdown(story: Story) -> str:
+    return _stored(story)[0] if story.body_digest else story.body_markdown
+
+
+def body_html(story: Story) -> str:
+    return _stored(story)[1] if story.body_digest else story.body_html
+
+
+def _stored(story: Story) -> tuple[str, str]:
+    found = _store.bodies(story.body_digest).get(story.url) if _store is not None else None
+    if found is None:
+        raise BuildError(f"{story.source}: the build cache lost this story's body (changed by "
+                         "another build meanwhile?); build again, or with --no-cache")
+    return found
+
+
+def stored_rows(briefing: Briefing, digest: str) -> Iterable[tuple[str, str, str, str]]:
+    """What the cache keeps of a briefing's bodies: (digest, url, Markdown, HTML)."""
+    return ((digest, story.url, body_markdown(story), body_html(story))
+            for story in briefing.stories)
+
+
+def lightened(briefing: Briefing, digest: str) -> Briefing:
+    """The briefing with its bodies left in the cache under digest."""
+    return replace(briefing, sections=tuple(
+        Section(section.name, section.slug, tuple(
+            replace(story, body_markdown="", body_html="", body_digest=digest)
+            for story in section.stories))
+        for section in briefing.sections))

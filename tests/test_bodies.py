@@ -1,0 +1,75 @@
+"""Story bodies live in the build cache, not in the model, and come back intact when shown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, tree_bytes
+
+from site_builder import bodies
+from site_builder.bodies import BodyStore, body_html, body_markdown
+from site_builder.cache import CACHE_DIR
+from site_builder.config import load_config
+from site_builder.errors import BuildError
+from site_builder.pipeline import build, load_site, open_cache
+from site_builder.report import Reporter
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(REPO_ROOT / "content", root / "content")
+    return root
+
+
+def load(site: Path, *, cached: bool):
+    config = load_config(site)[0]
+    cache = open_cache(config, Reporter(0), use_cache=cached)
+    try:
+        return load_site(config, Reporter(0), cache=cache)
+    finally:
+        cache.close()
+
+
+def test_with_a_cache_the_model_holds_no_body_and_each_reads_back_as_parsed(site: Path):
+    whole = {story.url: (story.body_markdown, story.body_html)
+             for story in load(site, cached=False).stories}
+    assert all(html for _, html in whole.values())
+    for attempt in ("parsed now", "from the cache"):
+        stories = load(site, cached=True).stories
+        assert all(story.body_digest and not story.body_html and not story.body_markdown
+                   for story in stories), attempt
+        assert {story.url: (body_markdown(story), body_html(story))
+                for story in stories} == whole, attempt
+
+
+def test_without_a_cache_stories_keep_their_bodies(site: Path):
+    stories = load(site, cached=False).stories
+    assert all(not story.body_digest and story.body_html for story in stories)
+    bodies.use(None)
+    assert body_html(stories[0]) == stories[0].body_html
+
+
+def test_a_cache_that_lost_its_bodies_parses_the_files_again(site: Path, tmp_path: Path):
+    config = load_config(site)[0]
+    build(config, Reporter(0))
+    with sqlite3.connect(site / CACHE_DIR / "cache.sqlite") as connection:
+        connection.execute("DELETE FROM bodies")
+    edited = next((site / "content" / "briefings").rglob("*.md"))
+    os.utime(edited)  # something to rebuild, so the pages are made from the cache's parses
+    build(config, Reporter(0))
+    build(config, Reporter(0), output=tmp_path / "full", use_cache=False)
+    assert tree_bytes(site / "output") == tree_bytes(tmp_path / "full")
+
+
+def test_a_body_gone_from_the_cache_mid_build_is_an_error_naming_the_story(site: Path):
+    story = load(site, cached=True).stories[0]
+    with sqlite3.connect(site / CACHE_DIR / "cache.sqlite") as connection:
+        connection.execute("DELETE FROM bodies WHERE url = ?", (story.url,))
+    bodies.use(BodyStore(site / CACHE_DIR / "cache.sqlite"))
+    with pytest.raises(BuildError, match=story.source.path):
+        body_html(story)
