@@ -29,7 +29,7 @@ from site_builder.sitemaps import plan_sitemaps
 from site_builder.tag import tag_stories
 from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.versions import version_site
-from site_builder.workers import available_cpus, loading_long_lived
+from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
 from site_builder.write import (
     LiveRecord,
     OutputTransaction,
@@ -142,6 +142,7 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     it could not be trusted)."""
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
+    release_freed_memory()
     fault_point("after-load")
     statics = static_files(theme)
     assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
