@@ -11,8 +11,9 @@ For each corpus size (``--days 30,365,3650``), four scenarios of ``site-builder 
 * ``add``: a rebuild after the next day's briefing is written.
 
 Each figure is the median of ``--runs`` timed runs after one untimed warm-up: whole-process
-wall time and peak RSS (``os.wait4``), plus the pages (``index.html`` files) and feeds
-(``feed.xml``, ``atom.xml``, ``feed.json``) in the output. Builds run with ``-v`` so each
+wall time, peak RSS of the largest process (``os.wait4``) and the peak of the whole process
+tree's PSS (workers and Pagefind included, sampled from /proc), plus the pages (``index.html``
+files) and feeds (``feed.xml``, ``atom.xml``, ``feed.json``) in the output. Builds run with ``-v`` so each
 stage's seconds can be attributed. With ``--anchors``, Pelican and Hugo build the same stories
 through the shared ``run_anchors.sh`` (its ``build`` command, timed here the same way) in
 interleaved rounds, ours then Pelican then Hugo, so that load from other work on the shared
@@ -43,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +63,7 @@ ANCHOR_SCENARIOS = ("full", "noop", "edit")
 TOOL_NAMES = {OURS: "ours", "pelican": "Pelican", "hugo": "Hugo"}
 CACHE_DIR = ".site-builder-cache"
 FEED_NAMES = frozenset(("feed.xml", "atom.xml", "feed.json"))
+SAMPLE_SECONDS = 0.5  # between looks at a build's process tree for its memory
 STAGE_LINE = re.compile(r"^stage (.+?): ([0-9.]+)s$", re.MULTILINE)
 
 
@@ -73,8 +76,9 @@ class Run:
     """One timed build."""
 
     wall: float  # seconds, whole process
-    rss_kib: int  # peak resident set (ru_maxrss)
+    rss_kib: int  # peak resident set of its largest process (ru_maxrss)
     stages: tuple[tuple[str, float], ...]  # (stage, seconds) as our builder reports at -v
+    tree_kib: int = 0  # peak of the whole process tree's PSS, sampled; 0 where /proc is not
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,10 @@ class Result:
     @property
     def rss_mib(self) -> float:
         return statistics.median(run.rss_kib for run in self.runs) / 1024
+
+    @property
+    def tree_mib(self) -> float:
+        return statistics.median(run.tree_kib for run in self.runs) / 1024
 
     @property
     def median_run(self) -> Run:
@@ -127,15 +135,18 @@ class Contender:
 
 
 def time_build(contender: Contender) -> Run:
-    """Run one build, its output to the contender's log; wall time and peak RSS."""
+    """Run one build, its output to the contender's log; wall time and peak memory."""
     with contender.log.open("wb") as sink:
         started = time.perf_counter()
         process = subprocess.Popen(contender.command, env=contender.env, cwd=contender.cwd,
                                    stdout=sink, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
         # wait4 rather than Popen.wait, for the child's rusage: its ru_maxrss is the largest
         # resident set of that process and of the worker processes it forked and waited for.
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        sampler.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     text = contender.log.read_text(encoding="utf-8", errors="replace")
     if process.returncode != 0:
@@ -143,7 +154,55 @@ def time_build(contender: Contender) -> Run:
         raise BenchError(f"build failed (exit {process.returncode}): "
                          f"{' '.join(contender.command)}\n{tail}")
     stages = tuple((name, float(seconds)) for name, seconds in STAGE_LINE.findall(text))
-    return Run(wall, usage.ru_maxrss, stages)
+    return Run(wall, usage.ru_maxrss, stages, sampler.peak_kib)
+
+
+class TreeSampler(threading.Thread):
+    """The peak, over a build, of the summed proportional set size (PSS) of its process and
+    every process under it (workers, Pagefind): what the build takes from the machine at once.
+    ru_maxrss says only the largest single process. Sampled every SAMPLE_SECONDS, so a shorter
+    peak can be missed."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kib = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        wait = SAMPLE_SECONDS / 10  # a first look soon: a no-op rebuild is over in 0.3 s
+        while not self.done.wait(wait):
+            self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _process_tree(self.pid))))
+            wait = SAMPLE_SECONDS
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _process_tree(pid: int) -> list[int]:
+    """pid and its descendants, children of every thread included (Pagefind is started
+    from a thread)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                for child in children.read().split():
+                    found += _process_tree(int(child))
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def measure(contenders: Sequence[Contender], days: int, scenario: str, runs: int
@@ -158,7 +217,7 @@ def measure(contenders: Sequence[Contender], days: int, scenario: str, runs: int
             timed[contender.tool].append(run)
             progress(f"  {days} days {scenario} {TOOL_NAMES[contender.tool]} "
                      f"{f'run {number}/{runs}' if number else 'warm-up'}: {run.wall:.2f} s, "
-                     f"{run.rss_kib / 1024:.0f} MiB")
+                     f"{run.rss_kib / 1024:.0f} MiB, tree {run.tree_kib / 1024:.0f} MiB")
     results = []
     for contender in contenders:
         warmup, *rest = timed[contender.tool]
@@ -441,21 +500,26 @@ def report(results: list[Result], stories: dict[int, int], header: list[str],
     rows = []
     for r in mine:
         row = [f"{r.days:,}", f"{stories[r.days]:,}", r.scenario, f"{r.wall:.2f}",
-               f"{r.rss_mib:.0f}", f"{r.pages:,}", f"{r.feeds:,}", f"{r.pages / r.wall:,.0f}"]
+               f"{r.rss_mib:.0f}", f"{r.tree_mib:.0f}" if r.tree_mib else "–",
+               f"{r.pages:,}", f"{r.feeds:,}",
+               f"{r.pages / r.wall:,.0f}"]
         for tool in tools:
             anchor = theirs.get((r.days, tool, r.scenario))
             row.append(f"{r.wall / anchor.wall:.2f}x" if anchor else "–")
         rows.append(row)
     lines = header + [""] + table(
-        ["Days", "Stories", "Scenario", "Wall s", "Peak RSS MiB", "Pages", "Feeds", "Pages/s",
-         *(f"ours/{TOOL_NAMES[t]}" for t in tools)], rows, "rrlrrrrr" + "r" * len(tools))
+        ["Days", "Stories", "Scenario", "Wall s", "Peak RSS MiB", "Tree PSS MiB", "Pages",
+         "Feeds", "Pages/s", *(f"ours/{TOOL_NAMES[t]}" for t in tools)], rows,
+        "rrlrrrrrr" + "r" * len(tools))
     if theirs:
         lines += ["", ("The anchors in the same rounds (pages: HTML files less Hugo's redirect "
                        "stubs; feeds: XML files other than sitemaps):"), ""]
-        lines += table(["Days", "Tool", "Scenario", "Wall s", "Peak RSS MiB", "Pages", "Feeds"],
+        lines += table(["Days", "Tool", "Scenario", "Wall s", "Peak RSS MiB", "Tree PSS MiB",
+                        "Pages", "Feeds"],
                        ([f"{a.days:,}", TOOL_NAMES[a.tool], a.scenario, f"{a.wall:.2f}",
-                         f"{a.rss_mib:.0f}", f"{a.pages:,}", f"{a.feeds:,}"]
-                        for a in sorted(theirs.values(), key=_anchor_order)), "rllrrrr")
+                         f"{a.rss_mib:.0f}", f"{a.tree_mib:.0f}" if a.tree_mib else "–",
+                         f"{a.pages:,}", f"{a.feeds:,}"]
+                        for a in sorted(theirs.values(), key=_anchor_order)), "rllrrrrr")
     stage_names = list(dict.fromkeys(name for r in mine for name, _ in r.median_run.stages))
     if stage_names:
         lines += ["", ("Where our time goes: seconds per stage of the median run (the "
@@ -591,7 +655,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
          f"average {load_before[0]:.1f} at the start and {load_after[0]:.1f} at the end (the "
          f"machine is shared); Python {platform.python_version()}."),
         (f"- Method: median of {args.runs} timed runs after one warm-up; whole-process wall "
-         "time and peak RSS; pages are `index.html` files and feeds "
+         "time; peak RSS of the largest process, and peak PSS of the whole process tree "
+         f"(workers and Pagefind included, sampled every {SAMPLE_SECONDS} s); pages are "
+         "`index.html` files and feeds "
          f"`feed.xml`/`atom.xml`/`feed.json` files in the output; {builder.describe()}."),
         (f"- Corpus: `bench/gen_corpus.py`, seed {args.seed}, last day "
          f"{gen_corpus.DEFAULT_END}, {args.zh_share:.0%} of days in Chinese."),
