@@ -81,8 +81,9 @@ class FeedPlan:
     def inputs(self) -> list[Any]:
         """All the files depend on besides the config, as JSON-able data for fingerprints.
 
-        With versions, each entry is its story's or day's stamp (its file's bytes, its place
-        and its tags, versions.py), so a rebuild does not serialise every feed's full text.
+        With versions, each entry is its story's stamp (its text, its day's time and language,
+        its tags) or its day's (versions.py), so a rebuild does not serialise every feed's full
+        text, and editing one story re-makes only the feeds that hold it.
         """
         empty = not (self.stories or self.days)  # only then does the site's newest day show
         head = [self.base, self.page, self.title, self.description,

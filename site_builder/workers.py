@@ -48,19 +48,13 @@ def loading_long_lived() -> Iterator[None]:
             gc.enable()
 
 
-# Workers are replaced after this many chunks each. A forked worker shares the parent's model
-# until it touches it, and touching an object (its reference count) copies the page it is on:
-# after rendering a whole site, each worker held a private copy of most of the model.
-RECYCLE_CHUNKS = 24
-
-
 def release_freed_memory() -> None:
     """Hand the C heap's free pages back to the system (glibc's malloc_trim), where there is
     one: a full build frees the bodies of 55,000 parsed stories once they are in the cache, and
     the heap would keep their pages, and every worker forked later would share them."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS), or not POSIX
         return
     trim(0)
 
@@ -89,20 +83,17 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
         for start, end in bounds:
             yield task(start, end)
         return
-    for first in range(0, len(bounds), RECYCLE_CHUNKS * jobs):
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures: list[Future[Result]] = [
-                pool.submit(task, start, end)
-                for start, end in bounds[first:first + RECYCLE_CHUNKS * jobs]]
-            if while_waiting is not None and first == 0:
-                while_waiting()
-            try:
-                for future in futures:
-                    yield future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        futures: list[Future[Result]] = [pool.submit(task, start, end) for start, end in bounds]
+        if while_waiting is not None:
+            while_waiting()
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _can_fork() -> bool:

@@ -4,11 +4,9 @@ pause around loading the model."""
 from __future__ import annotations
 
 import gc
-import os
 
 import pytest
 
-from site_builder import workers
 from site_builder.workers import loading_long_lived, map_chunks, shared
 
 
@@ -57,17 +55,3 @@ def test_chunks_come_back_in_order_and_never_span_the_cut(jobs: int):
     assert [(start, end) for start, end, _ in whole] == \
         [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
 
-
-def _worker_pid(start: int, end: int) -> tuple[int, int, int]:
-    return start, end, os.getpid()
-
-
-def test_workers_are_replaced_after_their_share_of_chunks(monkeypatch: pytest.MonkeyPatch):
-    """A worker's private copy of the model grows with what it touches; fresh ones bound it."""
-    monkeypatch.setattr(workers, "RECYCLE_CHUNKS", 2)
-    chunks = list(map_chunks(_worker_pid, 12, 2, 1, {}))
-    assert [(start, end) for start, end, _ in chunks] == [(n, n + 1) for n in range(12)]
-    pids = [pid for _, _, pid in chunks]
-    assert os.getpid() not in pids
-    assert len(set(pids)) >= 3  # three rounds of two workers, four chunks a round
-    assert not set(pids[:4]) & set(pids[4:])
