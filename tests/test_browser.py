@@ -16,33 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ONE_DAY, REPO_ROOT, write_site
+from conftest import HAVE_PLAYWRIGHT, ONE_DAY, REPO_ROOT, needs_chromium, write_site
 
 from site_builder.config import load_config
 from site_builder.index import SiteIndex, index_site
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
 
-try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-    HAVE_PLAYWRIGHT = True
-except ImportError:  # the browser tests need it; nothing else does
-    HAVE_PLAYWRIGHT = False
+if HAVE_PLAYWRIGHT:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE = REPO_ROOT / "tests/js/node_modules/axe-core/axe.min.js"
 SCREENSHOTS = REPO_ROOT / "test-artifacts/screenshots"
 WAIT_MS = 15_000
 WIDTHS = (390, 1280)
 COMPANY = "Goertek"  # in English and Chinese stories of the sample site
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() or not HAVE_PLAYWRIGHT,
-                       reason="needs Debian's chromium at /usr/bin/chromium and playwright"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 # Pages of each kind; {story}, {company} and {topic} are filled from the model.
 PAGES = {
@@ -101,14 +91,6 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     yield Sample(f"http://127.0.0.1:{server.server_address[1]}", index, urls)
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

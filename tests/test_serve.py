@@ -22,20 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, write_site
+from conftest import HAVE_PLAYWRIGHT, REPO_ROOT, needs_chromium, write_site
 
 from site_builder.livereload import MAX_CLIENTS
 
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-    HAVE_PLAYWRIGHT = True
-except ImportError:  # not in the test extras everywhere; only the browser tests need it
-    HAVE_PLAYWRIGHT = False
+if HAVE_PLAYWRIGHT:
+    from playwright.sync_api import Browser, Page
 
 WAIT_SECONDS = 20.0
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SECRET = "secret-5f1d0c2e"
 """Written into site.toml and a file outside the site; no answer may ever contain it."""
 
@@ -525,17 +519,7 @@ def test_a_signal_stops_it_cleanly(serve: Callable[..., Server], site: Path, sig
 # In a real browser
 
 
-browser_test = pytest.mark.skipif(
-    not CHROMIUM.exists() or not HAVE_PLAYWRIGHT,
-    reason="needs Debian's chromium at /usr/bin/chromium and playwright")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+browser_test = needs_chromium
 
 
 def open_tab(browser: Browser, url: str) -> Page:
