@@ -20,7 +20,7 @@ from site_builder.markdown import make_renderer
 from site_builder.model import Briefing
 from site_builder.split import split_briefing
 from site_builder.templates import Theme
-from site_builder.workers import map_chunks, shared
+from site_builder.workers import map_flat, shared
 
 PACKAGE = Path(__file__).resolve().parent
 # Files changed this recently may change again within the file system's timestamp tick, so
@@ -210,13 +210,8 @@ def _parse_all(config: SiteConfig, fresh: list[tuple[Path, str, FileState, str, 
     if not fresh:
         return []
     work = [(shown, data) for _, shown, _, _, data in fresh]
-    use = jobs if len(work) >= PARALLEL_PARSE_THRESHOLD else 1
-    chunk = max(8, len(work) // (use * 4) + 1)
-    results: list[Briefing | tuple[Problem, ...]] = []
-    for part in map_chunks(_parse_chunk, len(work), use, chunk,
-                           {"config": config, "work": work}):
-        results.extend(part)
-    return results
+    return map_flat(_parse_chunk, len(work), jobs, {"config": config, "work": work},
+                    parallel_from=PARALLEL_PARSE_THRESHOLD, min_chunk=8)
 
 
 def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:

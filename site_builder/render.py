@@ -115,13 +115,14 @@ class _Planner:
         if self.versions is None:
             return ""
         parts = ["story", day, str(position)]
-        cards = self.versions.cards
         for key in story.companies:
             if key in self.index.companies:
-                window = self._windows(key, self._more_stamps, lambda s: cards[s.url]
-                                       ).get(story.url, ())
+                window = self._windows(key, self._more_stamps, self._card).get(story.url, ())
                 parts += [key, str(len(window)), *window]
         return stamp_text(*parts)
+
+    def _card(self, story: Story) -> str:
+        return self.versions.cards[story.url] if self.versions else ""
 
     def _list_key(self, head: str, pagination: View, growing: object,
                   chunk: Sequence[Story]) -> str:

@@ -13,9 +13,10 @@ pages and skipped when its inputs did not change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
@@ -82,22 +83,20 @@ class SiteSitemap:
     page_paths: Sequence[str]
     count: int  # of the pages it lists
     source: str = "sitemap"
-    _made: list[Sitemap] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def paths(self) -> tuple[str, ...]:
         return sitemap_paths(self.count)
 
     def inputs(self) -> Any:
-        return self._sitemap().inputs()
+        return self.sitemap.inputs()
 
     def make(self) -> list[tuple[str, bytes]]:
-        return self._sitemap().make()
+        return self.sitemap.make()
 
-    def _sitemap(self) -> Sitemap:
-        if not self._made:
-            self._made.append(_site_sitemap(self.site, self.index, self.page_paths))
-        return self._made[0]
+    @functools.cached_property
+    def sitemap(self) -> Sitemap:
+        return _site_sitemap(self.site, self.index, self.page_paths)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from site_builder.model import Briefing
 from site_builder.tickers import Listing, Mention
-from site_builder.workers import map_chunks, shared
+from site_builder.workers import map_flat, shared
 
 PARALLEL_TAG_THRESHOLD = 2000
 
@@ -89,10 +89,8 @@ def per_story(briefings: Sequence[Briefing], keys: list[str], memo: TagMemo | No
 def run_chunks(task: Callable[[int, int], list[Any]], todo: list[int], jobs: int,
                state: dict[str, Any]) -> list[Any]:
     """task over the stories in todo, in worker processes when there are many of them."""
-    use = jobs if len(todo) >= PARALLEL_TAG_THRESHOLD else 1
-    chunk = max(500, len(todo) // (use * 4) + 1)
-    return [result for part in map_chunks(task, len(todo), use, chunk, {**state, "todo": todo})
-            for result in part]
+    return map_flat(task, len(todo), jobs, {**state, "todo": todo},
+                    parallel_from=PARALLEL_TAG_THRESHOLD, min_chunk=500)
 
 
 def todo_items(start: int, end: int) -> list[int]:

@@ -13,6 +13,7 @@ from multiprocessing import get_context
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
+Item = TypeVar("Item")
 
 # Set in the parent just before the pool forks; children read it, never write it back.
 _SHARED: dict[str, Any] = {}
@@ -94,6 +95,16 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
             for future in futures:
                 future.cancel()
             raise
+
+
+def map_flat(task: Callable[[int, int], list[Item]], count: int, jobs: int,
+             state: dict[str, Any], *, parallel_from: int, min_chunk: int) -> list[Item]:
+    """task(start, end)'s lists over [0, count), joined in order: in `jobs` workers once
+    there are parallel_from items (fewer cost more to fork for than they save), about four
+    chunks a worker, no chunk smaller than min_chunk."""
+    use = jobs if count >= parallel_from else 1
+    chunk = max(min_chunk, count // (use * 4) + 1)
+    return [item for part in map_chunks(task, count, use, chunk, state) for item in part]
 
 
 def _can_fork() -> bool:
