@@ -153,7 +153,7 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
         pages = plan_pages(site, index, versions)
         page_paths = [page.path for page in pages]
         feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
-                         *plan_sitemaps(site, index, page_paths)]
+                         *plan_sitemaps(site, pages)]
         _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                           statics)
     trusted = cache.build_meta(str(output), "identity") == output_identity(output)

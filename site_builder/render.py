@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -55,6 +56,7 @@ class Page:
     context: Callable[[], dict[str, Any]]
     source: str  # what it was made from, for collision messages
     key: str = ""  # stamps of what the view shows (versions.py); "" means always render
+    lastmod: str = ""  # the newest content date it shows, for the sitemap; "" for the site's
 
 
 def fingerprint(template: str, context: dict[str, Any], theme_hash: str) -> str:
@@ -85,6 +87,11 @@ def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) ->
 
 
 HOME = {"url": "/", "title": "Home"}
+
+
+def _newest(days: Iterable[dt.date]) -> str:
+    newest = max(days, default=None)
+    return newest.isoformat() if newest else ""
 
 
 class _Planner:
@@ -152,7 +159,8 @@ class _Planner:
         for chunk, pagination in paginate(self.site.briefings, self.config.per_page, "/"):
             yield Page(path_for(pagination["url"]), "home.html",
                        partial(self._home_view, chunk, pagination), "home",
-                       self._key("home", pagination, *(self._day(b) for b in chunk)))
+                       self._key("home", pagination, *(self._day(b) for b in chunk)),
+                       _newest(b.date for b in chunk))
 
     def _home_view(self, chunk: list[Briefing], pagination: View) -> View:
         first = pagination["front"]
@@ -175,11 +183,12 @@ class _Planner:
                       else None for n in (number - 1, number + 1)]
             day = self._day(briefing)
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       str(briefing.source), self._key("day", day, *around))
+                       str(briefing.source), self._key("day", day, *around),
+                       briefing.date.isoformat())
             for position, story in enumerate(briefing.stories):
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), str(story.source),
-                           self._story_key(day, position, story))
+                           self._story_key(day, position, story), story.day.isoformat())
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         return [HOME, {"url": "/archive/", "title": "Archive"},
@@ -257,7 +266,8 @@ class _Planner:
             yield Page(path_for(pagination["url"]), f"{kind}.html",
                        partial(self._story_list_view, kind, title, chunk, len(stories),
                                pagination, extra, feeds, crumbs, description, about),
-                       f"{kind} {title}", self._list_key(head, pagination, growing, chunk))
+                       f"{kind} {title}", self._list_key(head, pagination, growing, chunk),
+                       _newest(story.day for story in chunk))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[bool], View], feeds: list[View],

@@ -13,7 +13,6 @@ pages and skipped when its inputs did not change.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,9 +21,9 @@ from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
 from site_builder.feeds import day_start, story_time
-from site_builder.index import SiteIndex
 from site_builder.model import Site
-from site_builder.paging import paginate
+from site_builder.render import Page
+from site_builder.versions import stamp_text
 
 SITEMAP = "sitemap.xml"
 NEWS_SITEMAP = "news-sitemap.xml"
@@ -54,7 +53,8 @@ class Sitemap:
         return sitemap_paths(len(self.entries))
 
     def inputs(self) -> Any:
-        return [self.base_url, self.entries]
+        # A stamp rather than the entries: a fingerprint of 70,000 pairs as JSON costs more.
+        return [self.base_url, stamp_text(*(part for entry in self.entries for part in entry))]
 
     def make(self) -> list[tuple[str, bytes]]:
         if len(self.entries) <= MAX_URLS:
@@ -71,32 +71,6 @@ def sitemap_paths(count: int) -> tuple[str, ...]:
     if count <= MAX_URLS:
         return (SITEMAP,)
     return (SITEMAP, *(f"sitemap-{n}.xml" for n in range(1, -(-count // MAX_URLS) + 1)))
-
-
-@dataclass(frozen=True)
-class SiteSitemap:
-    """The site's Sitemap, its entries found where it is made (a render worker) rather than
-    while planning: a pass over every page and story the parent process need not wait for."""
-
-    site: Site
-    index: SiteIndex
-    page_paths: Sequence[str]
-    count: int  # of the pages it lists
-    source: str = "sitemap"
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return sitemap_paths(self.count)
-
-    def inputs(self) -> Any:
-        return self.sitemap.inputs()
-
-    def make(self) -> list[tuple[str, bytes]]:
-        return self.sitemap.make()
-
-    @functools.cached_property
-    def sitemap(self) -> Sitemap:
-        return _site_sitemap(self.site, self.index, self.page_paths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,26 +123,16 @@ class Robots:
         return [(ROBOTS, text.encode("utf-8"))]
 
 
-def plan_sitemaps(site: Site, index: SiteIndex,
-                  page_paths: Sequence[str]) -> list[SiteSitemap | NewsSitemap | Robots]:
-    """The sitemap (of the planned pages), the news sitemap and robots.txt."""
+def plan_sitemaps(site: Site, pages: Sequence[Page]) -> list[Sitemap | NewsSitemap | Robots]:
+    """The sitemap (of the planned pages, each with the newest content date it shows), the
+    news sitemap and robots.txt."""
     config = site.config
-    listed = sum(page_url(path) is not None for path in page_paths)
-    return [SiteSitemap(site, index, page_paths, listed),
+    listed = [(url, page.lastmod) for url, page in
+              ((page_url(page.path), page) for page in pages) if url is not None]
+    newest = next((lastmod for url, lastmod in listed if url == "/"), "")
+    entries = tuple((config.absolute(url), lastmod or newest) for url, lastmod in listed)
+    return [Sitemap(entries, config.base_url),
             NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
-
-
-def _site_sitemap(site: Site, index: SiteIndex, page_paths: Iterable[str]) -> Sitemap:
-    """Every listed page with the date its content last changed."""
-    config = site.config
-    lastmods = _lastmods(site, index)
-    newest = lastmods.get("/", "")
-    entries = []
-    for path in page_paths:
-        url = page_url(path)
-        if url is not None:
-            entries.append((config.absolute(url), lastmods.get(url) or newest))
-    return Sitemap(tuple(entries), config.base_url)
 
 
 def page_url(path: str) -> str | None:
@@ -188,30 +152,6 @@ def news_language(lang: str) -> str:
     return parts[0]
 
 
-def _lastmods(site: Site, index: SiteIndex) -> dict[str, str]:
-    """The newest content date shown at each URL that has one of its own.
-
-    Each page of a list gets the newest date of its own items: a numbered page is a fixed
-    block of older items (paging.py), so its date stays put as the list grows.
-    """
-    found: dict[str, str] = {}
-    for briefing in site.briefings:
-        found[briefing.url] = briefing.date.isoformat()
-        for story in briefing.stories:
-            found[story.url] = story.day.isoformat()
-    lists: list[tuple[str, list[dt.date]]] = [("/", [b.date for b in site.briefings])]
-    lists += [(f"/sections/{section.slug}/", [story.day for story in section.stories])
-              for section in index.sections]
-    lists += [(company.url, [story.day for story in index.by_company.get(key, ())])
-              for key, company in index.companies.items()]
-    lists += [(topic.url, [story.day for story in index.by_topic.get(slug, ())])
-              for slug, topic in index.topics.items()]
-    for base, days in lists:
-        for chunk, pagination in paginate(days, site.config.per_page, base):
-            found[pagination["url"]] = _newest(chunk)
-    return {url: day for url, day in found.items() if day}
-
-
 def _latest_stories(site: Site) -> list[tuple[str, str, str, str]]:
     """The stories of the newest NEWS_DAYS days, newest first, at most MAX_NEWS_URLS."""
     if not site.briefings:
@@ -229,11 +169,6 @@ def _latest_stories(site: Site) -> list[tuple[str, str, str, str]]:
                             story_time(start, story.position).isoformat(),
                             news_language(briefing.lang)))
     return stories[:MAX_NEWS_URLS]
-
-
-def _newest(days: Iterable[dt.date]) -> str:
-    newest = max(days, default=None)
-    return newest.isoformat() if newest else ""
 
 
 def _urlset(entries: Iterable[tuple[str, str]]) -> bytes:
