@@ -123,13 +123,13 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, fingerprints, meta, previous = _build(config, theme, reporter, drafts, output,
-                                                       jobs, cache, started)
+        summary, fingerprints, meta, files = _build(config, theme, reporter, drafts, output,
+                                                    jobs, cache, started)
         record = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, fingerprints, {
             "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(record), **meta}, previous)
+            "summary": json.dumps(record), **meta}, files)
         return summary
     finally:
         cache.close()
@@ -137,9 +137,9 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
            jobs: int, cache: BuildCache, started: float
-           ) -> tuple[BuildSummary, dict[str, str], dict[str, str], dict[str, str] | None]:
-    """The build; what to record of it, and what the cache held of the live site (None when
-    it could not be trusted)."""
+           ) -> tuple[BuildSummary, dict[str, str], dict[str, str], frozenset[str] | None]:
+    """The build, and what to record of it: fingerprints, meta, and the new site's list of
+    files when it is not the one the cache holds."""
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     release_freed_memory()
@@ -183,35 +183,28 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             searching.abort()
         transaction.abort()
         raise
-    return BuildSummary(
+    summary = BuildSummary(
         days=len(site.briefings), stories=len(index.stories), pages=len(pages),
         feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
-        unchanged=transaction.unchanged, seconds=time.perf_counter() - started,
-    ), stats.fingerprints, {"search": json.dumps(search_stamps, sort_keys=True),
-                            **_record_meta(transaction.record(), transaction.live)}, \
-        previous if trusted else None
+        unchanged=transaction.unchanged, seconds=time.perf_counter() - started)
+    record = transaction.record()
+    meta = {"search": json.dumps(search_stamps, sort_keys=True), "spare": record.spare,
+            "changed": json.dumps(sorted(record.changed))}
+    # Most rebuilds change no file name, and the list names every file of the site.
+    same_files = transaction.live is not None and transaction.live.files == record.files
+    return summary, stats.fingerprints, meta, None if same_files else record.files
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
     """The live site's files and its spare, as the build that made them recorded."""
+    files = cache.live_files(where)
     try:
-        files = json.loads(cache.build_meta(where, "files") or "null")
         changed = json.loads(cache.build_meta(where, "changed") or "[]")
     except ValueError:
         return None
-    if not isinstance(files, list) or not isinstance(changed, list):
+    if files is None or not isinstance(changed, list):
         return None
-    return LiveRecord(frozenset(files), cache.build_meta(where, "spare") or "",
-                      frozenset(changed))
-
-
-def _record_meta(record: LiveRecord, live: LiveRecord | None) -> dict[str, str]:
-    """The new live site's record; its list of files only when it differs from the one the
-    cache holds (most rebuilds change no file name, and the list names every file)."""
-    meta = {"spare": record.spare, "changed": json.dumps(sorted(record.changed))}
-    if live is None or live.files != record.files:
-        meta["files"] = json.dumps(sorted(record.files))
-    return meta
+    return LiveRecord(files, cache.build_meta(where, "spare") or "", frozenset(changed))
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:

@@ -148,6 +148,28 @@ def test_corrupt_cache_is_discarded_with_a_warning(site: Path, tmp_path: Path):
     assert tree_bytes(tmp_path / "again") == tree_bytes(site / "output")
 
 
+
+def test_a_cache_of_another_schema_is_replaced_not_half_used(site: Path, tmp_path: Path):
+    """An older cache's tables may have other columns: they are dropped and made anew, so the
+    cache works again from the next build (rather than failing on every write)."""
+    import sqlite3
+
+    config = load_config(site)[0]
+    build(config, Reporter(0))
+    database = site / ".site-builder-cache/cache.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.executescript(
+            "DROP TABLE outputs; CREATE TABLE outputs (output TEXT, path TEXT, "
+            "fingerprint TEXT NOT NULL, PRIMARY KEY (output, path));"
+            "UPDATE meta SET value = '0' WHERE key = 'schema';")
+    connection.close()
+    reporter = Reporter(0)
+    build(config, reporter)
+    assert any("another builder version" in w for w in reporter.warnings)
+    edit_story(site, 1)
+    summary = build(config, Reporter(0))
+    assert 0 < summary.rendered < summary.pages // 2 and summary.reused > 0
+
 @settings(max_examples=5, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 50)),
