@@ -149,8 +149,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
               for path, source in statics.items()}
     index = index_site(site)
     with reporter.stage("plan"):
-        versions = version_site(site, index, digests)
-        pages = plan_pages(site, index, versions)
+        versions = version_site(site, index, digests, cache)
+        pages = plan_pages(site, index, versions, cache)
         page_paths = [page.path for page in pages]
         feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
                          *plan_sitemaps(site, pages)]

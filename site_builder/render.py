@@ -8,12 +8,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import jinja2
 
 from site_builder.dates import long_date, month_name, short_date
 from site_builder.feeds import day_start, story_time
+from site_builder.file_memo import FileMemo
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.paging import neighbours, paginate
@@ -70,9 +72,14 @@ def path_for(url: str) -> str:
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
 
 
-def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None) -> list[Page]:
-    """Every HTML page of the site, in a stable order; views are made later, on demand."""
-    plan = _Planner(site, index, versions)
+def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
+               memo: FileMemo | None = None) -> list[Page]:
+    """Every HTML page of the site, in a stable order; views are made later, on demand.
+
+    With a memo, each day's story page keys are kept by what they are made from (see
+    _story_keys), so a rebuild keys only the stories of days whose inputs changed.
+    """
+    plan = _Planner(site, index, versions, memo)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
              *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
              plan.not_found()]
@@ -87,6 +94,8 @@ def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) ->
 
 
 HOME = {"url": "/", "title": "Home"}
+_URL = attrgetter("url")
+_DAY = attrgetter("day")
 
 
 def _newest(days: Iterable[dt.date]) -> str:
@@ -97,10 +106,12 @@ def _newest(days: Iterable[dt.date]) -> str:
 class _Planner:
     """Knows the site and its lookups; each *_pages method yields pages with lazy views."""
 
-    def __init__(self, site: Site, index: SiteIndex, versions: Versions | None) -> None:
+    def __init__(self, site: Site, index: SiteIndex, versions: Versions | None,
+                 memo: FileMemo | None = None) -> None:
         self.site = site
         self.index = index
         self.versions = versions
+        self.memo = memo
         self.config = site.config
         self.site_feeds = feed_links("/", site.config.title)
         # "More on" windows by company, then story url: of stories, and of their card stamps
@@ -122,11 +133,21 @@ class _Planner:
         if self.versions is None:
             return ""
         parts = ["story", day, str(position)]
+        known, made, url = self.index.companies, self._more_stamps, story.url
         for key in story.companies:
-            if key in self.index.companies:
-                window = self._windows(key, self._more_stamps, self._card).get(story.url, ())
-                parts += [key, str(len(window)), *window]
+            if key in known:
+                windows = made.get(key) or self._windows(key, made, self._card)
+                window = windows.get(url, ())
+                parts += (key, str(len(window)), *window)
         return stamp_text(*parts)
+
+    def _stamp_of(self, subject: Company | Topic | None) -> str:
+        """A company's or topic's stamp (versions.py): what its pages and links show of it."""
+        if self.versions is None or subject is None:
+            return ""
+        if isinstance(subject, Company):
+            return self.versions.companies[subject.key]
+        return self.versions.topics[subject.slug]
 
     def _card(self, story: Story) -> str:
         return self.versions.cards[story.url] if self.versions else ""
@@ -136,9 +157,8 @@ class _Planner:
         """A list page's key: its list's stamp (head), its place, and its stories' cards."""
         if self.versions is None:
             return ""
-        cards = self.versions.cards
         return stamp_text(head, repr(pagination), repr(growing),
-                          *[cards[story.url] for story in chunk])
+                          *map(self.versions.cards.__getitem__, map(_URL, chunk)))
 
     def _windows(self, key: str, made: dict[str, dict[str, tuple[Any, ...]]],
                  of: Callable[[Story], Any]) -> dict[str, tuple[Any, ...]]:
@@ -175,8 +195,48 @@ class _Planner:
             "pagination": pagination,
         }
 
+    def _story_keys(self) -> list[tuple[str, ...]]:
+        """Each day's story page keys, from the memo for days whose inputs are as they were.
+
+        A story's key is its day's stamp, its place, and the cards of its "More on" windows,
+        which come from its companies' lists: so a day's keys are kept by its stamp and the
+        stamps of those lists. After an edit that leaves every card as it was, one day is
+        keyed; a new day re-keys the days that share a company with it.
+        """
+        versions = self.versions
+        briefings = self.site.briefings
+        if versions is None:
+            return [("",) * len(briefing.stories) for briefing in briefings]
+        cards = versions.cards.__getitem__
+        lists = {key: stamp_text(key, *map(cards, map(_URL, stories)))
+                 for key, stories in self.index.by_company.items()
+                 if key in self.index.companies}
+        memo_keys = [stamp_text(versions.days[briefing.date], *(
+            lists.get(key, "") for story in briefing.stories for key in story.companies))
+            if self.memo is not None else "" for briefing in briefings]
+        memo = self.memo
+        kept = memo.get_many("story-keys", [key for key in memo_keys if key]) if memo else {}
+        made = {}
+        found = []
+        for briefing, memo_key in zip(briefings, memo_keys, strict=True):
+            stories = briefing.stories
+            keys = kept.get(memo_key) if memo_key else None
+            if not (isinstance(keys, tuple) and len(keys) == len(stories)
+                    and all(isinstance(key, str) for key in keys)):
+                day = versions.days[briefing.date]
+                keys = tuple(self._story_key(day, position, story)
+                             for position, story in enumerate(stories))
+                if memo_key:
+                    made[memo_key] = keys
+            found.append(keys)
+        if memo is not None:
+            memo.put_many("story-keys", made)
+            memo.retain("story-keys", {key for key in memo_keys if key})
+        return found
+
     def day_and_story_pages(self) -> Iterator[Page]:
         briefings = self.site.briefings
+        story_keys = self._story_keys()
         for number, briefing in enumerate(briefings):
             # A neighbouring day shows as its date in its language: its stories may change.
             around = [(briefings[n].date, briefings[n].lang) if 0 <= n < len(briefings)
@@ -185,10 +245,11 @@ class _Planner:
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
                        str(briefing.source), self._key("day", day, *around),
                        briefing.date.isoformat())
-            for position, story in enumerate(briefing.stories):
+            for position, (story, key) in enumerate(zip(briefing.stories, story_keys[number],
+                                                        strict=True)):
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), str(story.source),
-                           self._story_key(day, position, story), story.day.isoformat())
+                           key, story.day.isoformat())
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         return [HOME, {"url": "/archive/", "title": "Archive"},
@@ -251,7 +312,7 @@ class _Planner:
 
     def _story_list_pages(self, base: str, kind: str, title: str, stories: Sequence[Story],
                           extra: Callable[[bool], View], feeds: list[View], crumbs: list[View],
-                          description: str, about: View, facts_key: object = (),
+                          description: str, about: View, facts_key: str = "",
                           front_key: object = ()) -> Iterator[Page]:
         """A paginated list of stories, newest first; `about` is its subject for JSON-LD.
 
@@ -267,7 +328,7 @@ class _Planner:
                        partial(self._story_list_view, kind, title, chunk, len(stories),
                                pagination, extra, feeds, crumbs, description, about),
                        f"{kind} {title}", self._list_key(head, pagination, growing, chunk),
-                       _newest(story.day for story in chunk))
+                       _newest(map(_DAY, chunk)))
 
     def _story_list_view(self, kind: str, title: str, chunk: list[Story], total: int,
                          pagination: View, extra: Callable[[bool], View], feeds: list[View],
@@ -323,8 +384,8 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": company.url, "title": company.name}],
                 company.description or f"Every story about {label}, newest first.",
-                corporation(self.config, company_link(company)), company,
-                [(slug, count, self.index.topics.get(slug)) for slug, count
+                corporation(self.config, company_link(company)), self._stamp_of(company),
+                [(slug, count, self._stamp_of(self.index.topics.get(slug))) for slug, count
                  in self.index.related_topics.get(company.key, ())])
 
     def _companies_view(self, companies: list[Company], listing: View) -> View:
@@ -370,8 +431,8 @@ class _Planner:
                  *self.site_feeds],
                 [HOME, listing, {"url": topic.url, "title": topic.name}],
                 topic.description or f"Every story on {topic.name}, newest first.",
-                {"@type": "Thing", "name": topic.name}, topic,
-                [(key, count, self.index.companies.get(key)) for key, count
+                {"@type": "Thing", "name": topic.name}, self._stamp_of(topic),
+                [(key, count, self._stamp_of(self.index.companies.get(key))) for key, count
                  in self.index.related_companies.get(topic.slug, ())])
 
     def _topic_extra(self, topic: Topic, front: bool) -> View:

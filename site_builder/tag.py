@@ -18,15 +18,13 @@ from typing import Any
 from site_builder.bodies import body_markdown
 from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
+from site_builder.file_memo import FileMemo, file_keys, per_story
 from site_builder.model import Briefing, Company, Story, Topic
 from site_builder.tag_edits import EditLookup
 from site_builder.tag_memo import (
     PlainMention,
     StoryTags,
-    TagMemo,
-    file_keys,
     mentions_of,
-    per_story,
     plain_mentions,
     run_chunks,
     todo_items,
@@ -86,7 +84,7 @@ def story_text(story: Story) -> str:
 
 
 def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
-                memo: TagMemo | None = None, digests: dict[str, str] | None = None,
+                memo: FileMemo | None = None, digests: dict[str, str] | None = None,
                 jobs: int = 1) -> TaggedSite:
     """Tag every story of the site; raise one ContentError for every edit naming nothing.
 

@@ -11,9 +11,11 @@ import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import TypeGuard
 
+from site_builder.file_memo import FileMemo
 from site_builder.index import SiteIndex
-from site_builder.model import Site, Story
+from site_builder.model import Briefing, Site, Story
 
 _SEPARATOR = "\x1f"
 
@@ -56,34 +58,70 @@ class Versions:
     stories: dict[str, str]  # story url -> stamp (its text, its day's time and language, tags)
     cards: dict[str, str]  # story url -> stamp of what a list shows of it (no body)
     days: dict[dt.date, str]  # day -> stamp of its file's bytes and its stories
+    companies: dict[str, str] = dataclasses.field(default_factory=dict)  # key -> its stamp
+    topics: dict[str, str] = dataclasses.field(default_factory=dict)  # slug -> its stamp
 
 
-def version_site(site: Site, index: SiteIndex, digests: dict[str, str]) -> Versions:
-    """digests: each content file's sha256, by the path the briefings carry."""
-    stories: dict[str, str] = {}
-    cards: dict[str, str] = {}
-    days: dict[dt.date, str] = {}
+def version_site(site: Site, index: SiteIndex, digests: dict[str, str],
+                 memo: FileMemo | None = None) -> Versions:
+    """digests: each content file's sha256, by the path the briefings carry.
+
+    A file's stamps depend on its bytes, its stories' tags and the stamps of the site's
+    companies and topics, so with a memo they are kept by those, and a rebuild stamps only
+    the stories of files whose key is new (two hashes a story, 110,000 at ten years).
+    """
     # Each company and topic stamped once: a story shows their names, tickers and links.
     company_stamps = {key: stamp(company) for key, company in index.companies.items()}
     topic_stamps = {slug: stamp(topic) for slug, topic in index.topics.items()}
-    for briefing in site.briefings:
-        digest = digests.get(briefing.source.path, "")
-        lang = briefing.lang
-        # What a story's feed entry shows of its day: the day's time and language.
-        day_facts = f"{briefing.published.isoformat() if briefing.published else ''} {lang}"
-        day_stamps = []
-        for section in briefing.sections:
-            for story in section.stories:
-                url = story.url
-                # The count of companies first: where the topics start is never in doubt.
-                tags = [str(len(story.companies)),
-                        *[company_stamps.get(key, key) for key in story.companies],
-                        *[topic_stamps.get(slug, slug) for slug in story.topics]]
-                story_stamp = stories[url] = stamp_text(text_stamp(story), day_facts, *tags)
-                # A card is the story without its body: editing a body leaves lists alone.
-                cards[url] = stamp_text(url, story.title, story.headline_html, story.summary,
-                                        story.section, story.section_slug,
-                                        str(story.reading_minutes), lang, *tags)
-                day_stamps.append(story_stamp)
-        days[briefing.date] = stamp_text(digest, briefing.date.isoformat(), *day_stamps)
-    return Versions(stories=stories, cards=cards, days=days)
+    world = stamp(sorted(company_stamps.items()), sorted(topic_stamps.items()))
+    briefings = [(briefing, briefing.stories, digests.get(briefing.source.path, ""))
+                 for briefing in site.briefings]
+    keys = [stamp_text(digest, world, repr([(s.companies, s.topics) for s in stories]))
+            if digest and memo is not None else "" for _, stories, digest in briefings]
+    kept = memo.get_many("versions", [key for key in keys if key]) if memo is not None else {}
+    made: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    stories_stamps: dict[str, str] = {}
+    cards: dict[str, str] = {}
+    days: dict[dt.date, str] = {}
+    for (briefing, stories, digest), key in zip(briefings, keys, strict=True):
+        found = kept.get(key) if key else None
+        if not _fits(found, len(stories)):
+            found = _file_stamps(briefing, stories, company_stamps, topic_stamps)
+            if key:
+                made[key] = found
+        urls = [story.url for story in stories]
+        stories_stamps.update(zip(urls, found[0]))
+        cards.update(zip(urls, found[1]))
+        days[briefing.date] = stamp_text(digest, briefing.date.isoformat(), *found[0])
+    if memo is not None:
+        memo.put_many("versions", made)
+        memo.retain("versions", {key for key in keys if key})
+    return Versions(stories=stories_stamps, cards=cards, days=days, companies=company_stamps,
+                    topics=topic_stamps)
+
+
+def _fits(found: object, count: int) -> TypeGuard[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """A kept value of the right shape: a memo row is only ever a shortcut."""
+    return isinstance(found, tuple) and len(found) == 2 and all(
+        isinstance(part, tuple) and len(part) == count for part in found)
+
+
+def _file_stamps(briefing: Briefing, stories: tuple[Story, ...],
+                 company_stamps: dict[str, str], topic_stamps: dict[str, str]
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Each story's stamp (its text, its day's time and language, its tags), and its card's."""
+    lang = briefing.lang
+    # What a story's feed entry shows of its day: the day's time and language.
+    day_facts = f"{briefing.published.isoformat() if briefing.published else ''} {lang}"
+    story_stamps, cards = [], []
+    for story in stories:
+        # The count of companies first: where the topics start is never in doubt.
+        tags = [str(len(story.companies)),
+                *[company_stamps.get(key, key) for key in story.companies],
+                *[topic_stamps.get(slug, slug) for slug in story.topics]]
+        story_stamps.append(stamp_text(text_stamp(story), day_facts, *tags))
+        # A card is the story without its body: editing a body leaves lists alone.
+        cards.append(stamp_text(story.url, story.title, story.headline_html, story.summary,
+                                story.section, story.section_slug, str(story.reading_minutes),
+                                lang, *tags))
+    return tuple(story_stamps), tuple(cards)

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -47,6 +48,24 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+class DictMemo:
+    """The build cache's memo table in a dict: what per-file memos read and write of it."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], Any] = {}
+        self.puts = 0
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        return {key: self.rows[(kind, key)] for key in keys if (kind, key) in self.rows}
+
+    def put_many(self, kind: str, items: dict[str, Any]) -> None:
+        self.puts += len(items)
+        self.rows.update({(kind, key): value for key, value in items.items()})
+
+    def retain(self, kind: str, keys: set[str]) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if k[0] != kind or k[1] in keys}
 
 
 @pytest.fixture(scope="session")

@@ -107,3 +107,48 @@ def test_numbered_pages_show_nothing_that_changes_as_the_list_grows(tmp_path: Pa
     assert 'rel="next" href="/companies/goertek-002241-sz/page/1/">Older' in front
     assert 'rel="prev" href="/companies/goertek-002241-sz/">← Newer' in numbered
     assert "Older" not in numbered and "Newer" not in front
+
+
+# Story page keys kept by day --------------------------------------------------------------
+
+def keyed_pages(site, memo=None) -> dict[str, str]:
+    from site_builder.versions import version_site
+
+    index = index_site(site)
+    versions = version_site(site, index, {b.source.path: str(b.date) for b in site.briefings})
+    return {page.path: page.key for page in plan_pages(site, index, versions, memo)}
+
+
+def test_story_page_keys_from_the_memo_are_the_keys_made_afresh(repo_root: Path):
+    from conftest import DictMemo
+
+    site = load_site(load_config(repo_root)[0], Reporter(0))
+    memo = DictMemo()
+    fresh = keyed_pages(site)
+    assert keyed_pages(site, memo) == fresh
+    assert memo.puts == len(site.briefings)
+    assert keyed_pages(site, memo) == fresh and memo.puts == len(site.briefings)
+
+
+def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
+        repo_root: Path):
+    """Their "More on" windows show its title: the memo must not hand back their old keys."""
+    import dataclasses
+
+    from conftest import DictMemo
+
+    site = load_site(load_config(repo_root)[0], Reporter(0))
+    memo = DictMemo()
+    before = keyed_pages(site, memo)
+    index = index_site(site)
+    story = next(s for s in index.stories if s.companies
+                 and len({t.day for t in index.by_company[s.companies[0]]}) > 1)
+    renamed = dataclasses.replace(story, title=story.title + " (updated)")
+    retitled = dataclasses.replace(site, briefings=tuple(
+        dataclasses.replace(b, sections=tuple(dataclasses.replace(sec, stories=tuple(
+            renamed if s is story else s for s in sec.stories)) for sec in b.sections))
+        for b in site.briefings))
+    after = keyed_pages(retitled, memo)
+    assert after == keyed_pages(retitled)
+    neighbours = [s.url for s in index.by_company[story.companies[0]] if s.day != story.day]
+    assert any(after[path_for(url)] != before[path_for(url)] for url in neighbours)
