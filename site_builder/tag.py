@@ -115,18 +115,21 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     warnings = list(seen.warnings)
     problems: list[Problem] = []
     tagged = []
+    retagged = False
     for story, (companies, topics) in zip(stories, found_tags, strict=True):
         if story.tag_edits:
             found = edits.apply(story, StoryTags(companies, topics), problems, warnings)
             companies, topics = found.companies, found.topics
         if (story.companies, story.topics) != (companies, topics):  # a cached parse may
             story = story.tagged(companies, topics)  # have them already
+            retagged = True
         tagged.append(story)
     if problems:
         raise ContentError(problems)
     used = {key for story in tagged for key in story.companies}
     return TaggedSite(
-        briefings=_replace_stories(briefings, iter(tagged)),
+        # A rebuild's cached parses carry their tags: usually no briefing is made anew.
+        briefings=_replace_stories(briefings, iter(tagged)) if retagged else briefings,
         companies=_companies(used, seen, data),
         topics=tuple(sorted(data.topics, key=lambda t: (t.name.casefold(), t.slug))),
         warnings=tuple(warnings),
@@ -314,6 +317,13 @@ def _learn_names(mentions: Iterable[tuple[PlainMention, ...]], data: SiteData) -
     sightings: list[tuple[str, str]] = []  # (name, ticker)
     for found in mentions:
         for name, listings, _, _ in found:
+            if len(listings) == 1:  # most mentions: one ticker, its own group, nothing to join
+                ticker = listings[0][0]
+                if ticker not in listed_with:
+                    listed_with[ticker] = {ticker}
+                if name:
+                    sightings.append((name, ticker))
+                continue
             tickers = [listing[0] for listing in listings]
             if not tickers:
                 continue

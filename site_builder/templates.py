@@ -83,6 +83,7 @@ def make_environment(config: SiteConfig, theme: Theme,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment a build: no stat of the template per page
     )
     base_path = urlsplit(config.base_url).path.rstrip("/")
 
