@@ -32,8 +32,11 @@ CREATE TABLE IF NOT EXISTS bodies (
     digest TEXT, url TEXT, markdown TEXT, html TEXT, PRIMARY KEY (digest, url));
 CREATE TABLE IF NOT EXISTS outputs (
     output TEXT, name TEXT, value BLOB NOT NULL, PRIMARY KEY (output, name));
+CREATE TABLE IF NOT EXISTS output_changes (
+    output TEXT, path TEXT, fingerprint TEXT, PRIMARY KEY (output, path));
 """
-_TABLE_NAMES = ("meta", "sources", "memo", "bodies", "outputs")
+_TABLE_NAMES = ("meta", "sources", "memo", "bodies", "outputs", "output_changes")
+MAX_OUTPUT_CHANGES = 5000  # rows over the fingerprints blob before it is written anew
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +215,19 @@ class BuildCache:
     def outputs(self, output: str) -> dict[str, str]:
         """Each file of that output folder with the fingerprint of what it was made from."""
         marks = self._output_value(output, "marks")
-        return marks if isinstance(marks, dict) else {}
+        if not isinstance(marks, dict) or self.connection is None:
+            return {}
+        try:
+            for path, mark in self.connection.execute(
+                    "SELECT path, fingerprint FROM output_changes WHERE output = ?", (output,)):
+                if mark is None:
+                    marks.pop(path, None)
+                else:
+                    marks[path] = mark
+        except sqlite3.Error:
+            self._disable()
+            return {}
+        return marks
 
     def live_files(self, output: str) -> frozenset[str] | None:
         """Every file of that output folder, as the build that made it recorded."""
@@ -220,27 +235,45 @@ class BuildCache:
         return files if isinstance(files, frozenset) else None
 
     def record_build(self, output: str, fingerprints: dict[str, str], meta: dict[str, str],
-                     files: frozenset[str] | None = None) -> None:
+                     files: frozenset[str] | None = None,
+                     previous: dict[str, str] | None = None) -> None:
         """After a successful swap: what each output file was made from (and, when given,
         the folder's list of files), in one transaction.
 
         Kept per output folder, so a preview server and `build` do not spoil each other's.
-        Each is one pickled row: a site of ten years has 70,000 fingerprints, which SQLite
-        hands back as rows several times slower than pickle restores them as one dict.
+        The fingerprints are one pickled row (a site of ten years has 70,000 of them, which
+        SQLite hands back as rows several times slower than pickle restores one dict) and
+        rows of the changes since: previous, when given, is what outputs() said before this
+        build, and only what differs from it is written, until the changes pile up.
         """
         if self.connection is None:
             return
-        rows = [(output, "marks", pickle.dumps(fingerprints, pickle.HIGHEST_PROTOCOL))]
-        if files is not None:
-            rows.append((output, "files", pickle.dumps(files, pickle.HIGHEST_PROTOCOL)))
         try:
             with self.connection:
                 self.connection.execute("BEGIN")
-                self.connection.execute("DELETE FROM outputs WHERE output = ? AND name = ?",
-                                        (output, "marks"))
-                fault_point("mid-cache")
-                self.connection.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                                            rows)
+                changes: list[tuple[str, str, str | None]] = []
+                if previous is not None:
+                    changes = [(output, path, mark) for path, mark in fingerprints.items()
+                               if previous.get(path) != mark]
+                    changes += [(output, path, None) for path in previous.keys() - fingerprints]
+                    (piled,) = self.connection.execute(
+                        "SELECT COUNT(*) FROM output_changes WHERE output = ?",
+                        (output,)).fetchone()
+                if previous is None or piled + len(changes) > MAX_OUTPUT_CHANGES:
+                    self.connection.execute("DELETE FROM output_changes WHERE output = ?",
+                                            (output,))
+                    fault_point("mid-cache")
+                    self.connection.execute(
+                        "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                        (output, "marks", pickle.dumps(fingerprints, pickle.HIGHEST_PROTOCOL)))
+                else:
+                    fault_point("mid-cache")
+                    self.connection.executemany(
+                        "INSERT OR REPLACE INTO output_changes VALUES (?, ?, ?)", sorted(changes))
+                if files is not None:
+                    self.connection.execute(
+                        "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                        (output, "files", pickle.dumps(files, pickle.HIGHEST_PROTOCOL)))
                 self.connection.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(f"{key}:{output}", value) for key, value in sorted(meta.items())])

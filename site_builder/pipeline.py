@@ -59,6 +59,18 @@ class BuildSummary:
                 f"{self.unchanged} files unchanged) in {self.seconds:.2f}s")
 
 
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What the cache records of a build: each output file's fingerprint, the build's meta,
+    the new site's list of files (None: the one the cache holds), and the fingerprints the
+    cache held before (None: not trusted), so that only what changed is written."""
+
+    fingerprints: dict[str, str]
+    meta: dict[str, str]
+    files: frozenset[str] | None
+    previous: dict[str, str] | None
+
+
 def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
     folder = config.root / CACHE_DIR if use_cache else None
     return BuildCache(folder, builder_key(config), reporter.warn)
@@ -123,13 +135,12 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, fingerprints, meta, files = _build(config, theme, reporter, drafts, output,
-                                                    jobs, cache, started)
-        record = {k: v for k, v in asdict(summary).items()
+        summary, made = _build(config, theme, reporter, drafts, output, jobs, cache, started)
+        counts = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
-        cache.record_build(where, fingerprints, {
+        cache.record_build(where, made.fingerprints, {
             "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(record), **meta}, files)
+            "summary": json.dumps(counts), **made.meta}, made.files, made.previous)
         return summary
     finally:
         cache.close()
@@ -137,9 +148,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
            jobs: int, cache: BuildCache, started: float
-           ) -> tuple[BuildSummary, dict[str, str], dict[str, str], frozenset[str] | None]:
-    """The build, and what to record of it: fingerprints, meta, and the new site's list of
-    files when it is not the one the cache holds."""
+           ) -> tuple[BuildSummary, _Made]:
+    """The build, and what the cache is to record of it."""
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     release_freed_memory()
@@ -192,7 +202,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             "changed": json.dumps(sorted(record.changed))}
     # Most rebuilds change no file name, and the list names every file of the site.
     same_files = transaction.live is not None and transaction.live.files == record.files
-    return summary, stats.fingerprints, meta, None if same_files else record.files
+    return summary, _Made(stats.fingerprints, meta, None if same_files else record.files,
+                          previous if trusted else None)
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
