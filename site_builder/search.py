@@ -1,14 +1,13 @@
-"""Search: a Pagefind index of the story pages, one bundle per year, made before the swap.
+"""Search: a Pagefind index of the story pages, in bundles, made before the swap.
 
 Pagefind (https://pagefind.app) reads the HTML and writes a static index and its UI; the
 browser searches it offline. Only pages marked `data-pagefind-body` (story pages) are indexed;
 their filters (company, topic, section) and metadata (date, companies) come from attributes in
-the theme. Each past year of stories is its own bundle, pagefind/<year>/, so that a ten-year
-site is indexed in pieces a tenth the size (Pagefind holds a whole index in memory); each month
-of the newest year is one too, pagefind/<year>-<month>/, so that the daily edit re-indexes a
-month (a second or less) rather than a year. When a new year begins, its predecessor's months
-become one year bundle. The search page reads pagefind/shards.json, newest first, and queries
-every bundle at once (Pagefind's multisite search, `mergeIndex`).
+the theme. The stories are indexed in bundles, by year, by month of the newest year and by
+week of the newest month (search_shards.py), so that a ten-year site is indexed in pieces
+(Pagefind holds a whole index in memory) and the daily edit re-indexes a week. The search page
+reads pagefind/shards.json, newest first, and queries every bundle at once (Pagefind's
+multisite search, `mergeIndex`).
 
 A bundle is a pure function of its story pages, so when none of them changed since the live
 site was built, and the live bundle was made the same way (its site-builder.json says how), the
@@ -32,54 +31,38 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
 from site_builder.pagefind_files import sort_filters
 from site_builder.report import Reporter
-from site_builder.versions import stamp
+from site_builder.search_shards import (
+    BUNDLE,
+    STORY_PAGE,
+    Shard,
+    identities,
+    plan_shards,
+    shard_pages,
+    shard_stamps,
+    unplanned,
+)
 from site_builder.write import OutputTransaction
 
-BUNDLE = "pagefind"
 SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newest first
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/
-# Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
-# Pagefind need not parse the rest, the day pages above all, which hold every story's text.
-IN_MONTH = "[0-9][0-9]/*/index.html"
-IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
 SCRATCH = "site-builder-search-"  # the cut-down pages' folder, before its owner's pid
 BODY_MARK = "data-pagefind-body"
 TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
 HTML_TAG = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
 TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 PEAK_POLL = 0.02  # seconds between looks at a Pagefind process's memory
-STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
-ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
 RECIPE_FORMAT = 3  # raise it whenever this module changes what it makes of Pagefind's output
 # Pagefind holds a year's index in memory (about 600 MiB for 5,500 stories), so two years at
 # once would pass 1 GiB; and it already keeps two cores busy, so one at a time costs little.
 PARALLEL = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """One bundle: pagefind/<name>/, made from the pages `pages` matches.
-
-    base is the folder of its story pages, "2024" for a year or "2025/03" for a month.
-    """
-
-    name: str
-    pages: str
-    base: str = ""
-
-    @property
-    def folder(self) -> str:
-        return f"{BUNDLE}/{self.name}"
 
 
 class SearchIndexer:
@@ -117,7 +100,7 @@ class SearchIndexer:
         self.shards = plan_shards([path for _, path in story_pages])
         self.stamps = shard_stamps(self.shards, days, salt) if days is not None else {}
         known = _known_bundles(transaction.existing)
-        self.pages, last = _shard_pages(self.shards, story_pages)
+        self.pages, last = shard_pages(self.shards, story_pages)
         for shard in self.shards:
             recipe = _recipe(self.version, self.language, shard)
             live = _live_bundle(transaction.output, shard, recipe, known)
@@ -173,7 +156,7 @@ class SearchIndexer:
         """Index one shard into the aside folder (in the thread): the Pagefind process's peak
         memory in bytes, or None when its pages are the live ones and live can be kept."""
         transaction = self.transaction
-        for relative in _unplanned(transaction.existing, shard, self.planned):
+        for relative in unplanned(transaction.existing, shard, self.planned):
             (transaction.aside / relative).unlink(missing_ok=True)  # a deleted story's page
         if live and _pages_unchanged(transaction.aside, transaction.output, shard):
             return None
@@ -193,44 +176,6 @@ class SearchIndexer:
                              f"({error!r}); this builder knows Pagefind 1.x") from None
         (bundle / RECIPE).write_text(recipe, encoding="utf-8")
         return peak
-
-
-def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
-    """One shard per month of the newest year and per year before it, newest first; a site
-    without stories gets one shard of its other pages, so its search page loads cleanly."""
-    months = sorted({path[:7] for path in paths if STORY_PAGE.fullmatch(path)}, reverse=True)
-    if not months:
-        return (Shard(ALL_PAGES, "**/*.html"),)
-    newest = months[0][:4]
-    years = sorted({month[:4] for month in months if month[:4] != newest}, reverse=True)
-    return (*(Shard(f"{newest}-{month[5:]}", f"{month}/{IN_MONTH}", month)
-              for month in months if month[:4] == newest),
-            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years))
-
-
-def _shard_pages(shards: tuple[Shard, ...], story_pages: list[tuple[int, str]]
-                 ) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """Each shard's story pages, and where in the plan its last one is."""
-    shard_of = _shard_finder(shards)
-    pages: dict[str, list[str]] = {}
-    last: dict[str, int] = {}
-    for number, path in story_pages:
-        name = shard_of(path)
-        if name is not None:
-            pages.setdefault(name, []).append(path)
-            last[name] = number
-    return pages, last
-
-
-def _shard_finder(shards: tuple[Shard, ...]) -> Callable[[str], str | None]:
-    """The name of the shard a story path ("2025/03/27/<slug>/...") belongs to: its month's
-    when the month has one, else its year's; None for neither."""
-    by_base = {shard.base: shard.name for shard in shards if shard.base}
-
-    def shard_of(path: str) -> str | None:
-        return by_base.get(path[:7]) or by_base.get(path[:4])
-
-    return shard_of
 
 
 def _scratch_folder() -> Path:
@@ -295,25 +240,6 @@ def searchable(page: str) -> str:
     title = TITLE.search(page)
     return (f"<!DOCTYPE html>\n{html.group(0)}<head><meta charset=\"utf-8\">"
             f"{title.group(0) if title else ''}</head><body>{body}</body></html>\n")
-
-
-def _unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) -> list[str]:
-    """Story pages the aside folder holds from the live site that this build does not make."""
-    return [path for path in existing if shard.base and path.startswith(f"{shard.base}/")
-            and STORY_PAGE.fullmatch(path) and path not in planned]
-
-
-def shard_stamps(shards: tuple[Shard, ...], days: dict[dt.date, str], salt: str
-                 ) -> dict[str, str]:
-    """Each bundle's days as one stamp: what its index is made from (a story page shows
-    its day's source, so a day's stamp, not its stories', says what its pages hold)."""
-    shard_of = _shard_finder(shards)
-    held: dict[str, list[str]] = {}
-    for day, day_stamp in sorted(days.items()):
-        name = shard_of(f"{day:%Y/%m/%d}/")
-        if name is not None:
-            held.setdefault(name, []).append(day_stamp)
-    return {name: stamp(salt, *stamps) for name, stamps in held.items()}
 
 
 def _write_shard_list(transaction: OutputTransaction, shards: tuple[Shard, ...]) -> None:
@@ -435,39 +361,5 @@ def _live_bundle(output: Path, shard: Shard, recipe: str,
 
 def _pages_unchanged(aside: Path, output: Path, shard: Shard) -> bool:
     """Every page the bundle is made from is the live one, linked over; and none has gone."""
-    new = _identities(aside, shard)
-    return bool(new) and new == _identities(output, shard)
-
-
-def _identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
-    """Each page's device and inode: a page linked over from the live site keeps both."""
-    if shard.name == ALL_PAGES:
-        paths = [path.relative_to(root).as_posix() for path in root.glob(shard.pages)]
-        paths = [path for path in paths if not path.startswith(f"{BUNDLE}/")]
-    else:
-        # The story pages by walking the MM/DD/<slug>/ folders: Path.glob with three
-        # wildcards spends seconds on a year of stories.
-        months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)] \
-            if "/" not in shard.base else [shard.base]
-        paths = [f"{month}/{day}/{slug}/index.html"
-                 for month in months
-                 for day in _folders(root / month, 2)
-                 for slug in _folders(root / month / day)]
-    found = {}
-    for path in paths:
-        try:
-            stat = os.stat(f"{root}/{path}")
-        except FileNotFoundError:
-            continue
-        found[path] = (stat.st_dev, stat.st_ino)
-    return found
-
-
-def _folders(parent: Path, digits: int = 0) -> list[str]:
-    """The names of the folders in parent (only those of `digits` digits, if given)."""
-    try:
-        with os.scandir(parent) as entries:
-            return [entry.name for entry in entries if entry.is_dir()
-                    and (not digits or len(entry.name) == digits and entry.name.isdigit())]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    new = identities(aside, shard)
+    return bool(new) and new == identities(output, shard)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ONE_DAY, tree_bytes, write_site
 
-from site_builder import pagefind_files, search
+from site_builder import pagefind_files, search, search_shards
 from site_builder.config import load_config
 from site_builder.pipeline import build
 from site_builder.report import Reporter
@@ -49,14 +49,14 @@ def entry(output: Path, shard: str) -> dict:
     return json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text("utf-8"))
 
 
-def test_each_month_of_the_newest_year_and_each_year_before_is_a_bundle(site: Path):
+def test_a_week_of_the_newest_month_and_each_year_before_are_bundles(site: Path):
     run(site)
     output = site / "output"
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03", "2024"]}
+        {"shards": ["2025-03-22", "2024"]}
     assert (output / "pagefind/pagefind-ui.js").is_file()
     assert (output / "pagefind/pagefind-ui.css").is_file()
-    for shard, stories in (("2025-03", 6), ("2024", 3)):
+    for shard, stories in (("2025-03-22", 6), ("2024", 3)):
         languages = entry(output, shard)["languages"]
         assert list(languages) == ["en"]
         assert languages["en"]["page_count"] == stories  # the stories, not days or lists
@@ -75,7 +75,7 @@ def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Pa
     assert {k: v for k, v in first.items() if k.startswith("pagefind/")} == \
         {k: v for k, v in second.items() if k.startswith("pagefind/")}
     filters = sorted((tmp_path / "a/pagefind").glob("*/filter/*.pf_filter"))
-    assert {path.parent.parent.name for path in filters} == {"2024", "2025-03"}
+    assert {path.parent.parent.name for path in filters} == {"2024", "2025-03-22"}
     for path in filters:
         raw = pagefind_files.unpack(path.read_bytes())
         _, values = pagefind_files.cbor_load(raw)
@@ -88,13 +88,13 @@ def test_cbor_round_trips_pagefinds_own_files(site: Path):
     run(site)
     bundle = site / "output/pagefind"
     files = [*bundle.glob("*/*.pf_meta"), *bundle.glob("*/index/*.pf_index")]
-    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025-03"}
+    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025-03-22"}
     for path in files:
         raw = pagefind_files.unpack(path.read_bytes())
         assert pagefind_files.cbor_dump(pagefind_files.cbor_load(raw)) == raw
 
 
-def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_month_is_made_again(
+def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_week_is_made_again(
         site: Path):
     run(site)
     before = bundle_files(site / "output")
@@ -109,38 +109,50 @@ def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_month_is_made
     run(site)
     assert "Nothing here" in (site / "output/404.html").read_text("utf-8")
     assert bundle_files(site / "output") == before
+    write_site(site, {"content/briefings/2025/2025-03-03.md": ONE_DAY.replace(
+        "2025-03-27", "2025-03-03")})
+    run(site)
     last_year = bundle_files(site / "output", "2024")
-    this_month = bundle_files(site / "output", "2025-03")
+    first_week = bundle_files(site / "output", "2025-03-01")
+    this_week = bundle_files(site / "output", "2025-03-22")
     path = site / "content/briefings/2025/2025-03-28.md"
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     run(site)
     assert bundle_files(site / "output", "2024") == last_year  # the same files, linked over
-    after = bundle_files(site / "output", "2025-03")
-    assert set(after.values()).isdisjoint(this_month.values())
-    assert entry(site / "output", "2025-03")["languages"]["en"]["page_count"] == 6
+    assert bundle_files(site / "output", "2025-03-01") == first_week
+    after = bundle_files(site / "output", "2025-03-22")
+    assert set(after.values()).isdisjoint(this_week.values())
+    assert entry(site / "output", "2025-03-22")["languages"]["en"]["page_count"] == 6
 
 
-def test_a_new_month_is_a_bundle_and_a_new_year_folds_the_months_of_the_last(site: Path):
+def test_a_new_month_folds_the_weeks_of_the_last_and_a_new_year_its_months(site: Path):
     write_site(site, {"content/briefings/2025/2025-02-14.md": ONE_DAY.replace(
         "2025-03-27", "2025-02-14")})
     run(site)
     output = site / "output"
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03", "2025-02", "2024"]}
-    march = bundle_files(output, "2025-03")
+        {"shards": ["2025-03-22", "2025-02", "2024"]}
+    march = bundle_files(output, "2025-03-22")
     path = site / "content/briefings/2025/2025-02-14.md"
     path.write_text(path.read_text("utf-8").replace("first story.", "first story, edited."),
                     "utf-8")
     run(site)
-    assert bundle_files(output, "2025-03") == march  # an edit in February leaves March
+    assert bundle_files(output, "2025-03-22") == march  # an edit in February leaves March
+    write_site(site, {"content/briefings/2025/2025-04-02.md": ONE_DAY.replace(
+        "2025-03-27", "2025-04-02")})
+    run(site)
+    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2025-04-01", "2025-03", "2025-02", "2024"]}
+    assert entry(output, "2025-03")["languages"]["en"]["page_count"] == 6
+    assert not (output / "pagefind/2025-03-22").exists()
     write_site(site, {"content/briefings/2026/2026-01-02.md": ONE_DAY.replace(
         "2025-03-27", "2026-01-02")})
     run(site)
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2026-01", "2025", "2024"]}
-    assert entry(output, "2025")["languages"]["en"]["page_count"] == 9
-    assert not (output / "pagefind/2025-03").exists()
-    assert not (output / "pagefind/2025-02").exists()
+        {"shards": ["2026-01-01", "2025", "2024"]}
+    assert entry(output, "2025")["languages"]["en"]["page_count"] == 12
+    for gone in ("2025-04-01", "2025-03", "2025-02"):
+        assert not (output / f"pagefind/{gone}").exists()
 
 
 def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
@@ -148,7 +160,7 @@ def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
     (site / "content/briefings/2024/2024-12-30.md").unlink()
     run(site)
     assert json.loads((site / "output/pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03"]}
+        {"shards": ["2025-03-22"]}
     assert not (site / "output/pagefind/2024").exists()
 
 
@@ -169,22 +181,30 @@ def test_index_language_is_the_sites_main_language():
 
 def test_shards_come_from_the_planned_story_pages_newest_first():
     paths = ["index.html", "2025/03/27/index.html", "2025/03/27/a/index.html",
+             "2025/03/30/e/index.html", "2025/03/02/f/index.html",
              "2025/01/02/b/index.html", "2024/12/30/c/index.html", "2023/05/01/d/index.html",
              "companies/x/index.html"]
-    assert [(s.name, s.base, s.pages) for s in search.plan_shards(paths)] == [
-        ("2025-03", "2025/03", "2025/03/[0-9][0-9]/*/index.html"),
+    shards = search_shards.plan_shards(paths)
+    assert [(s.name, s.base, s.pages) for s in shards] == [
+        ("2025-03-29", "2025/03", "2025/03/{29,30,31}/*/index.html"),
+        ("2025-03-22", "2025/03", "2025/03/{22,23,24,25,26,27,28}/*/index.html"),
+        ("2025-03-01", "2025/03", "2025/03/{01,02,03,04,05,06,07}/*/index.html"),
         ("2025-01", "2025/01", "2025/01/[0-9][0-9]/*/index.html"),
         ("2024", "2024", "2024/[0-9][0-9]/[0-9][0-9]/*/index.html"),
         ("2023", "2023", "2023/[0-9][0-9]/[0-9][0-9]/*/index.html")]
-    assert [s.name for s in search.plan_shards(["index.html", "2025/03/27/index.html"])] == \
-        [search.ALL_PAGES]
+    shard_of = search_shards.shard_finder(shards)
+    assert [shard_of(path) for path in paths if search_shards.STORY_PAGE.fullmatch(path)] == \
+        ["2025-03-22", "2025-03-29", "2025-03-01", "2025-01", "2024", "2023"]
+    assert [s.name for s in shards if s.holds("2025/03/02/f/index.html")] == ["2025-03-01"]
+    assert [s.name for s in search_shards.plan_shards(["index.html", "2025/03/27/index.html"])] \
+        == [search_shards.ALL_PAGES]
 
 
 def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     started: list[str] = []
 
-    def index(self: search.SearchIndexer, shard: search.Shard, recipe: str,
+    def index(self: search.SearchIndexer, shard: search_shards.Shard, recipe: str,
               live: tuple[str, ...]) -> int:
         started.append(shard.name)
         bundle = self.transaction.replace_folder(shard.folder)
@@ -200,9 +220,9 @@ def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
     indexer.pages_done(2)  # index.html and a: March is not complete yet
     assert [shard.name for shard, _, _ in indexer.jobs] == []
     indexer.pages_done(3)
-    assert [shard.name for shard, _, _ in indexer.jobs] == ["2025-03"]
+    assert [shard.name for shard, _, _ in indexer.jobs] == ["2025-03-22"]
     indexer.finish()  # the rest, once every page is written
-    assert started == ["2025-03", "2024"]
+    assert started == ["2025-03-22", "2024"]
     transaction.abort()
 
 
@@ -234,7 +254,7 @@ def test_a_page_of_another_shape_goes_to_pagefind_whole(page: str):
 def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, tmp_path: Path):
     run(site)
     output, whole, cut = site / "output", tmp_path / "whole", tmp_path / "cut"
-    pages = sorted(output.glob(f"2025/{search.IN_YEAR}"))
+    pages = sorted(output.glob(f"2025/{search_shards.IN_YEAR}"))
     for page in pages:
         target = cut / page.relative_to(output)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +262,7 @@ def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, t
         assert len(target.read_bytes()) < len(page.read_bytes()) / 2
     binary = search.find_pagefind()
     assert binary is not None
-    shard = search.Shard("2025", f"2025/{search.IN_YEAR}", "2025")
+    shard = search_shards.Shard("2025", f"2025/{search_shards.IN_YEAR}", "2025")
     for source, bundle in ((output, whole), (cut, tmp_path / "cut-bundle")):
         search._run_pagefind(binary, source, search._options("en", shard, bundle))
         pagefind_files.sort_filters(bundle)

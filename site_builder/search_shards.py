@@ -1,0 +1,159 @@
+"""How the story pages are cut into search bundles, and which pages each bundle holds.
+
+Pagefind's time goes with the pages it indexes, about a millisecond a page, so a bundle a daily
+edit touches must be small, while the search page merges every bundle, so there must be few.
+The newest month is cut into blocks of seven days (a bundle each, pagefind/2025-03-22/ for the
+22nd to the 28th), each month of the newest year before it is a bundle (pagefind/2025-02/), and
+each year before that (pagefind/2024/): some twenty-five bundles at ten years, and the daily
+edit re-indexes a hundred pages, not a month's four hundred. When a month ends its blocks
+become one bundle, as a year's months do when the year ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.versions import stamp
+
+BUNDLE = "pagefind"
+# Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so
+# Pagefind need not parse the rest, the day pages above all, which hold every story's text.
+IN_MONTH = "[0-9][0-9]/*/index.html"
+IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
+STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
+ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
+BLOCK_DAYS = 7  # days of the newest month in one bundle
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One bundle: pagefind/<name>/, made from the pages `pages` matches.
+
+    base is the folder of its story pages, "2024" for a year or "2025/03" for a month; days,
+    for a block of the newest month, are the day folders it takes of that month ("22", ...).
+    """
+
+    name: str
+    pages: str
+    base: str = ""
+    days: tuple[str, ...] = ()
+
+    @property
+    def folder(self) -> str:
+        return f"{BUNDLE}/{self.name}"
+
+    def holds(self, path: str) -> bool:
+        """Whether a story page's path ("2025/03/27/<slug>/index.html") is in this bundle."""
+        if not self.base or not path.startswith(f"{self.base}/"):
+            return False
+        return not self.days or path[len(self.base) + 1:len(self.base) + 3] in self.days
+
+
+def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
+    """The bundles of these planned pages, newest first (see the module's docstring); a site
+    without stories gets one of its other pages, so its search page loads cleanly."""
+    months = sorted({path[:7] for path in paths if STORY_PAGE.fullmatch(path)}, reverse=True)
+    if not months:
+        return (Shard(ALL_PAGES, "**/*.html"),)
+    newest = months[0]
+    days = {path[8:10] for path in paths if path.startswith(f"{newest}/")
+            and STORY_PAGE.fullmatch(path)}
+    blocks = sorted({(int(day) - 1) // BLOCK_DAYS for day in days}, reverse=True)
+    year = newest[:4]
+    years = sorted({month[:4] for month in months if month[:4] != year}, reverse=True)
+    return (*(_block(newest, block) for block in blocks),
+            *(Shard(f"{year}-{month[5:]}", f"{month}/{IN_MONTH}", month)
+              for month in months[1:] if month[:4] == year),
+            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years))
+
+
+def _block(month: str, block: int) -> Shard:
+    """Days 7*block+1 to 7*block+7 of the month ("2025/03"), as far as a month goes."""
+    days = tuple(f"{day:02d}" for day in range(block * BLOCK_DAYS + 1,
+                                               min(block * BLOCK_DAYS + BLOCK_DAYS, 31) + 1))
+    return Shard(f"{month[:4]}-{month[5:]}-{days[0]}",
+                 f"{month}/{{{','.join(days)}}}/*/index.html", month, days)
+
+
+def shard_finder(shards: tuple[Shard, ...]) -> Callable[[str], str | None]:
+    """The name of the shard a story path ("2025/03/27/<slug>/...") belongs to: its day's
+    block, else its month's, else its year's; None for none."""
+    by_day = {f"{shard.base}/{day}": shard.name for shard in shards for day in shard.days}
+    by_base = {shard.base: shard.name for shard in shards if shard.base and not shard.days}
+
+    def shard_of(path: str) -> str | None:
+        return by_day.get(path[:10]) or by_base.get(path[:7]) or by_base.get(path[:4])
+
+    return shard_of
+
+
+def shard_pages(shards: tuple[Shard, ...], story_pages: list[tuple[int, str]]
+                ) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """Each shard's story pages, and where in the plan its last one is."""
+    shard_of = shard_finder(shards)
+    pages: dict[str, list[str]] = {}
+    last: dict[str, int] = {}
+    for number, path in story_pages:
+        name = shard_of(path)
+        if name is not None:
+            pages.setdefault(name, []).append(path)
+            last[name] = number
+    return pages, last
+
+
+def shard_stamps(shards: tuple[Shard, ...], days: dict[dt.date, str], salt: str
+                 ) -> dict[str, str]:
+    """Each bundle's days as one stamp: what its index is made from (a story page shows
+    its day's source, so a day's stamp, not its stories', says what its pages hold)."""
+    shard_of = shard_finder(shards)
+    held: dict[str, list[str]] = {}
+    for day, day_stamp in sorted(days.items()):
+        name = shard_of(f"{day:%Y/%m/%d}/")
+        if name is not None:
+            held.setdefault(name, []).append(day_stamp)
+    return {name: stamp(salt, *stamps) for name, stamps in held.items()}
+
+
+def unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) -> list[str]:
+    """Story pages the aside folder holds from the live site that this build does not make."""
+    return [path for path in existing if shard.holds(path) and STORY_PAGE.fullmatch(path)
+            and path not in planned]
+
+
+def identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
+    """Each page's device and inode: a page linked over from the live site keeps both."""
+    if shard.name == ALL_PAGES:
+        paths = [path.relative_to(root).as_posix() for path in root.glob(shard.pages)]
+        paths = [path for path in paths if not path.startswith(f"{BUNDLE}/")]
+    else:
+        # The story pages by walking the MM/DD/<slug>/ folders: Path.glob with three
+        # wildcards spends seconds on a year of stories.
+        months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)] \
+            if "/" not in shard.base else [shard.base]
+        paths = [f"{month}/{day}/{slug}/index.html"
+                 for month in months
+                 for day in _folders(root / month, 2) if not shard.days or day in shard.days
+                 for slug in _folders(root / month / day)]
+    found = {}
+    for path in paths:
+        try:
+            stat = os.stat(f"{root}/{path}")
+        except FileNotFoundError:
+            continue
+        found[path] = (stat.st_dev, stat.st_ino)
+    return found
+
+
+def _folders(parent: Path, digits: int = 0) -> list[str]:
+    """The names of the folders in parent (only those of `digits` digits, if given)."""
+    try:
+        with os.scandir(parent) as entries:
+            return [entry.name for entry in entries if entry.is_dir()
+                    and (not digits or len(entry.name) == digits and entry.name.isdigit())]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
