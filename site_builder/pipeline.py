@@ -33,6 +33,7 @@ from site_builder.workers import available_cpus, loading_long_lived, release_fre
 from site_builder.write import (
     LiveRecord,
     OutputTransaction,
+    all_safe_output_paths,
     check_output_folder,
     safe_output_path,
 )
@@ -242,10 +243,14 @@ def _duplicate_days(briefings: list[Briefing]) -> Iterator[Problem]:
 
 def _check_collisions(pages: list[Page], feeds: list[tuple[str, str]],
                       statics: dict[str, Path]) -> None:
-    """Two things that would write the same file are an error naming both, before writing."""
+    """Two things that would write the same file are an error naming both, before writing;
+    so is a path that would leave the output folder."""
+    paths = [page.path for page in pages] + [path for path, _ in feeds] + list(statics)
+    if len(set(paths)) == len(paths) and all_safe_output_paths(paths):
+        return  # the usual case, known in two passes in C; else find each culprit
     owners: dict[str, str] = {}
     problems = []
-    items = [(p.path, p.source) for p in pages] + feeds + \
+    items = [(p.path, str(p.source)) for p in pages] + feeds + \
         [(path, str(source)) for path, source in statics.items()]
     for path, source in items:
         safe_output_path(path)

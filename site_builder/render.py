@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from site_builder.dates import long_date, month_name, short_date
+from site_builder.errors import SourcePos
 from site_builder.feeds import day_start, story_time
 from site_builder.file_memo import FileMemo
 from site_builder.index import SiteIndex
@@ -56,7 +57,7 @@ class Page:
     path: str  # relative to the output folder, "2025/03/27/index.html"
     template: str
     context: Callable[[], dict[str, Any]]
-    source: str  # what it was made from, for collision messages
+    source: str | SourcePos  # what it was made from, for collision messages
     key: str = ""  # stamps of what the view shows (versions.py); "" means always render
     lastmod: str = ""  # the newest content date it shows, for the sitemap; "" for the site's
 
@@ -242,14 +243,14 @@ class _Planner:
             around = [(briefings[n].date, briefings[n].lang) if 0 <= n < len(briefings)
                       else None for n in (number - 1, number + 1)]
             day = self._day(briefing)
+            date = briefing.date.isoformat()  # each story's day is its briefing's
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       str(briefing.source), self._key("day", day, *around),
-                       briefing.date.isoformat())
+                       briefing.source, self._key("day", day, *around), date)
             for position, (story, key) in enumerate(zip(briefing.stories, story_keys[number],
                                                         strict=True)):
                 yield Page(path_for(story.url), "story.html",
-                           partial(self._story_view, number, position), str(story.source),
-                           key, story.day.isoformat())
+                           partial(self._story_view, number, position), story.source, key,
+                           date)
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         return [HOME, {"url": "/archive/", "title": "Archive"},

@@ -13,6 +13,7 @@ pages and skipped when its inputs did not change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
+from site_builder.config import SiteConfig
 from site_builder.feeds import day_start, story_time
 from site_builder.model import Site
 from site_builder.render import Page
@@ -65,6 +67,35 @@ class Sitemap:
         index = [(_absolute(self.base_url, path), max(lastmod for _, lastmod in chunk))
                  for (path, _), chunk in zip(files, chunks, strict=True)]
         return [(SITEMAP, _sitemap_index(index)), *files]
+
+
+@dataclass(frozen=True)
+class SiteSitemap:
+    """The site's Sitemap, its entries found where it is made (a render worker) rather than
+    while planning: a pass over every page the parent process need not wait for."""
+
+    pages: Sequence[Page]
+    config: SiteConfig
+    source: str = "sitemap"
+
+    @functools.cached_property
+    def paths(self) -> tuple[str, ...]:
+        return sitemap_paths(sum(page.path == "index.html" or page.path.endswith("/index.html")
+                                 for page in self.pages))  # those page_url lists
+
+    def inputs(self) -> Any:
+        return self.sitemap.inputs()
+
+    def make(self) -> list[tuple[str, bytes]]:
+        return self.sitemap.make()
+
+    @functools.cached_property
+    def sitemap(self) -> Sitemap:
+        listed = [(url, page.lastmod) for url, page in
+                  ((page_url(page.path), page) for page in self.pages) if url is not None]
+        newest = next((lastmod for url, lastmod in listed if url == "/"), "")
+        return Sitemap(tuple((self.config.absolute(url), lastmod or newest)
+                             for url, lastmod in listed), self.config.base_url)
 
 
 def sitemap_paths(count: int) -> tuple[str, ...]:
@@ -124,16 +155,13 @@ class Robots:
         return [(ROBOTS, text.encode("utf-8"))]
 
 
-def plan_sitemaps(site: Site, pages: Sequence[Page]) -> list[Sitemap | NewsSitemap | Robots]:
+def plan_sitemaps(site: Site, pages: Sequence[Page]
+                  ) -> list[SiteSitemap | NewsSitemap | Robots]:
     """The sitemap (of the planned pages, each with the newest content date it shows), the
     news sitemap and robots.txt."""
     config = site.config
-    listed = [(url, page.lastmod) for url, page in
-              ((page_url(page.path), page) for page in pages) if url is not None]
-    newest = next((lastmod for url, lastmod in listed if url == "/"), "")
-    entries = tuple((config.absolute(url), lastmod or newest) for url, lastmod in listed)
-    return [Sitemap(entries, config.base_url),
-            NewsSitemap(config.title, tuple(_latest_stories(site))), Robots(config.base_url)]
+    return [SiteSitemap(pages, config), NewsSitemap(config.title, tuple(_latest_stories(site))),
+            Robots(config.base_url)]
 
 
 def page_url(path: str) -> str | None:

@@ -10,6 +10,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,22 @@ def is_safe_output_path(relative: str) -> bool:
     no backslash or NUL. Plain string tests: a build checks some 70,000 paths."""
     return (bool(relative) and not relative.startswith("/") and "\\" not in relative
             and "\x00" not in relative and _UNSAFE_PARTS.isdisjoint(relative.split("/")))
+
+
+# What is_safe_output_path refuses, found in many paths joined by newlines: an empty path or
+# part, a leading "/", a "." or ".." part, a backslash or a NUL.
+_UNSAFE_IN_LINES = re.compile(r"^$|^/|//|/$|(?:^|/)\.\.?(?:/|$)|[\\\x00]", re.MULTILINE)
+
+
+def all_safe_output_paths(paths: list[str]) -> bool:
+    """all(is_safe_output_path(p) for p in paths), in one regular-expression scan of them
+    joined (a Python call per path costs a tenth of a second at 70,000 paths)."""
+    if not paths:
+        return True
+    joined = "\n".join(paths)
+    if joined.count("\n") != len(paths) - 1:  # a path holds a newline: ask each one
+        return all(map(is_safe_output_path, paths))
+    return _UNSAFE_IN_LINES.search(joined) is None
 
 
 def safe_output_path(relative: str) -> str:

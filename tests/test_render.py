@@ -152,3 +152,28 @@ def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
     assert after == keyed_pages(retitled)
     neighbours = [s.url for s in index.by_company[story.companies[0]] if s.day != story.day]
     assert any(after[path_for(url)] != before[path_for(url)] for url in neighbours)
+
+
+def test_two_pages_for_one_file_are_an_error_naming_both_and_a_bad_path_is_refused():
+    import pytest
+
+    from site_builder.errors import BuildError, ContentError, SourcePos
+    from site_builder.pipeline import _check_collisions
+    from site_builder.render import Page
+
+    def page(path: str, source: str | SourcePos) -> Page:
+        return Page(path, "day.html", dict, source)
+
+    fine = [page(f"2025/03/{day:02d}/index.html", SourcePos(f"{day}.md", 1))
+            for day in range(1, 29)]
+    _check_collisions(fine, [("feed.xml", "site feed")], {})
+    twice = [*fine, page("2025/03/02/index.html", SourcePos("content/again.md", 4))]
+    with pytest.raises(ContentError) as caught:
+        _check_collisions(twice, [], {})
+    assert [str(p) for p in caught.value.problems] == [
+        "content/again.md:4: would write 2025/03/02/index.html, which 2.md:1 writes too "
+        "(rename one of them)"]
+    with pytest.raises(ContentError):
+        _check_collisions(fine, [("2025/03/05/index.html", "a feed")], {})
+    with pytest.raises(BuildError, match="leave the output folder"):
+        _check_collisions([*fine, page("2025/../../etc/index.html", "evil")], [], {})

@@ -196,7 +196,7 @@ def test_the_site_sitemap_names_the_files_it_makes(monkeypatch: pytest.MonkeyPat
     listed = [u.findtext(f"{SM}loc") for name in job.paths[1:]
               for u in ET.fromstring(made[name])]
     assert len(listed) == len(paths) - 1  # every page but 404.html
-    assert isinstance(job, sitemaps.Sitemap) and len(job.entries) == len(listed)
+    assert isinstance(job, sitemaps.SiteSitemap) and len(job.sitemap.entries) == len(listed)
 
 
 def test_sitemaps_of_a_site_under_a_sub_path(tmp_path: Path):

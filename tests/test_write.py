@@ -16,6 +16,7 @@ from site_builder.write import (
     SPARE_TOKEN,
     LiveRecord,
     OutputTransaction,
+    all_safe_output_paths,
     check_output_folder,
     is_safe_output_path,
     recover,
@@ -144,6 +145,23 @@ def _safe_by_path_rules(relative: str) -> bool:
                                  ".x", "a.", " "]), max_size=6).map("".join))
 def test_string_check_agrees_with_path_rules(relative: str):
     assert is_safe_output_path(relative) == _safe_by_path_rules(relative)
+
+
+PATH_PIECES = st.lists(st.sampled_from(["a", "b.html", ".", "..", "", "/", "\\", "\x00",
+                                        "..a", ".x", "a.", " ", "\n"]), max_size=6).map("".join)
+
+
+@given(st.lists(PATH_PIECES, max_size=5))
+def test_the_check_of_many_paths_at_once_agrees_with_each_path_checked(paths: list[str]):
+    assert all_safe_output_paths(paths) == all(map(is_safe_output_path, paths))
+
+
+def test_a_whole_site_of_paths_is_checked_at_once_and_one_bad_path_is_found():
+    paths = [f"2025/03/{day:02d}/story-{n}/index.html" for day in range(1, 29)
+             for n in range(15)]
+    assert all_safe_output_paths(paths)
+    for bad in ("../x.html", "a//b", "a/./b", "/abs", "", "a\\b", "a/", "x\ny/../.."):
+        assert not all_safe_output_paths([*paths[:100], bad, *paths[100:]]), bad
 
 
 def test_output_folder_rules(tmp_path: Path):
