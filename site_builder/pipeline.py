@@ -158,17 +158,18 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     statics = static_files(theme)
     assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
               for path, source in statics.items()}
-    index = index_site(site)
-    with reporter.stage("plan"):
-        versions = version_site(site, index, digests, cache)
-        pages = plan_pages(site, index, versions, cache)
-        page_paths = [page.path for page in pages]
-        feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
-                         *plan_sitemaps(site, pages)]
-        _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
-                          statics)
-    trusted = cache.build_meta(str(output), "identity") == output_identity(output)
-    previous = cache.outputs(str(output)) if trusted else {}
+    with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
+        index = index_site(site)
+        with reporter.stage("plan"):
+            versions = version_site(site, index, digests, cache)
+            pages = plan_pages(site, index, versions, cache)
+            page_paths = [page.path for page in pages]
+            feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
+                             *plan_sitemaps(site, pages)]
+            _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
+                              statics)
+        trusted = cache.build_meta(str(output), "identity") == output_identity(output)
+        previous = cache.outputs(str(output)) if trusted else {}
     cache.forget_build(str(output))
     theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output, _live_record(cache, str(output)) if trusted

@@ -22,6 +22,31 @@ def test_loading_pauses_the_collector_then_freezes_what_lives_on():
     gc.unfreeze()
 
 
+def test_a_later_stage_keeps_the_model_frozen_and_a_new_build_collects_old_cycles():
+    import weakref
+
+    class Node:
+        pass
+
+    gc.unfreeze()
+    with loading_long_lived():
+        model = [[n] for n in range(100)]
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+        gone = weakref.ref(cycle)
+        del cycle
+    frozen = gc.get_freeze_count()
+    assert frozen >= len(model)
+    with loading_long_lived(thaw=False):  # the plan: the model stays frozen
+        assert gc.get_freeze_count() == frozen and not gc.isenabled()
+        plan = [[n] for n in range(50)]
+    assert gc.get_freeze_count() >= frozen + len(plan)
+    assert gone() is not None  # a frozen cycle lives on while the build does
+    with loading_long_lived():  # a preview server's next build
+        assert gone() is None  # ...collects what the last one left in cycles
+    gc.unfreeze()
+
+
 def test_a_failed_load_freezes_nothing_and_restores_the_collector():
     gc.unfreeze()
     with pytest.raises(ValueError), loading_long_lived():
