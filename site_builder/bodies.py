@@ -99,6 +99,6 @@ def lightened(briefing: Briefing, digest: str) -> Briefing:
     """The briefing with its bodies left in the cache under digest."""
     return replace(briefing, sections=tuple(
         Section(section.name, section.slug, tuple(
-            replace(story, body_markdown="", body_html="", body_digest=digest)
+            story._replace(body_markdown="", body_html="", body_digest=digest)
             for story in section.stories))
         for section in briefing.sections))

@@ -164,8 +164,10 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             versions = version_site(site, index, digests, cache)
             pages = plan_pages(site, index, versions, cache)
             page_paths = [page.path for page in pages]
-            feed_channels = [*feeds_stage.plan_feeds(site, index, versions),
-                             *plan_sitemaps(site, pages)]
+            # The sitemaps first: the site's is the costliest job of a rebuild, so it starts
+            # at once beside the pages.
+            feed_channels = [*plan_sitemaps(site, pages),
+                             *feeds_stage.plan_feeds(site, index, versions)]
             _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                               statics)
         trusted = cache.build_meta(str(output), "identity") == output_identity(output)

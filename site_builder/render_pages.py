@@ -29,6 +29,9 @@ from site_builder.workers import map_chunks, shared
 from site_builder.write import OutputTransaction
 
 CHUNK = 250
+# Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much
+# as a hundred others, and a rebuild renders little else.
+FEED_CHUNK = 16
 FEED_FILES = ("feed.xml", "atom.xml", "feed.json")  # what the summary counts as feeds
 
 
@@ -80,7 +83,8 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
              "previous": previous, "transaction": transaction,
              "config_hash": _config_hash(site.config)}
     for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
-                                                          state, cut=todo_pages):
+                                                          state, cut=todo_pages,
+                                                          chunk_after_cut=FEED_CHUNK):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)

@@ -48,7 +48,7 @@ def text_stamp(story: Story) -> str:
 
 
 def with_text_stamp(story: Story) -> Story:
-    return dataclasses.replace(story, text_stamp=text_stamp(story))
+    return story._replace(text_stamp=text_stamp(story))
 
 
 @dataclass(frozen=True, slots=True)

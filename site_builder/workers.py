@@ -70,18 +70,20 @@ def shared(key: str) -> Any:
 
 def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk: int,
                state: dict[str, Any], while_waiting: Callable[[], None] | None = None,
-               cut: int = 0) -> Iterator[Result]:
+               cut: int = 0, chunk_after_cut: int | None = None) -> Iterator[Result]:
     """Run task(start, end) over [0, count) in chunks, in order; in forked workers if jobs > 1.
 
     `state` is what the tasks read through shared(); forking hands it to every worker at no
     copying cost. `while_waiting` runs in the parent while the workers work. No chunk spans
-    `cut`, so the work before it is done as soon as its own chunks are.
+    `cut`, so the work before it is done as soon as its own chunks are; the chunks after it
+    are chunk_after_cut long, if given (smaller ones share uneven work out more evenly).
     """
     _SHARED.clear()
     _SHARED.update(state)
     cut = min(max(cut, 0), count)
-    bounds = [(start, min(start + chunk, end)) for begin, end in ((0, cut), (cut, count))
-              for start in range(begin, end, chunk)]
+    bounds = [(start, min(start + size, end))
+              for begin, end, size in ((0, cut, chunk), (cut, count, chunk_after_cut or chunk))
+              for start in range(begin, end, size)]
     if jobs <= 1 or len(bounds) <= 1 or not _can_fork():
         if while_waiting is not None:
             while_waiting()

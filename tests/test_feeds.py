@@ -58,8 +58,8 @@ def make_story(day: dt.date, position: int, spec: dict[str, Any]) -> Story:
         summary=spec.get("summary", f"About {title}."), words=20, reading_minutes=1,
         slug=slug, url=f"/{day:%Y/%m/%d}/{slug}/",
         source=SourcePos(f"content/briefings/{day}.md", 10 + position))
-    return dataclasses.replace(story, companies=tuple(spec.get("companies", ())),
-                               topics=tuple(spec.get("topics", ())))
+    return story._replace(companies=tuple(spec.get("companies", ())),
+                          topics=tuple(spec.get("topics", ())))
 
 
 def make_day(date: str, specs: list[dict[str, Any]], *, published: str | None = None,

@@ -27,15 +27,23 @@ BRIEFING = Briefing(
 
 
 def test_tagged_is_replace_with_the_tags():
-    assert STORY.tagged(("002594.SZ",), ()) == dataclasses.replace(
-        STORY, companies=("002594.SZ",), topics=())
+    assert STORY.tagged(("002594.SZ",), ()) == STORY._replace(companies=("002594.SZ",),
+                                                              topics=())
 
 
 def test_tagged_keeps_every_other_field():
     """A field added to Story must be passed on by tagged() too."""
     copy = STORY.tagged(STORY.companies, STORY.topics)
-    assert all(getattr(copy, f.name) is getattr(STORY, f.name)
-               for f in dataclasses.fields(Story))
+    assert all(getattr(copy, name) is getattr(STORY, name) for name in Story._fields)
+
+
+def test_a_story_is_immutable_like_the_other_records():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        STORY.title = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        BRIEFING.title = "changed"  # type: ignore[misc]
 
 
 def test_records_pickle_to_equal_records():
@@ -48,5 +56,6 @@ def test_records_pickle_to_equal_records():
 
 def test_records_pickle_as_a_constructor_call():
     """Not the dataclass default of a state dict restored by setattr: that is slow to load."""
-    assert STORY.__reduce__()[0] is Story
-    assert STORY.__reduce__()[1][:3] == (STORY.day, STORY.section, STORY.section_slug)
+    assert BRIEFING.__reduce__()[0] is Briefing
+    assert BRIEFING.__reduce__()[1][:3] == (BRIEFING.source, BRIEFING.date, BRIEFING.published)
+    assert pickle.loads(pickle.dumps(STORY, pickle.HIGHEST_PROTOCOL)) is not STORY

@@ -143,7 +143,7 @@ def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
     index = index_site(site)
     story = next(s for s in index.stories if s.companies
                  and len({t.day for t in index.by_company[s.companies[0]]}) > 1)
-    renamed = dataclasses.replace(story, title=story.title + " (updated)")
+    renamed = story._replace(title=story.title + " (updated)")
     retitled = dataclasses.replace(site, briefings=tuple(
         dataclasses.replace(b, sections=tuple(dataclasses.replace(sec, stories=tuple(
             renamed if s is story else s for s in sec.stories)) for sec in b.sections))

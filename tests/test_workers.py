@@ -79,4 +79,9 @@ def test_chunks_come_back_in_order_and_never_span_the_cut(jobs: int):
     whole = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}))
     assert [(start, end) for start, end, _ in whole] == \
         [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
+    finer = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}, cut=7,
+                            chunk_after_cut=3))
+    assert [(start, end) for start, end, _ in finer] == \
+        [(0, 5), (5, 7), (7, 10), (10, 13), (13, 16), (16, 19), (19, 22), (22, 23)]
+    assert [n for _, _, part in finer for n in part] == [n * n for n in numbers]
 
