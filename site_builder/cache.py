@@ -21,7 +21,7 @@ from site_builder import __version__
 from site_builder.faults import fault_point
 
 CACHE_DIR = ".site-builder-cache"
-SCHEMA = "8"
+SCHEMA = "9"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -33,10 +33,10 @@ CREATE TABLE IF NOT EXISTS bodies (
 CREATE TABLE IF NOT EXISTS outputs (
     output TEXT, name TEXT, value BLOB NOT NULL, PRIMARY KEY (output, name));
 CREATE TABLE IF NOT EXISTS output_changes (
-    output TEXT, path TEXT, fingerprint TEXT, PRIMARY KEY (output, path));
+    output TEXT, name TEXT, path TEXT, value TEXT, PRIMARY KEY (output, name, path));
 """
 _TABLE_NAMES = ("meta", "sources", "memo", "bodies", "outputs", "output_changes")
-MAX_OUTPUT_CHANGES = 5000  # rows over the fingerprints blob before it is written anew
+MAX_OUTPUT_CHANGES = 5000  # change rows over a pickled row before it is written anew
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,70 +215,93 @@ class BuildCache:
     def outputs(self, output: str) -> dict[str, str]:
         """Each file of that output folder with the fingerprint of what it was made from."""
         marks = self._output_value(output, "marks")
-        if not isinstance(marks, dict) or self.connection is None:
+        changes = self._output_changes(output, "marks")
+        if not isinstance(marks, dict) or changes is None:
             return {}
-        try:
-            for path, mark in self.connection.execute(
-                    "SELECT path, fingerprint FROM output_changes WHERE output = ?", (output,)):
-                if mark is None:
-                    marks.pop(path, None)
-                else:
-                    marks[path] = mark
-        except sqlite3.Error:
-            self._disable()
-            return {}
+        for path, mark in changes:
+            if mark is None:
+                marks.pop(path, None)
+            else:
+                marks[path] = mark
         return marks
 
     def live_files(self, output: str) -> frozenset[str] | None:
         """Every file of that output folder, as the build that made it recorded."""
         files = self._output_value(output, "files")
-        return files if isinstance(files, frozenset) else None
+        changes = self._output_changes(output, "files")
+        if not isinstance(files, frozenset) or changes is None:
+            return None
+        if not changes:
+            return files
+        gone = {path for path, present in changes if present is None}
+        return frozenset((files - gone) | {path for path, present in changes if present})
 
     def record_build(self, output: str, fingerprints: dict[str, str], meta: dict[str, str],
                      files: frozenset[str] | None = None,
-                     previous: dict[str, str] | None = None) -> None:
-        """After a successful swap: what each output file was made from (and, when given,
-        the folder's list of files), in one transaction.
+                     previous: dict[str, str] | None = None,
+                     previous_files: frozenset[str] | None = None) -> None:
+        """After a successful swap: what each output file was made from, the folder's list of
+        files, and the build's meta, in one transaction.
 
         Kept per output folder, so a preview server and `build` do not spoil each other's.
-        The fingerprints are one pickled row (a site of ten years has 70,000 of them, which
-        SQLite hands back as rows several times slower than pickle restores one dict) and
-        rows of the changes since: previous, when given, is what outputs() said before this
-        build, and only what differs from it is written, until the changes pile up.
+        The fingerprints and the files are a pickled row each (a site of ten years has 70,000
+        and 140,000, which SQLite hands back as rows several times slower than pickle
+        restores one), followed by rows of the changes since: previous and previous_files,
+        when given, are what outputs() and live_files() said before this build, and only what
+        differs from them is written (a few dozen rows after an edit), until changes pile up.
         """
         if self.connection is None:
             return
+        marks = None if previous is None else [
+            *((path, mark) for path, mark in fingerprints.items() if previous.get(path) != mark),
+            *((path, None) for path in previous.keys() - fingerprints)]
+        listed = None if previous_files is None or files is None else [
+            *((path, "1") for path in files - previous_files),
+            *((path, None) for path in previous_files - files)]
         try:
             with self.connection:
                 self.connection.execute("BEGIN")
-                changes: list[tuple[str, str, str | None]] = []
-                if previous is not None:
-                    changes = [(output, path, mark) for path, mark in fingerprints.items()
-                               if previous.get(path) != mark]
-                    changes += [(output, path, None) for path in previous.keys() - fingerprints]
-                    (piled,) = self.connection.execute(
-                        "SELECT COUNT(*) FROM output_changes WHERE output = ?",
-                        (output,)).fetchone()
-                if previous is None or piled + len(changes) > MAX_OUTPUT_CHANGES:
-                    self.connection.execute("DELETE FROM output_changes WHERE output = ?",
-                                            (output,))
-                    fault_point("mid-cache")
-                    self.connection.execute(
-                        "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                        (output, "marks", pickle.dumps(fingerprints, pickle.HIGHEST_PROTOCOL)))
-                else:
-                    fault_point("mid-cache")
-                    self.connection.executemany(
-                        "INSERT OR REPLACE INTO output_changes VALUES (?, ?, ?)", sorted(changes))
+                self._record_output(output, "marks", fingerprints, marks)
                 if files is not None:
-                    self.connection.execute(
-                        "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                        (output, "files", pickle.dumps(files, pickle.HIGHEST_PROTOCOL)))
+                    self._record_output(output, "files", files, listed)
                 self.connection.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(f"{key}:{output}", value) for key, value in sorted(meta.items())])
         except sqlite3.Error:
             self._disable()
+
+    def _record_output(self, output: str, name: str, whole: object,
+                       changes: list[tuple[str, str | None]] | None) -> None:
+        """Inside record_build's transaction: the changes as rows, or the whole anew when
+        there is no earlier state to change (None) or too many rows would pile up."""
+        assert self.connection is not None
+        if changes is not None:
+            (piled,) = self.connection.execute(
+                "SELECT COUNT(*) FROM output_changes WHERE output = ? AND name = ?",
+                (output, name)).fetchone()
+            if piled + len(changes) <= MAX_OUTPUT_CHANGES:
+                fault_point("mid-cache")
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO output_changes VALUES (?, ?, ?, ?)",
+                    [(output, name, path, value) for path, value in sorted(changes)])
+                return
+        self.connection.execute("DELETE FROM output_changes WHERE output = ? AND name = ?",
+                                (output, name))
+        fault_point("mid-cache")
+        self.connection.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                                (output, name, pickle.dumps(whole, pickle.HIGHEST_PROTOCOL)))
+
+    def _output_changes(self, output: str, name: str) -> list[tuple[str, str | None]] | None:
+        """The change rows over a pickled row; None when they cannot be read."""
+        if self.connection is None:
+            return None
+        try:
+            return list(self.connection.execute(
+                "SELECT path, value FROM output_changes WHERE output = ? AND name = ?",
+                (output, name)))
+        except sqlite3.Error:
+            self._disable()
+            return None
 
     def _output_value(self, output: str, name: str) -> object:
         row = self._one("SELECT value FROM outputs WHERE output = ? AND name = ?",

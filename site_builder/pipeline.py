@@ -63,13 +63,14 @@ class BuildSummary:
 @dataclass(frozen=True, slots=True)
 class _Made:
     """What the cache records of a build: each output file's fingerprint, the build's meta,
-    the new site's list of files (None: the one the cache holds), and the fingerprints the
-    cache held before (None: not trusted), so that only what changed is written."""
+    the new site's list of files, and what the cache held of the live site before (None: not
+    trusted), so that only what changed is written."""
 
     fingerprints: dict[str, str]
     meta: dict[str, str]
-    files: frozenset[str] | None
+    files: frozenset[str]
     previous: dict[str, str] | None
+    previous_files: frozenset[str] | None
 
 
 def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
@@ -141,7 +142,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, made.fingerprints, {
             "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(counts), **made.meta}, made.files, made.previous)
+            "summary": json.dumps(counts), **made.meta}, made.files, made.previous,
+            made.previous_files)
         return summary
     finally:
         cache.close()
@@ -204,10 +206,9 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
     record = transaction.record()
     meta = {"search": json.dumps(search_stamps, sort_keys=True), "spare": record.spare,
             "changed": json.dumps(sorted(record.changed))}
-    # Most rebuilds change no file name, and the list names every file of the site.
-    same_files = transaction.live is not None and transaction.live.files == record.files
-    return summary, _Made(stats.fingerprints, meta, None if same_files else record.files,
-                          previous if trusted else None)
+    return summary, _Made(stats.fingerprints, meta, record.files,
+                          previous if trusted else None,
+                          transaction.live.files if transaction.live is not None else None)
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:

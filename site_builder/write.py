@@ -10,7 +10,6 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -40,20 +39,23 @@ def is_safe_output_path(relative: str) -> bool:
             and "\x00" not in relative and _UNSAFE_PARTS.isdisjoint(relative.split("/")))
 
 
-# What is_safe_output_path refuses, found in many paths joined by newlines: an empty path or
-# part, a leading "/", a "." or ".." part, a backslash or a NUL.
-_UNSAFE_IN_LINES = re.compile(r"^$|^/|//|/$|(?:^|/)\.\.?(?:/|$)|[\\\x00]", re.MULTILINE)
+# What is_safe_output_path refuses, as text in paths framed and joined by newlines: an empty
+# path, a leading or trailing "/" (an empty part), "//", "\\" or NUL; and, where a part starts
+# with a dot at all, a "." or ".." part.
+_UNSAFE_IN_LINES = ("\n\n", "\n/", "/\n", "//", "\\", "\x00")
+_UNSAFE_DOTS = ("\n./", "/./", "\n.\n", "/.\n", "\n../", "/../", "\n..\n", "/..\n")
 
 
 def all_safe_output_paths(paths: list[str]) -> bool:
-    """all(is_safe_output_path(p) for p in paths), in one regular-expression scan of them
+    """all(is_safe_output_path(p) for p in paths), by a few substring searches of them all
     joined (a Python call per path costs a tenth of a second at 70,000 paths)."""
-    if not paths:
-        return True
-    joined = "\n".join(paths)
-    if joined.count("\n") != len(paths) - 1:  # a path holds a newline: ask each one
+    framed = "\n" + "\n".join(paths) + "\n"
+    if framed.count("\n") != len(paths) + 1:  # a path holds a newline: ask each one
         return all(map(is_safe_output_path, paths))
-    return _UNSAFE_IN_LINES.search(joined) is None
+    if not paths or any(unsafe in framed for unsafe in _UNSAFE_IN_LINES):
+        return not paths
+    dotted = "/." in framed or "\n." in framed
+    return not dotted or not any(unsafe in framed for unsafe in _UNSAFE_DOTS)
 
 
 def safe_output_path(relative: str) -> str:

@@ -19,7 +19,8 @@ def cache(tmp_path: Path) -> BuildCache:
 def change_rows(cache: BuildCache) -> int:
     assert cache.path is not None
     with sqlite3.connect(cache.path) as connection:
-        (count,) = connection.execute("SELECT COUNT(*) FROM output_changes").fetchone()
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM output_changes WHERE name = 'marks'").fetchone()
     connection.close()
     return int(count)
 
@@ -41,6 +42,22 @@ def test_a_rebuild_writes_only_what_changed_and_reads_back_the_whole(cache: Buil
     assert change_rows(cache) == 3  # changed, added, gone
     assert cache.outputs("out") == second
     assert cache.live_files("out") is None  # never recorded: the caller does not trust it
+
+
+def test_the_list_of_files_is_kept_as_changes_too(cache: BuildCache):
+    files = frozenset(f"page{n}/index.html" for n in range(100))
+    cache.record_build("out", {}, {}, files)
+    renamed = (files - {"page1/index.html"}) | {"pagefind/x/fragment/abc.pf_fragment"}
+    cache.record_build("out", {}, {}, renamed, {}, cache.live_files("out"))
+    assert cache.live_files("out") == renamed
+    assert cache.path is not None
+    with sqlite3.connect(cache.path) as connection:
+        assert sorted(connection.execute(
+            "SELECT path, value FROM output_changes WHERE name = 'files'")) == [
+            ("page1/index.html", None), ("pagefind/x/fragment/abc.pf_fragment", "1")]
+    connection.close()
+    cache.record_build("out", {}, {}, files)  # nothing to change from: written whole
+    assert cache.live_files("out") == files
 
 
 def test_changes_are_folded_into_one_row_once_they_pile_up(cache: BuildCache,
