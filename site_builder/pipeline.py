@@ -186,7 +186,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
         with reporter.stage("render+feeds+write"):
             stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
-                               previous, transaction, jobs, reporter, searching.pages_done)
+                               previous, transaction, jobs, reporter, searching.pages_done,
+                               searching.page_written)
             for relative, source in statics.items():
                 transaction.copy(relative, source)
         with reporter.stage("search"):  # what is left of it once the pages are written

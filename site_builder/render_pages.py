@@ -66,10 +66,11 @@ class RenderStats:
 def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, index: SiteIndex,
                theme: Theme, assets: dict[str, str], theme_hash: str,
                previous: dict[str, str], transaction: OutputTransaction, jobs: int,
-               reporter: Reporter, pages_done: Callable[[int], None] | None = None
-               ) -> RenderStats:
+               reporter: Reporter, pages_done: Callable[[int], None] | None = None,
+               page_written: Callable[[str, bytes], None] | None = None) -> RenderStats:
     """Render the pages, then the feeds; pages_done(n) hears when the first n pages are
-    written (the search index starts on them)."""
+    written (the search index starts on them), page_written(path, bytes) of each page
+    rendered, in the process that rendered it."""
     env = make_environment(site.config, theme, assets)
     work: list[Page | FeedJob] = [*pages, *feed_jobs]
     total = RenderStats()
@@ -80,11 +81,12 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     todo_pages = len(todo)  # the pages get chunks of their own: search starts on them sooner
     todo.extend(range(len(pages), len(work)))
     state = {"work": work, "todo": todo, "env": env, "theme_hash": theme_hash,
-             "previous": previous, "transaction": transaction,
+             "previous": previous, "transaction": transaction, "page_written": page_written,
              "config_hash": _config_hash(site.config)}
     for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
                                                           state, cut=todo_pages,
-                                                          chunk_after_cut=FEED_CHUNK):
+                                                          chunk_after_cut=FEED_CHUNK,
+                                                          here_too=True):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)
@@ -146,6 +148,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], in
     theme_hash: str = shared("theme_hash")
     previous: dict[str, str] = shared("previous")
     transaction: OutputTransaction = shared("transaction")
+    page_written: Callable[[str, bytes], None] | None = shared("page_written")
     unchanged_before = transaction.unchanged
     fresh_before = len(transaction.fresh)
     stats = RenderStats()
@@ -165,7 +168,10 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], in
                     stats.reused += 1
                     stats.fingerprints[job.path] = mark
                     continue
-            transaction.write(job.path, render_page(job, context, env))
+            page = render_page(job, context, env)
+            transaction.write(job.path, page)
+            if page_written is not None:
+                page_written(job.path, page)
             stats.rendered += 1
             stats.fingerprints[job.path] = mark
         else:

@@ -17,13 +17,17 @@ Pagefind reads each page it indexes whole, and a third of its time went on the p
 page outside the article (the head, the rails, the navigation). It is given instead, in a
 scratch folder at the same paths, each page cut down to its indexed element (and its <html> and
 <title>), which makes the same index (tests/test_search.py checks that); a page of another
-shape goes whole. Its filter files are rewritten in sorted order (pagefind_files.py), so that
-the same pages always give the same bytes, as the rest of the site does.
+shape goes whole. The render workers cut down each story page they render (page_written), so
+the search thread, which feeds Pagefind one bundle at a time, cuts down only the pages this
+build did not render (reading and cutting a year's pages there took six seconds). Its filter
+files are rewritten in sorted order (pagefind_files.py), so that the same pages always give
+the same bytes, as the rest of the site does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -31,6 +35,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -44,6 +49,7 @@ from site_builder.search_shards import (
     Shard,
     identities,
     plan_shards,
+    shard_finder,
     shard_pages,
     shard_stamps,
     unplanned,
@@ -88,6 +94,9 @@ class SearchIndexer:
         self.stamps: dict[str, str] = {}
         self.pending: list[tuple[Shard, str, tuple[str, ...], int]] = []  # not yet started
         self.jobs: list[tuple[Shard, tuple[str, ...], Future[int | None]]] = []
+        self.scratch: Path | None = None
+        self.to_index: set[str] = set()
+        self.shard_of: Callable[[str], str | None] = lambda path: None
         if self.binary is None:
             reporter.warn("search: Pagefind is not installed, so the site has no search index "
                           "(pip install 'pagefind[bin]')")
@@ -110,8 +119,26 @@ class SearchIndexer:
                 reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
             else:
                 self.pending.append((shard, recipe, live, last.get(shard.name, len(paths))))
+        # The story pages of the bundles to make, cut down for Pagefind as they are rendered
+        # (page_written), in the render workers; what is not rendered, _index cuts down.
+        self.to_index = {shard.name for shard, _, _, _ in self.pending if shard.base}
+        self.shard_of = shard_finder(self.shards)
+        self.scratch = _scratch_folder() if self.to_index else None
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL)
         self.started = time.perf_counter()
+
+    def page_written(self, path: str, page: bytes) -> None:
+        """A page was rendered (in whichever process): keep its cut-down form, if a bundle to
+        be made holds it, for _index to move where Pagefind reads it. A failure here only
+        leaves the page for _index to cut down."""
+        if self.scratch is None or self.shard_of(path) not in self.to_index \
+                or not STORY_PAGE.fullmatch(path):
+            return
+        try:
+            _rendered(self.scratch, path).write_text(searchable(page.decode("utf-8")),
+                                                     encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
 
     def pages_done(self, count: int) -> None:
         """The first count pages of the plan are written: index the bundles they complete."""
@@ -145,12 +172,18 @@ class SearchIndexer:
                                 f"{time.perf_counter() - self.started:.1f}s, {PARALLEL} at a "
                                 f"time; largest Pagefind process {max(peaks) / 2**20:.0f} MiB")
         _write_shard_list(self.transaction, self.shards)
+        self._drop_scratch()
         return self.stamps
 
     def abort(self) -> None:
         if self.binary is not None:
             self.pending.clear()
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self._drop_scratch()
+
+    def _drop_scratch(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _index(self, shard: Shard, recipe: str, live: tuple[str, ...]) -> int | None:
         """Index one shard into the aside folder (in the thread): the Pagefind process's peak
@@ -161,14 +194,16 @@ class SearchIndexer:
         if live and _pages_unchanged(transaction.aside, transaction.output, shard):
             return None
         bundle = transaction.replace_folder(shard.folder)
-        scratch = _scratch_folder()
+        pages = self.pages.get(shard.name, [])
+        site = transaction.aside  # a site without stories: its pages as they are
+        if shard.base and self.scratch is not None:
+            site = _cut_down(transaction.aside, pages, self.scratch, self.scratch / shard.name)
         try:
-            source = _cut_down(transaction.aside, self.pages.get(shard.name, []), scratch) \
-                if shard.base else transaction.aside  # a site without stories: as they are
-            peak = _run_pagefind(self.binary or Path(), source,
+            peak = _run_pagefind(self.binary or Path(), site,
                                  _options(self.language, shard, bundle))
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            if site != transaction.aside:
+                shutil.rmtree(site, ignore_errors=True)
         try:
             sort_filters(bundle)
         except (OSError, ValueError, KeyError, IndexError, TypeError) as error:
@@ -201,17 +236,29 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _cut_down(site: Path, pages: list[str], scratch: Path) -> Path:
-    """The pages, cut down for Pagefind, at the same paths under scratch; the site itself
-    when they cannot be written there (a full /dev/shm, say)."""
+def _cut_down(site: Path, pages: list[str], scratch: Path, folder: Path) -> Path:
+    """The pages, cut down for Pagefind, at the same paths under folder, made in their order
+    (Pagefind numbers pages in the order it finds them, and a folder lists its entries in the
+    order they were made): moved there from scratch where a render worker cut one down, else
+    cut down from the site; the site itself when they cannot be written (a full /dev/shm)."""
     try:
         for page in pages:
-            (scratch / page).parent.mkdir(parents=True, exist_ok=True)
-            (scratch / page).write_text(searchable((site / page).read_text(encoding="utf-8")),
-                                        encoding="utf-8")
+            target = folder / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(_rendered(scratch, page), target)
+            except FileNotFoundError:
+                target.write_text(searchable((site / page).read_text(encoding="utf-8")),
+                                  encoding="utf-8")
     except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
         return site
-    return scratch
+    return folder
+
+
+def _rendered(scratch: Path, page: str) -> Path:
+    """Where a render worker leaves a page cut down: flat in scratch, named by its path."""
+    return scratch / hashlib.sha1(page.encode("utf-8")).hexdigest()
 
 
 def searchable(page: str) -> str:

@@ -69,14 +69,22 @@ def shared(key: str) -> Any:
 
 
 def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk: int,
-               state: dict[str, Any], while_waiting: Callable[[], None] | None = None,
-               cut: int = 0, chunk_after_cut: int | None = None) -> Iterator[Result]:
-    """Run task(start, end) over [0, count) in chunks, in order; in forked workers if jobs > 1.
+               state: dict[str, Any], cut: int = 0, chunk_after_cut: int | None = None,
+               here_too: bool = False) -> Iterator[Result]:
+    """Run task(start, end) over [0, count) in chunks, results in order; in `jobs` forked
+    workers, or with here_too in jobs - 1 of them and this process.
 
     `state` is what the tasks read through shared(); forking hands it to every worker at no
-    copying cost. `while_waiting` runs in the parent while the workers work. No chunk spans
-    `cut`, so the work before it is done as soon as its own chunks are; the chunks after it
-    are chunk_after_cut long, if given (smaller ones share uneven work out more evenly).
+    copying cost. No chunk spans `cut`, so the work before it is done as soon as its own
+    chunks are; the chunks after it are chunk_after_cut long, if given (smaller ones share
+    uneven work out more evenly).
+
+    here_too is for work over the whole model (rendering): every page of it a forked worker
+    touches (a reference count is a write) becomes a copy of its own, so each worker costs
+    another copy of what it reads, some 300 MiB at ten years, while this process would only
+    wait. It takes the next chunk in order when no worker has started it, and else, while
+    that one is being done, chunks from the end that no worker has started. (Not for parsing:
+    there this process has the workers' results to unpickle.)
     """
     _SHARED.clear()
     _SHARED.update(state)
@@ -85,17 +93,26 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
               for begin, end, size in ((0, cut, chunk), (cut, count, chunk_after_cut or chunk))
               for start in range(begin, end, size)]
     if jobs <= 1 or len(bounds) <= 1 or not _can_fork():
-        if while_waiting is not None:
-            while_waiting()
         for start, end in bounds:
             yield task(start, end)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+    workers = jobs - 1 if here_too else jobs
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures: list[Future[Result]] = [pool.submit(task, start, end) for start, end in bounds]
-        if while_waiting is not None:
-            while_waiting()
+        done_here: dict[int, Result] = {}
+        last = len(bounds) - 1  # the chunks after it are done here, or a worker has them
         try:
-            for future in futures:
+            for number, future in enumerate(futures):
+                if number in done_here:
+                    yield done_here.pop(number)
+                    continue
+                if here_too and future.cancel():  # no worker has started it
+                    yield task(*bounds[number])
+                    continue
+                while here_too and not future.done() and last > number:
+                    if futures[last].cancel():
+                        done_here[last] = task(*bounds[last])
+                    last -= 1
                 yield future.result()
         except BaseException:
             for future in futures:

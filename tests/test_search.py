@@ -295,3 +295,26 @@ def test_the_memory_reported_is_pagefinds_own_not_the_builders(tmp_path: Path):
                                 ["--output-path", str(tmp_path / "bundle"), "--quiet"])
     assert 0 < peak < 200 << 20 and len(ballast) == 300 << 20
     assert (tmp_path / "bundle" / "pagefind-entry.json").is_file()
+
+
+def test_rendered_story_pages_of_bundles_to_make_are_cut_down_where_pagefind_reads(
+        site: Path, tmp_path: Path):
+    run(site)  # the live site: its bundles are kept by the next build unless pages change
+    path = site / "content/briefings/2025/2025-03-28.md"
+    path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
+    paths = ["index.html", "2025/03/28/a/index.html", "2024/12/30/c/index.html"]
+    transaction = OutputTransaction(site / "output")
+    stamps = {"2024": "same"}
+    indexer = search.SearchIndexer(transaction, load_config(site)[0], Reporter(0), paths,
+                                   salt="x", previous=stamps)
+    try:
+        assert indexer.scratch is not None
+        indexer.page_written("2025/03/28/a/index.html", STORY.encode())
+        indexer.page_written("index.html", STORY.encode())  # not a story page
+        kept = search._rendered(indexer.scratch, "2025/03/28/a/index.html")
+        assert kept.read_text("utf-8") == search.searchable(STORY)
+        assert list(indexer.scratch.iterdir()) == [kept]
+    finally:
+        indexer.abort()
+        transaction.abort()
+    assert not indexer.scratch.exists()  # gone with the build
