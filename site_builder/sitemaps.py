@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
 from site_builder.config import SiteConfig
-from site_builder.feeds import day_start, story_time
+from site_builder.feeds import clean, day_start, story_time
 from site_builder.model import Site
 from site_builder.render import Page
 from site_builder.versions import stamp_text
@@ -39,8 +38,6 @@ SEARCH_BUNDLE = "pagefind/"  # the search index: no use to a crawler
 _XMLNS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 _NEWS_XMLNS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
-# Characters XML 1.0 forbids (C0 controls but tab, newline and return; surrogates; U+FFFE/F).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,4 +225,4 @@ def _loc(url: str) -> str:
 
 
 def _text(text: str) -> str:
-    return escape(_NOT_XML.sub("", text))
+    return escape(clean(text))

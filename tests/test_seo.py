@@ -227,6 +227,16 @@ def test_news_language_codes():
     assert sitemaps.news_language("zh-Hant-TW") == "zh-tw"
 
 
+def test_a_news_title_with_markup_and_characters_xml_forbids_stays_well_formed():
+    hostile = 'AT&T <b>"up"</b> ]]> \x00\x0b\ud800\ufffe end'
+    news = sitemaps.NewsSitemap("Pub & Co", (("https://example.com/a/", hostile,
+                                              "2025-03-27T08:00:00+08:00", "en"),))
+    [(path, data)] = news.make()
+    title = ET.fromstring(data).find(".//{http://www.google.com/schemas/sitemap-news/0.9}title")
+    assert path == sitemaps.NEWS_SITEMAP
+    assert title is not None and title.text == 'AT&T <b>"up"</b> ]]>  end'
+
+
 def test_a_site_without_briefings_has_empty_but_valid_sitemaps(tmp_path: Path):
     site = write_site(tmp_path / "site", {"content/briefings/.keep": ""})
     config = load_config(site)[0]
