@@ -13,13 +13,7 @@ A bundle is a pure function of its story pages, so when none of them changed sin
 site was built, and the live bundle was made the same way (its site-builder.json says how), the
 live bundle is carried over instead.
 
-Pagefind reads each page it indexes whole, and a third of its time went on the parts of a story
-page outside the article (the head, the rails, the navigation). It is given instead, in a
-scratch folder at the same paths, each page cut down to its indexed element (and its <html> and
-<title>), which makes the same index (tests/test_search.py checks that); a page of another
-shape goes whole. The render workers cut down each story page they render (page_written), so
-the search thread, which feeds Pagefind one bundle at a time, cuts down only the pages this
-build did not render (reading and cutting a year's pages there took six seconds). Its filter
+Pagefind is given the story pages cut down to what it indexes (search_pages.py). Its filter
 files are rewritten in sorted order (pagefind_files.py), so that the same pages always give
 the same bytes, as the rest of the site does.
 """
@@ -27,10 +21,8 @@ the same bytes, as the rest of the site does.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +35,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
 from site_builder.pagefind_files import sort_filters
 from site_builder.report import Reporter
+from site_builder.search_pages import cut_down, rendered_page, scratch_folder, searchable
 from site_builder.search_shards import (
     BUNDLE,
     STORY_PAGE,
@@ -58,11 +51,6 @@ from site_builder.write import OutputTransaction
 
 SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newest first
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/
-SCRATCH = "site-builder-search-"  # the cut-down pages' folder, before its owner's pid
-BODY_MARK = "data-pagefind-body"
-TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
-HTML_TAG = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
-TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 PEAK_POLL = 0.02  # seconds between looks at a Pagefind process's memory
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
 RECIPE_FORMAT = 3  # raise it whenever this module changes what it makes of Pagefind's output
@@ -123,7 +111,7 @@ class SearchIndexer:
         # (page_written), in the render workers; what is not rendered, _index cuts down.
         self.to_index = {shard.name for shard, _, _, _ in self.pending if shard.base}
         self.shard_of = shard_finder(self.shards)
-        self.scratch = _scratch_folder() if self.to_index else None
+        self.scratch = scratch_folder() if self.to_index else None
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL)
         self.started = time.perf_counter()
 
@@ -135,7 +123,7 @@ class SearchIndexer:
                 or not STORY_PAGE.fullmatch(path):
             return
         try:
-            _rendered(self.scratch, path).write_text(searchable(page.decode("utf-8")),
+            rendered_page(self.scratch, path).write_text(searchable(page.decode("utf-8")),
                                                      encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return
@@ -197,7 +185,7 @@ class SearchIndexer:
         pages = self.pages.get(shard.name, [])
         site = transaction.aside  # a site without stories: its pages as they are
         if shard.base and self.scratch is not None:
-            site = _cut_down(transaction.aside, pages, self.scratch, self.scratch / shard.name)
+            site = cut_down(transaction.aside, pages, self.scratch, self.scratch / shard.name)
         try:
             peak = _run_pagefind(self.binary or Path(), site,
                                  _options(self.language, shard, bundle))
@@ -211,82 +199,6 @@ class SearchIndexer:
                              f"({error!r}); this builder knows Pagefind 1.x") from None
         (bundle / RECIPE).write_text(recipe, encoding="utf-8")
         return peak
-
-
-def _scratch_folder() -> Path:
-    """A folder for the cut-down pages: in memory (/dev/shm) where there is one, as writing
-    thousands of small files and folders costs several times more on a disk. Folders a killed
-    build left there are deleted."""
-    shm = Path("/dev/shm")
-    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
-    for old in base.glob(f"{SCRATCH}*"):
-        owner = old.name[len(SCRATCH):].partition("-")[0]
-        if owner.isdigit() and not _running(int(owner)):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=base))
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _cut_down(site: Path, pages: list[str], scratch: Path, folder: Path) -> Path:
-    """The pages, cut down for Pagefind, at the same paths under folder, made in their order
-    (Pagefind numbers pages in the order it finds them, and a folder lists its entries in the
-    order they were made): moved there from scratch where a render worker cut one down, else
-    cut down from the site; the site itself when they cannot be written (a full /dev/shm)."""
-    try:
-        for page in pages:
-            target = folder / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.replace(_rendered(scratch, page), target)
-            except FileNotFoundError:
-                target.write_text(searchable((site / page).read_text(encoding="utf-8")),
-                                  encoding="utf-8")
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        return site
-    return folder
-
-
-def _rendered(scratch: Path, page: str) -> Path:
-    """Where a render worker leaves a page cut down: flat in scratch, named by its path."""
-    return scratch / hashlib.sha1(page.encode("utf-8")).hexdigest()
-
-
-def searchable(page: str) -> str:
-    """The page as Pagefind needs it: its one data-pagefind-body element, in a document with
-    the page's <html> tag and <title>; the page whole when it is not of that shape (no such
-    element, more than one, or data-pagefind-* attributes outside it)."""
-    marker = page.find(BODY_MARK)
-    if marker < 0 or page.find(BODY_MARK, marker + 1) >= 0:
-        return page
-    start = page.rfind("<", 0, marker)
-    tag = TAG_NAME.match(page, start)
-    html = HTML_TAG.search(page)
-    if tag is None or html is None:
-        return page
-    depth = 0
-    for found in re.finditer(rf"<(/?){re.escape(tag.group(1))}[\s>/]", page[start:], re.IGNORECASE):
-        depth += -1 if found.group(1) else 1
-        if depth == 0:
-            end = page.find(">", start + found.end() - 1) + 1
-            break
-    else:
-        return page
-    body = page[start:end]
-    if end <= 0 or body.count("data-pagefind-") != page.count("data-pagefind-"):
-        return page
-    title = TITLE.search(page)
-    return (f"<!DOCTYPE html>\n{html.group(0)}<head><meta charset=\"utf-8\">"
-            f"{title.group(0) if title else ''}</head><body>{body}</body></html>\n")
 
 
 def _write_shard_list(transaction: OutputTransaction, shards: tuple[Shard, ...]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ONE_DAY, tree_bytes, write_site
 
-from site_builder import pagefind_files, search, search_shards
+from site_builder import pagefind_files, search, search_pages, search_shards
 from site_builder.config import load_config
 from site_builder.pipeline import build
 from site_builder.report import Reporter
@@ -234,7 +234,7 @@ STORY = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>A story</title>\n'
 
 
 def test_pagefind_gets_the_indexed_element_of_a_page_and_nothing_around_it():
-    assert search.searchable(STORY) == (
+    assert search_pages.searchable(STORY) == (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>A story</title>'
         '</head><body><article class="story" data-pagefind-body><h1>A</h1><article>quoted'
         '</article><span data-pagefind-filter="section">Markets</span></article ></body>'
@@ -248,7 +248,7 @@ def test_pagefind_gets_the_indexed_element_of_a_page_and_nothing_around_it():
     STORY.replace("</article >", ""),  # never closed
 ])
 def test_a_page_of_another_shape_goes_to_pagefind_whole(page: str):
-    assert search.searchable(page) == page
+    assert search_pages.searchable(page) == page
 
 
 def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, tmp_path: Path):
@@ -258,7 +258,7 @@ def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, t
     for page in pages:
         target = cut / page.relative_to(output)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(search.searchable(page.read_text("utf-8")), "utf-8")
+        target.write_text(search_pages.searchable(page.read_text("utf-8")), "utf-8")
         assert len(target.read_bytes()) < len(page.read_bytes()) / 2
     binary = search.find_pagefind()
     assert binary is not None
@@ -271,17 +271,17 @@ def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, t
 
 def test_a_scratch_folder_left_by_a_killed_build_is_deleted(monkeypatch: pytest.MonkeyPatch,
                                                              tmp_path: Path):
-    monkeypatch.setattr(search.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(search, "Path", lambda path: tmp_path / "no-shm"
+    monkeypatch.setattr(search_pages.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(search_pages, "Path", lambda path: tmp_path / "no-shm"
                         if path == "/dev/shm" else Path(path))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    (tmp_path / f"{search.SCRATCH}{dead}-x").mkdir()
-    (tmp_path / f"{search.SCRATCH}{os.getpid()}-y").mkdir()  # a build that is still running
-    made = search._scratch_folder()
+    (tmp_path / f"{search_pages.SCRATCH}{dead}-x").mkdir()
+    (tmp_path / f"{search_pages.SCRATCH}{os.getpid()}-y").mkdir()  # a build that is still running
+    made = search_pages.scratch_folder()
     assert made.parent == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [made.name, f"{search.SCRATCH}{os.getpid()}-y"])
+        [made.name, f"{search_pages.SCRATCH}{os.getpid()}-y"])
 
 
 def test_the_memory_reported_is_pagefinds_own_not_the_builders(tmp_path: Path):
@@ -311,8 +311,8 @@ def test_rendered_story_pages_of_bundles_to_make_are_cut_down_where_pagefind_rea
         assert indexer.scratch is not None
         indexer.page_written("2025/03/28/a/index.html", STORY.encode())
         indexer.page_written("index.html", STORY.encode())  # not a story page
-        kept = search._rendered(indexer.scratch, "2025/03/28/a/index.html")
-        assert kept.read_text("utf-8") == search.searchable(STORY)
+        kept = search_pages.rendered_page(indexer.scratch, "2025/03/28/a/index.html")
+        assert kept.read_text("utf-8") == search_pages.searchable(STORY)
         assert list(indexer.scratch.iterdir()) == [kept]
     finally:
         indexer.abort()
