@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -172,3 +173,23 @@ class Site:
     def stories(self) -> tuple[Story, ...]:
         """Every story, newest day first, then reading order."""
         return tuple(story for briefing in self.briefings for story in briefing.stories)
+
+
+def with_stories(briefings: tuple[Briefing, ...], stories: Iterator[Story]
+                 ) -> tuple[Briefing, ...]:
+    """The briefings with these stories in their places, in order. A section or briefing whose
+    stories are all the same objects is kept, not copied: later stages compare by identity."""
+    result = []
+    for briefing in briefings:
+        sections = []
+        for section in briefing.sections:
+            new = tuple(next(stories) for _ in section.stories)
+            sections.append(section if _same(new, section.stories)
+                            else replace(section, stories=new))
+        result.append(briefing if _same(sections, briefing.sections)
+                      else replace(briefing, sections=tuple(sections)))
+    return tuple(result)
+
+
+def _same(new: Sequence[object], old: Sequence[object]) -> bool:
+    return all(a is b for a, b in zip(new, old, strict=True))

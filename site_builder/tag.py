@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from site_builder.bodies import body_markdown
 from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
 from site_builder.file_memo import FileMemo, file_keys, per_story
-from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.model import Briefing, Company, Story, Topic, with_stories
 from site_builder.tag_edits import EditLookup
 from site_builder.tag_memo import (
     PlainMention,
@@ -129,7 +129,7 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     used = {key for story in tagged for key in story.companies}
     return TaggedSite(
         # A rebuild's cached parses carry their tags: usually no briefing is made anew.
-        briefings=_replace_stories(briefings, iter(tagged)) if retagged else briefings,
+        briefings=with_stories(briefings, iter(tagged)) if retagged else briefings,
         companies=_companies(used, seen, data),
         topics=tuple(sorted(data.topics, key=lambda t: (t.name.casefold(), t.slug))),
         warnings=tuple(warnings),
@@ -390,22 +390,3 @@ def _companies(used: set[str], seen: _Seen, data: SiteData) -> tuple[Company, ..
         taken.add(slug)
         companies[index] = dataclasses.replace(company, slug=slug)
     return tuple(sorted(companies, key=lambda company: (company.name.casefold(), company.key)))
-
-
-def _replace_stories(briefings: tuple[Briefing, ...],
-                     tagged: Iterator[Story]) -> tuple[Briefing, ...]:
-    """The briefings with the tagged stories; a briefing whose stories all stayed is kept."""
-    result = []
-    for briefing in briefings:
-        sections = []
-        for section in briefing.sections:
-            stories = tuple(next(tagged) for _ in section.stories)
-            sections.append(section if _same(stories, section.stories)
-                            else dataclasses.replace(section, stories=stories))
-        result.append(briefing if _same(sections, briefing.sections)
-                      else dataclasses.replace(briefing, sections=tuple(sections)))
-    return tuple(result)
-
-
-def _same(new: Sequence[object], old: Sequence[object]) -> bool:
-    return all(a is b for a, b in zip(new, old, strict=True))

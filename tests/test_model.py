@@ -7,7 +7,7 @@ import datetime as dt
 import pickle
 
 from site_builder.errors import SourcePos
-from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic
+from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic, with_stories
 
 EDIT = TagEdit("companies", True, "BYD (002594.SZ)", SourcePos("content/a.md", 12))
 STORY = Story(
@@ -35,6 +35,16 @@ def test_tagged_keeps_every_other_field():
     """A field added to Story must be passed on by tagged() too."""
     copy = STORY.tagged(STORY.companies, STORY.topics)
     assert all(getattr(copy, name) is getattr(STORY, name) for name in Story._fields)
+
+
+def test_with_stories_copies_only_the_briefings_whose_stories_changed():
+    other = dataclasses.replace(BRIEFING, date=dt.date(2025, 3, 28))
+    retagged = STORY.tagged(("002594.SZ",), ())
+    kept, changed = with_stories((BRIEFING, other), iter((STORY, retagged)))
+    assert kept is BRIEFING
+    assert changed is not other and changed.sections[0].stories == (retagged,)
+    assert changed == dataclasses.replace(other, sections=(
+        dataclasses.replace(other.sections[0], stories=(retagged,)),))
 
 
 def test_a_story_is_immutable_like_the_other_records():
