@@ -178,7 +178,7 @@ class Site:
 def with_stories(briefings: tuple[Briefing, ...], stories: Iterator[Story]
                  ) -> tuple[Briefing, ...]:
     """The briefings with these stories in their places, in order. A section or briefing whose
-    stories are all the same objects is kept, not copied: later stages compare by identity."""
+    stories are all the same objects is kept as it is rather than copied."""
     result = []
     for briefing in briefings:
         sections = []
