@@ -95,7 +95,7 @@ def make_site(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The real command line in a child process: exit code, stdout and stderr as a user sees."""
     return subprocess.run([sys.executable, "-m", "site_builder", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+                          capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ONE_DAY, run_cli, tree_bytes, write_site
+
 from site_builder import __version__
 
 

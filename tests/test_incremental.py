@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT, tree_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO_ROOT, tree_bytes
 from site_builder.config import load_config
 from site_builder.pipeline import BuildSummary, build
 from site_builder.report import Reporter

@@ -324,7 +324,7 @@ def test_every_written_path_is_made_of_safe_segments(hostile: Hostile):
 
 def test_rss_channel_description_is_text_even_for_readers_that_take_it_as_html():
     import datetime as dt
-    import xml.etree.ElementTree as ElementTree
+    from xml.etree import ElementTree
 
     from site_builder.config import SiteConfig
     from site_builder.feeds import _xml_feeds

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import ONE_DAY, write_site
+
 from site_builder.config import load_config
 from site_builder.index import index_site
 from site_builder.pipeline import build, load_site
@@ -32,8 +33,8 @@ def test_every_kind_of_page_is_planned(tmp_path: Path):
     for expected in ("index.html", "404.html", "archive/index.html", "sections/index.html",
                      "sections/market-dynamics/index.html", "companies/index.html",
                      "topics/index.html", "2025/03/27/index.html",
-                     "2025/03/27/goertek-net-profit-in-2024-increased-by-144-93-year-on-year/"
-                     "index.html"):
+                     ("2025/03/27/goertek-net-profit-in-2024-increased-by-144-93-year-on-year/"
+                      "index.html")):
         assert expected in paths, expected
 
 
@@ -171,8 +172,8 @@ def test_two_pages_for_one_file_are_an_error_naming_both_and_a_bad_path_is_refus
     with pytest.raises(ContentError) as caught:
         _check_collisions(twice, [], {})
     assert [str(p) for p in caught.value.problems] == [
-        "content/again.md:4: would write 2025/03/02/index.html, which 2.md:1 writes too "
-        "(rename one of them)"]
+        ("content/again.md:4: would write 2025/03/02/index.html, which 2.md:1 writes too "
+         "(rename one of them)")]
     with pytest.raises(ContentError):
         _check_collisions(fine, [("2025/03/05/index.html", "a feed")], {})
     with pytest.raises(BuildError, match="leave the output folder"):

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, run_cli, tree_bytes
 from sitecheck import broken_links, parse_page
+
 from site_builder.config import load_config
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter

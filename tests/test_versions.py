@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import pytest
 
+import pytest
 from conftest import REPO_ROOT, DictMemo
+
 from site_builder.config import load_config
 from site_builder.index import index_site
 from site_builder.model import Site
