@@ -4,6 +4,8 @@ pause around loading the model."""
 from __future__ import annotations
 
 import gc
+import os
+import time
 
 import pytest
 
@@ -86,11 +88,7 @@ def test_chunks_come_back_in_order_and_never_span_the_cut(jobs: int):
     assert [n for _, _, part in finer for n in part] == [n * n for n in numbers]
 
 
-
 def _slow_pids(start: int, end: int) -> tuple[int, int, int]:
-    import os
-    import time
-
     time.sleep(0.05)
     return start, end, os.getpid()
 
@@ -98,8 +96,6 @@ def _slow_pids(start: int, end: int) -> tuple[int, int, int]:
 def test_this_process_works_beside_the_workers_and_results_stay_in_order():
     """A worker copies every page of the model it touches: the parent takes chunks itself
     rather than start another worker and wait."""
-    import os
-
     chunks = list(map_chunks(_slow_pids, 12, 2, 1, {}, here_too=True))
     assert [(start, end) for start, end, _ in chunks] == [(n, n + 1) for n in range(12)]
     pids = {pid for _, _, pid in chunks}
