@@ -102,3 +102,24 @@ def test_this_process_works_beside_the_workers_and_results_stay_in_order():
     assert os.getpid() in pids and len(pids) == 2  # this one and its one worker
     elsewhere = {pid for _, _, pid in map_chunks(_slow_pids, 6, 2, 1, {})}
     assert os.getpid() not in elsewhere and len(elsewhere) == 2
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_shared_state_is_let_go_when_the_work_ends_or_stops(jobs: int):
+    """The tagger shares every story, bodies and all: held on to, they would stay alive
+    through planning and rendering, and in every worker forked for them."""
+    import weakref
+
+    class Stories(list):  # type: ignore[type-arg]
+        pass
+
+    stories = Stories(range(23))
+    gone = weakref.ref(stories)
+    assert len(list(map_chunks(_squares, 23, jobs, 5, {"numbers": stories}))) == 5
+    del stories
+    assert gone() is None
+    stopped = map_chunks(_squares, 23, jobs, 5, {"numbers": Stories(range(23))})
+    next(stopped)
+    stopped.close()  # a consumer that stops early, as on an error
+    with pytest.raises(KeyError):
+        shared("numbers")
