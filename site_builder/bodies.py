@@ -5,7 +5,8 @@ and plans never read them, yet every build unpickled them and every forked worke
 touched them got its own copy. So a build with a cache stores each parsed file's bodies in the
 cache by the file's digest, and its stories carry that digest (`Story.body_digest`) instead of
 their bodies; `body_html` and `body_markdown` read them back, in whichever process needs
-them, one file at a time. Without a cache (`--no-cache`, `check`) stories keep their bodies.
+them, one file at a time. A `--no-cache` build stores them in a throwaway cache; only
+`check`, which renders nothing, keeps them in its stories.
 
 Bodies are stored by content (the digest of the file they were parsed from), so a build never
 reads another version of a file than the one it loaded, even while a preview server and a

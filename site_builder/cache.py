@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +61,12 @@ def digest_bytes(data: bytes) -> str:
 class BuildCache:
     """A thin, fail-safe layer over one SQLite file; `None` connection means caching is off."""
 
-    def __init__(self, folder: Path | None, parse_key: str, warn: Callable[[str], None]) -> None:
+    def __init__(self, folder: Path | None, parse_key: str, warn: Callable[[str], None],
+                 *, scratch: bool = False) -> None:
         self.connection: sqlite3.Connection | None = None
         self.parse_key = parse_key
         self.path: Path | None = None
+        self.scratch = folder if scratch else None
         if folder is None:
             return
         path = self.path = folder / "cache.sqlite"
@@ -318,10 +322,20 @@ class BuildCache:
             self._write("DELETE FROM meta WHERE key IN (?, ?)",
                         [(f"signature:{output}", f"identity:{output}")])
 
+    @classmethod
+    def throwaway(cls, parse_key: str, warn: Callable[[str], None]) -> BuildCache:
+        """An empty cache in a temporary folder, deleted on close: for a build that must
+        neither read nor update the site's cache (--no-cache), yet should hold the stories'
+        bodies out of its model as any other build does (bodies.py)."""
+        return cls(Path(tempfile.mkdtemp(prefix="site-builder-cache-")), parse_key, warn,
+                   scratch=True)
+
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     # -------------------------------------------------------------------------------------------
 

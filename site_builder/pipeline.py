@@ -74,8 +74,9 @@ class _Made:
 
 
 def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
-    folder = config.root / CACHE_DIR if use_cache else None
-    return BuildCache(folder, builder_key(config), reporter.warn)
+    if not use_cache:
+        return BuildCache.throwaway(builder_key(config), reporter.warn)
+    return BuildCache(config.root / CACHE_DIR, builder_key(config), reporter.warn)
 
 
 def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,11 @@ def site(tmp_path: Path) -> Path:
     return root
 
 
-def load(site: Path, *, cached: bool):
+def load(site: Path, *, cached: bool | None):
+    """The site's model: with its cache, with a throwaway one (--no-cache), or none (check)."""
     config = load_config(site)[0]
+    if cached is None:
+        return load_site(config, Reporter(0))
     cache = open_cache(config, Reporter(0), use_cache=cached)
     try:
         return load_site(config, Reporter(0), cache=cache)
@@ -37,7 +41,7 @@ def load(site: Path, *, cached: bool):
 
 def test_with_a_cache_the_model_holds_no_body_and_each_reads_back_as_parsed(site: Path):
     whole = {story.url: (story.body_markdown, story.body_html)
-             for story in load(site, cached=False).stories}
+             for story in load(site, cached=None).stories}
     assert all(html for _, html in whole.values())
     for attempt in ("parsed now", "from the cache"):
         stories = load(site, cached=True).stories
@@ -47,11 +51,34 @@ def test_with_a_cache_the_model_holds_no_body_and_each_reads_back_as_parsed(site
                 for story in stories} == whole, attempt
 
 
-def test_without_a_cache_stories_keep_their_bodies(site: Path):
-    stories = load(site, cached=False).stories
+def test_without_any_cache_stories_keep_their_bodies(site: Path):
+    stories = load(site, cached=None).stories  # as `check` loads them
     assert all(not story.body_digest and story.body_html for story in stories)
     bodies.use(None)
     assert body_html(stories[0]) == stories[0].body_html
+
+
+def test_a_no_cache_build_keeps_bodies_in_a_throwaway_cache_it_deletes(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    config = load_config(site)[0]
+    whole = {story.url: body_html(story) for story in load(site, cached=None).stories}
+    cache = open_cache(config, Reporter(0), use_cache=False)
+    try:
+        stories = load_site(config, Reporter(0), cache=cache).stories
+        assert all(story.body_digest and not story.body_html for story in stories)
+        assert {story.url: body_html(story) for story in stories} == whole
+        assert list(temporary.iterdir())
+    finally:
+        cache.close()
+    assert not list(temporary.iterdir())
+    build(config, Reporter(0), output=tmp_path / "out", use_cache=False)
+    assert not (site / CACHE_DIR).exists() and not list(temporary.iterdir())
+    story = stories[0]
+    page = (tmp_path / "out" / story.url.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert whole[story.url] in page
 
 
 def test_a_cache_that_lost_its_bodies_parses_the_files_again(site: Path, tmp_path: Path):
