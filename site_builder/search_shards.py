@@ -1,12 +1,14 @@
 """How the story pages are cut into search bundles, and which pages each bundle holds.
 
 Pagefind's time goes with the pages it indexes, about a millisecond a page, so a bundle a daily
-edit touches must be small, while the search page merges every bundle, so there must be few.
+edit touches must be small, while the search page merges every bundle, so there must be few;
+and its memory goes with them too, about 100 KiB a page, while it runs beside the renderers.
 The newest month is cut into blocks of seven days (a bundle each, pagefind/2025-03-22/ for the
 22nd to the 28th), each month of the newest year before it is a bundle (pagefind/2025-02/), and
-each year before that (pagefind/2024/): some twenty-five bundles at ten years, and the daily
-edit re-indexes a hundred pages, not a month's four hundred. When a month ends its blocks
-become one bundle, as a year's months do when the year ends.
+each half of each year before that (pagefind/2024-h2/ for July to December, then 2024-h1/):
+some thirty bundles at ten years, a Pagefind process of at most some 2,800 pages (300 MiB), and
+the daily edit re-indexes a hundred pages, not a month's four hundred. When a month ends its
+blocks become one bundle, as a year's months become its halves when the year ends.
 """
 
 from __future__ import annotations
@@ -28,20 +30,23 @@ IN_YEAR = f"[0-9][0-9]/{IN_MONTH}"
 STORY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+/index\.html")
 ALL_PAGES = "pages"  # the one bundle of a site without stories: its other pages
 BLOCK_DAYS = 7  # days of the newest month in one bundle
+# The halves of a year before the newest, newest first.
+HALVES = (("07", "08", "09", "10", "11", "12"), ("01", "02", "03", "04", "05", "06"))
 
 
 @dataclass(frozen=True, slots=True)
 class Shard:
     """One bundle: pagefind/<name>/, made from the pages `pages` matches.
 
-    base is the folder of its story pages, "2024" for a year or "2025/03" for a month; days,
-    for a block of the newest month, are the day folders it takes of that month ("22", ...).
+    base is the folder of its story pages, "2024" for a year or "2025/03" for a month; parts
+    are the folders it takes below base: for a block of the newest month its day folders
+    ("22", ...), for half a year its month folders ("07", ...).
     """
 
     name: str
     pages: str
     base: str = ""
-    days: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
@@ -51,7 +56,7 @@ class Shard:
         """Whether a story page's path ("2025/03/27/<slug>/index.html") is in this bundle."""
         if not self.base or not path.startswith(f"{self.base}/"):
             return False
-        return not self.days or path[len(self.base) + 1:len(self.base) + 3] in self.days
+        return not self.parts or path[len(self.base) + 1:len(self.base) + 3] in self.parts
 
 
 def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
@@ -69,7 +74,14 @@ def plan_shards(paths: list[str]) -> tuple[Shard, ...]:
     return (*(_block(newest, block) for block in blocks),
             *(Shard(f"{year}-{month[5:]}", f"{month}/{IN_MONTH}", month)
               for month in months[1:] if month[:4] == year),
-            *(Shard(year, f"{year}/{IN_YEAR}", year) for year in years))
+            *(_half(year, half) for year in years for half in HALVES
+              if any(month[:4] == year and month[5:] in half for month in months)))
+
+
+def _half(year: str, months: tuple[str, ...]) -> Shard:
+    """The months of a year before the newest one, January to June or July to December."""
+    return Shard(f"{year}-h{1 if months[0] == '01' else 2}",
+                 f"{year}/{{{','.join(months)}}}/{IN_MONTH}", year, months)
 
 
 def _block(month: str, block: int) -> Shard:
@@ -82,12 +94,13 @@ def _block(month: str, block: int) -> Shard:
 
 def shard_finder(shards: tuple[Shard, ...]) -> Callable[[str], str | None]:
     """The name of the shard a story path ("2025/03/27/<slug>/...") belongs to: its day's
-    block, else its month's, else its year's; None for none."""
-    by_day = {f"{shard.base}/{day}": shard.name for shard in shards for day in shard.days}
-    by_base = {shard.base: shard.name for shard in shards if shard.base and not shard.days}
+    block, else its month's or its half year's, else its year's; None for none."""
+    by_part = {f"{shard.base}/{part}": shard.name for shard in shards for part in shard.parts}
+    by_base = {shard.base: shard.name for shard in shards if shard.base and not shard.parts}
 
     def shard_of(path: str) -> str | None:
-        return by_day.get(path[:10]) or by_base.get(path[:7]) or by_base.get(path[:4])
+        return by_part.get(path[:10]) or by_part.get(path[:7]) or by_base.get(path[:7]) \
+            or by_base.get(path[:4])
 
     return shard_of
 
@@ -133,11 +146,13 @@ def identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:
     else:
         # The story pages by walking the MM/DD/<slug>/ folders: Path.glob with three
         # wildcards spends seconds on a year of stories.
-        months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)] \
-            if "/" not in shard.base else [shard.base]
+        in_year = "/" not in shard.base  # a year's half, or a month's block
+        months = [f"{shard.base}/{month}" for month in _folders(root / shard.base, 2)
+                  if not shard.parts or month in shard.parts] if in_year else [shard.base]
         paths = [f"{month}/{day}/{slug}/index.html"
                  for month in months
-                 for day in _folders(root / month, 2) if not shard.days or day in shard.days
+                 for day in _folders(root / month, 2)
+                 if in_year or not shard.parts or day in shard.parts
                  for slug in _folders(root / month / day)]
     found = {}
     for path in paths:

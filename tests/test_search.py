@@ -49,14 +49,14 @@ def entry(output: Path, shard: str) -> dict:
     return json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text("utf-8"))
 
 
-def test_a_week_of_the_newest_month_and_each_year_before_are_bundles(site: Path):
+def test_a_week_of_the_newest_month_and_each_half_year_before_are_bundles(site: Path):
     run(site)
     output = site / "output"
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22", "2024"]}
+        {"shards": ["2025-03-22", "2024-h2"]}
     assert (output / "pagefind/pagefind-ui.js").is_file()
     assert (output / "pagefind/pagefind-ui.css").is_file()
-    for shard, stories in (("2025-03-22", 6), ("2024", 3)):
+    for shard, stories in (("2025-03-22", 6), ("2024-h2", 3)):
         languages = entry(output, shard)["languages"]
         assert list(languages) == ["en"]
         assert languages["en"]["page_count"] == stories  # the stories, not days or lists
@@ -75,7 +75,7 @@ def test_filter_values_are_written_sorted_and_the_index_is_reproducible(site: Pa
     assert {k: v for k, v in first.items() if k.startswith("pagefind/")} == \
         {k: v for k, v in second.items() if k.startswith("pagefind/")}
     filters = sorted((tmp_path / "a/pagefind").glob("*/filter/*.pf_filter"))
-    assert {path.parent.parent.name for path in filters} == {"2024", "2025-03-22"}
+    assert {path.parent.parent.name for path in filters} == {"2024-h2", "2025-03-22"}
     for path in filters:
         raw = pagefind_files.unpack(path.read_bytes())
         _, values = pagefind_files.cbor_load(raw)
@@ -88,7 +88,7 @@ def test_cbor_round_trips_pagefinds_own_files(site: Path):
     run(site)
     bundle = site / "output/pagefind"
     files = [*bundle.glob("*/*.pf_meta"), *bundle.glob("*/index/*.pf_index")]
-    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024", "2025-03-22"}
+    assert {path.relative_to(bundle).parts[0] for path in files} == {"2024-h2", "2025-03-22"}
     for path in files:
         raw = pagefind_files.unpack(path.read_bytes())
         assert pagefind_files.cbor_dump(pagefind_files.cbor_load(raw)) == raw
@@ -112,13 +112,13 @@ def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_week_is_made_
     write_site(site, {"content/briefings/2025/2025-03-03.md": ONE_DAY.replace(
         "2025-03-27", "2025-03-03")})
     run(site)
-    last_year = bundle_files(site / "output", "2024")
+    last_year = bundle_files(site / "output", "2024-h2")
     first_week = bundle_files(site / "output", "2025-03-01")
     this_week = bundle_files(site / "output", "2025-03-22")
     path = site / "content/briefings/2025/2025-03-28.md"
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     run(site)
-    assert bundle_files(site / "output", "2024") == last_year  # the same files, linked over
+    assert bundle_files(site / "output", "2024-h2") == last_year  # the same files, linked over
     assert bundle_files(site / "output", "2025-03-01") == first_week
     after = bundle_files(site / "output", "2025-03-22")
     assert set(after.values()).isdisjoint(this_week.values())
@@ -131,7 +131,7 @@ def test_a_new_month_folds_the_weeks_of_the_last_and_a_new_year_its_months(site:
     run(site)
     output = site / "output"
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22", "2025-02", "2024"]}
+        {"shards": ["2025-03-22", "2025-02", "2024-h2"]}
     march = bundle_files(output, "2025-03-22")
     path = site / "content/briefings/2025/2025-02-14.md"
     path.write_text(path.read_text("utf-8").replace("first story.", "first story, edited."),
@@ -142,17 +142,41 @@ def test_a_new_month_folds_the_weeks_of_the_last_and_a_new_year_its_months(site:
         "2025-03-27", "2025-04-02")})
     run(site)
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-04-01", "2025-03", "2025-02", "2024"]}
+        {"shards": ["2025-04-01", "2025-03", "2025-02", "2024-h2"]}
     assert entry(output, "2025-03")["languages"]["en"]["page_count"] == 6
     assert not (output / "pagefind/2025-03-22").exists()
     write_site(site, {"content/briefings/2026/2026-01-02.md": ONE_DAY.replace(
         "2025-03-27", "2026-01-02")})
     run(site)
     assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2026-01-01", "2025", "2024"]}
-    assert entry(output, "2025")["languages"]["en"]["page_count"] == 12
+        {"shards": ["2026-01-01", "2025-h1", "2024-h2"]}
+    assert entry(output, "2025-h1")["languages"]["en"]["page_count"] == 12
     for gone in ("2025-04-01", "2025-03", "2025-02"):
         assert not (output / f"pagefind/{gone}").exists()
+
+
+def test_a_year_before_the_newest_is_two_bundles_and_an_edit_remakes_only_its_half(
+        site: Path):
+    """Pagefind holds some 100 KiB a page while it runs beside the renderers: a half year
+    is its largest run, not a year."""
+    spring = ONE_DAY.replace("2025-03-27", "2024-04-02").replace(
+        "Body of the first story.", "Luxshare (002475.SZ) hired.")
+    write_site(site, {"content/briefings/2024/2024-04-02.md": spring})
+    run(site)
+    output = site / "output"
+    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
+        {"shards": ["2025-03-22", "2024-h2", "2024-h1"]}
+    for half in ("2024-h2", "2024-h1"):
+        assert entry(output, half)["languages"]["en"]["page_count"] == 3
+    autumn = bundle_files(output, "2024-h2")
+    spring_files = bundle_files(output, "2024-h1")
+    path = site / "content/briefings/2024/2024-04-02.md"
+    path.write_text(path.read_text("utf-8").replace("hired", "hired more"), "utf-8")
+    run(site)
+    assert bundle_files(output, "2024-h2") == autumn  # the same files, linked over
+    assert set(bundle_files(output, "2024-h1").values()).isdisjoint(spring_files.values())
+    run(site, output=site / "full", cache=False)
+    assert tree_bytes(output / "pagefind") == tree_bytes(site / "full" / "pagefind")
 
 
 def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
@@ -161,7 +185,7 @@ def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
     run(site)
     assert json.loads((site / "output/pagefind/shards.json").read_text("utf-8")) == \
         {"shards": ["2025-03-22"]}
-    assert not (site / "output/pagefind/2024").exists()
+    assert not (site / "output/pagefind/2024-h2").exists()
 
 
 def test_without_pagefind_the_site_builds_and_says_search_is_missing(
@@ -182,20 +206,23 @@ def test_index_language_is_the_sites_main_language():
 def test_shards_come_from_the_planned_story_pages_newest_first():
     paths = ["index.html", "2025/03/27/index.html", "2025/03/27/a/index.html",
              "2025/03/30/e/index.html", "2025/03/02/f/index.html",
-             "2025/01/02/b/index.html", "2024/12/30/c/index.html", "2023/05/01/d/index.html",
-             "companies/x/index.html"]
+             "2025/01/02/b/index.html", "2024/12/30/c/index.html", "2024/06/30/g/index.html",
+             "2023/05/01/d/index.html", "companies/x/index.html"]
     shards = search_shards.plan_shards(paths)
     assert [(s.name, s.base, s.pages) for s in shards] == [
         ("2025-03-29", "2025/03", "2025/03/{29,30,31}/*/index.html"),
         ("2025-03-22", "2025/03", "2025/03/{22,23,24,25,26,27,28}/*/index.html"),
         ("2025-03-01", "2025/03", "2025/03/{01,02,03,04,05,06,07}/*/index.html"),
         ("2025-01", "2025/01", "2025/01/[0-9][0-9]/*/index.html"),
-        ("2024", "2024", "2024/[0-9][0-9]/[0-9][0-9]/*/index.html"),
-        ("2023", "2023", "2023/[0-9][0-9]/[0-9][0-9]/*/index.html")]
+        ("2024-h2", "2024", "2024/{07,08,09,10,11,12}/[0-9][0-9]/*/index.html"),
+        ("2024-h1", "2024", "2024/{01,02,03,04,05,06}/[0-9][0-9]/*/index.html"),
+        ("2023-h1", "2023", "2023/{01,02,03,04,05,06}/[0-9][0-9]/*/index.html")]
     shard_of = search_shards.shard_finder(shards)
     assert [shard_of(path) for path in paths if search_shards.STORY_PAGE.fullmatch(path)] == \
-        ["2025-03-22", "2025-03-29", "2025-03-01", "2025-01", "2024", "2023"]
+        ["2025-03-22", "2025-03-29", "2025-03-01", "2025-01", "2024-h2", "2024-h1", "2023-h1"]
     assert [s.name for s in shards if s.holds("2025/03/02/f/index.html")] == ["2025-03-01"]
+    assert [s.name for s in shards if s.holds("2024/06/30/g/index.html")] == ["2024-h1"]
+    assert [s.name for s in shards if s.holds("2024/07/01/h/index.html")] == ["2024-h2"]
     assert [s.name for s in search_shards.plan_shards(["index.html", "2025/03/27/index.html"])] \
         == [search_shards.ALL_PAGES]
 
@@ -222,7 +249,7 @@ def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
     indexer.pages_done(3)
     assert [shard.name for shard, _, _ in indexer.jobs] == ["2025-03-22"]
     indexer.finish()  # the rest, once every page is written
-    assert started == ["2025-03-22", "2024"]
+    assert started == ["2025-03-22", "2024-h2"]
     transaction.abort()
 
 
@@ -304,7 +331,7 @@ def test_rendered_story_pages_of_bundles_to_make_are_cut_down_where_pagefind_rea
     path.write_text(path.read_text("utf-8").replace("sold more", "sold many more"), "utf-8")
     paths = ["index.html", "2025/03/28/a/index.html", "2024/12/30/c/index.html"]
     transaction = OutputTransaction(site / "output")
-    stamps = {"2024": "same"}
+    stamps = {"2024-h2": "same"}
     indexer = search.SearchIndexer(transaction, load_config(site)[0], Reporter(0), paths,
                                    salt="x", previous=stamps)
     try:

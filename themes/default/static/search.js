@@ -1,7 +1,7 @@
 /* The search page: Pagefind UI mounted over the plain form, started from the ?q= of the URL.
    The index is one Pagefind bundle per week of the newest month, per month of the newest year
-   and per year before it (pagefind/<year>-<month>-<day>/, pagefind/<year>-<month>/,
-   pagefind/<year>/, listed newest first in pagefind/shards.json);
+   and per half of each year before it (pagefind/<year>-<month>-<day>/, pagefind/<year>-<month>/,
+   pagefind/<year>-h2/ and -h1/, listed newest first in pagefind/shards.json);
    the UI searches them all at once, the newest bundle's results first.
    A file of its own, so the Content-Security-Policy needs no inline script. */
 (function () {
