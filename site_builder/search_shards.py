@@ -133,9 +133,13 @@ def shard_stamps(shards: tuple[Shard, ...], days: dict[dt.date, str], salt: str
 
 
 def unplanned(existing: frozenset[str], shard: Shard, planned: frozenset[str]) -> list[str]:
-    """Story pages the aside folder holds from the live site that this build does not make."""
-    return [path for path in existing if shard.holds(path) and STORY_PAGE.fullmatch(path)
-            and path not in planned]
+    """Story pages the aside folder holds from the live site that this build does not make.
+
+    The difference first, in C: the live site's 140,000 files are mostly planned pages and
+    bundle files, and a test of each against the shard took a quarter of a second a bundle.
+    """
+    return [path for path in existing - planned
+            if path[:1].isdigit() and shard.holds(path) and STORY_PAGE.fullmatch(path)]
 
 
 def identities(root: Path, shard: Shard) -> dict[str, tuple[int, int]]:

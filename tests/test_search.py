@@ -227,6 +227,17 @@ def test_shards_come_from_the_planned_story_pages_newest_first():
         == [search_shards.ALL_PAGES]
 
 
+def test_unplanned_names_only_the_live_story_pages_of_the_bundle_not_made_again():
+    shards = search_shards.plan_shards(["2025/03/27/a/index.html", "2024/12/30/c/index.html",
+                                        "2024/03/01/d/index.html"])
+    autumn = next(shard for shard in shards if shard.name == "2024-h2")
+    existing = frozenset({"2024/12/30/c/index.html", "2024/12/31/gone/index.html",
+                          "2024/03/02/gone/index.html", "2024/12/31/index.html",
+                          "pagefind/2024-h2/pagefind-entry.json", "2025/03/27/a/index.html"})
+    planned = frozenset({"2024/12/30/c/index.html", "2025/03/27/a/index.html"})
+    assert search_shards.unplanned(existing, autumn, planned) == ["2024/12/31/gone/index.html"]
+
+
 def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     started: list[str] = []
