@@ -6,7 +6,7 @@ and its memory goes with them too, about 100 KiB a page, while it runs beside th
 The newest month is cut into blocks of seven days (a bundle each, pagefind/2025-03-22/ for the
 22nd to the 28th), each month of the newest year before it is a bundle (pagefind/2025-02/), and
 each half of each year before that (pagefind/2024-h2/ for July to December, then 2024-h1/):
-some thirty bundles at ten years, a Pagefind process of at most some 2,800 pages (300 MiB), and
+some thirty bundles at ten years, a Pagefind run of at most some 2,800 pages (270 MiB), and
 the daily edit re-indexes a hundred pages, not a month's four hundred. When a month ends its
 blocks become one bundle, as a year's months become its halves when the year ends.
 """
