@@ -19,11 +19,10 @@ import os
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 from site_builder.errors import BuildError
-from site_builder.model import Briefing, Section, Story
+from site_builder.model import Briefing, Story, with_stories
 
 FILES_KEPT = 64  # files' bodies a process keeps at hand: a day's pages come one after another
 
@@ -98,8 +97,6 @@ def stored_rows(briefing: Briefing, digest: str) -> Iterable[tuple[str, str, str
 
 def lightened(briefing: Briefing, digest: str) -> Briefing:
     """The briefing with its bodies left in the cache under digest."""
-    return replace(briefing, sections=tuple(
-        Section(section.name, section.slug, tuple(
-            story._replace(body_markdown="", body_html="", body_digest=digest)
-            for story in section.stories))
-        for section in briefing.sections))
+    return with_stories((briefing,), (
+        story._replace(body_markdown="", body_html="", body_digest=digest)
+        for story in briefing.stories))[0]

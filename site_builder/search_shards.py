@@ -95,12 +95,12 @@ def _block(month: str, block: int) -> Shard:
 def shard_finder(shards: tuple[Shard, ...]) -> Callable[[str], str | None]:
     """The name of the shard a story path ("2025/03/27/<slug>/...") belongs to: its day's
     block, else its month's or its half year's, else its year's; None for none."""
-    by_part = {f"{shard.base}/{part}": shard.name for shard in shards for part in shard.parts}
-    by_base = {shard.base: shard.name for shard in shards if shard.base and not shard.parts}
+    # By the folder each takes: a day ("2025/03/22"), a month ("2025/02", "2024/07"), a year.
+    by_folder = {f"{shard.base}/{part}" if part else shard.base: shard.name
+                 for shard in shards if shard.base for part in shard.parts or ("",)}
 
     def shard_of(path: str) -> str | None:
-        return by_part.get(path[:10]) or by_part.get(path[:7]) or by_base.get(path[:7]) \
-            or by_base.get(path[:4])
+        return by_folder.get(path[:10]) or by_folder.get(path[:7]) or by_folder.get(path[:4])
 
     return shard_of
 
