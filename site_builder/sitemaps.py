@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ SEARCH_BUNDLE = "pagefind/"  # the search index: no use to a crawler
 _XMLNS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 _NEWS_XMLNS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_PLAIN_URL = re.compile(r"[A-Za-z0-9_.~:/?#\[\]@!$'()*+,;=%-]*")  # _URL_SAFE but "&"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,6 @@ class Sitemap:
     @property
     def paths(self) -> tuple[str, ...]:
         return sitemap_paths(len(self.entries))
-
-    def inputs(self) -> Any:
-        # A stamp rather than the entries: a fingerprint of 70,000 pairs as JSON costs more.
-        return [self.base_url, stamp_text(*itertools.chain.from_iterable(self.entries))]
 
     def make(self) -> list[tuple[str, bytes]]:
         if len(self.entries) <= MAX_URLS:
@@ -81,7 +79,10 @@ class SiteSitemap:
                                  for page in self.pages))  # those page_url lists
 
     def inputs(self) -> Any:
-        return self.sitemap.inputs()
+        # Its entries follow from the pages' paths and dates and the base URL: a stamp of those
+        # (not JSON of 70,000 pairs) skips making every absolute URL when nothing changed.
+        return [self.config.base_url, stamp_text(*itertools.chain.from_iterable(
+            (page.path, page.lastmod) for page in self.pages))]
 
     def make(self) -> list[tuple[str, bytes]]:
         return self.sitemap.make()
@@ -221,6 +222,8 @@ def _absolute(base_url: str, path: str) -> str:
 
 def _loc(url: str) -> str:
     """A URL as sitemaps want it: percent-encoded beyond ASCII, then XML-escaped."""
+    if _PLAIN_URL.fullmatch(url):  # most are: neither quoting nor escaping changes them
+        return url
     return escape(quote(url, safe=_URL_SAFE))
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
 
 import pytest
 from conftest import REPO_ROOT, write_site
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from site_builder import sitemaps
 from site_builder.config import load_config
@@ -197,6 +200,34 @@ def test_the_site_sitemap_names_the_files_it_makes(monkeypatch: pytest.MonkeyPat
               for u in ET.fromstring(made[name])]
     assert len(listed) == len(paths) - 1  # every page but 404.html
     assert isinstance(job, sitemaps.SiteSitemap) and len(job.sitemap.entries) == len(listed)
+
+
+@given(st.text())
+@example("/q?a=1&b=2")
+@example("/café/")
+@example("/<x>/")
+@example("/a b/")
+def test_a_sitemap_location_is_quoted_then_escaped_whatever_the_url(url: str):
+    """The shortcut for plain URLs gives what quoting and escaping every URL gives."""
+    assert sitemaps._loc(url) == escape(quote(url, safe=sitemaps._URL_SAFE))
+
+
+def test_the_site_sitemap_inputs_change_with_a_page_its_date_or_the_base_url(site):
+    """Its fingerprint is made from the pages' paths and dates, not from the entries; each
+    of those, and the base URL, must still change it, and the same pages must not."""
+    from site_builder.render import plan_pages
+
+    pages = plan_pages(site, index_site(site))
+    inputs = sitemaps.SiteSitemap(pages, site.config).inputs()
+    story = next(n for n, page in enumerate(pages) if page.template == "story.html")
+    moved = replace(pages[story], path="elsewhere/index.html")
+    redated = replace(pages[story], lastmod="1999-01-01")
+    assert sitemaps.SiteSitemap(list(pages), site.config).inputs() == inputs
+    for changed in (pages[:story] + [moved] + pages[story + 1:],
+                    pages[:story] + [redated] + pages[story + 1:], pages[:-2] + pages[-1:]):
+        assert sitemaps.SiteSitemap(changed, site.config).inputs() != inputs
+    elsewhere = replace(site.config, base_url="https://elsewhere.example/")
+    assert sitemaps.SiteSitemap(pages, elsewhere).inputs() != inputs
 
 
 def test_sitemaps_of_a_site_under_a_sub_path(tmp_path: Path):
