@@ -39,7 +39,8 @@ SEARCH_BUNDLE = "pagefind/"  # the search index: no use to a crawler
 _XMLNS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 _NEWS_XMLNS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
-_PLAIN_URL = re.compile(r"[A-Za-z0-9_.~:/?#\[\]@!$'()*+,;=%-]*")  # _URL_SAFE but "&"
+# What quote() leaves as it is and escape() too: letters, digits, "_.-~" and _URL_SAFE but "&"
+_PLAIN_URL = re.compile(f"[A-Za-z0-9_.~\\-{re.escape(_URL_SAFE.replace('&', ''))}]*")
 
 
 @dataclass(frozen=True, slots=True)
