@@ -29,7 +29,8 @@ try:
 except ImportError:  # only the browser tests need it
     HAVE_PLAYWRIGHT = False
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists() or not HAVE_PLAYWRIGHT,
