@@ -245,7 +245,9 @@ class Builder:
     def detect(cls, jobs: int | None, cwd: Path, source: Path) -> Builder:
         """The builder copied into ``source``, run with this Python and its dependencies."""
         command = (sys.executable, "-m", "site_builder")
-        env = dict(os.environ)
+        # Bytecode is written on the first (untimed) build, as an installed package has it:
+        # an environment that forbids it would time the compiling of every module each run.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(source), env.get("PYTHONPATH"))))
         probe = "import site_builder; print(site_builder.__file__)"
         where = subprocess.run([sys.executable, "-c", probe], env=env, cwd=cwd,

@@ -84,6 +84,10 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a build made, left for os._exit rather than freed; run() sets it (main() alone frees).
+_left_for_exit: list[object] | None = None
+
+
 def run() -> NoReturn:
     """The command's entry point: main(), then exit without tearing the heap down.
 
@@ -91,6 +95,8 @@ def run() -> NoReturn:
     interpreter exit took 0.4 s of a 5 s rebuild; everything that matters (the output, the
     cache, the streams) is written or closed by then. mypy exits the same way.
     """
+    global _left_for_exit  # the one switch between a command and a library call
+    _left_for_exit = []
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -133,7 +139,7 @@ def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 
     output = args.output.absolute() if args.output else None
     summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
-                    use_cache=not args.no_cache)
+                    use_cache=not args.no_cache, keep=_left_for_exit)
     reporter.info(str(summary))
     return EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import product
 
 from site_builder.model import Briefing, Company, Site, Story, Topic
 
@@ -38,17 +39,21 @@ def index_site(site: Site) -> SiteIndex:
     section_names: dict[str, str] = {}
     by_company: dict[str, list[Story]] = defaultdict(list)
     by_topic: dict[str, list[Story]] = defaultdict(list)
-    company_topics: dict[str, Counter[str]] = defaultdict(Counter)
-    topic_companies: dict[str, Counter[str]] = defaultdict(Counter)
     for story in stories:
         by_section[story.section_slug].append(story)
         section_names.setdefault(story.section_slug, story.section)
         for key in story.companies:
             by_company[key].append(story)
-            company_topics[key].update(story.topics)
         for slug in story.topics:
             by_topic[slug].append(story)
-            topic_companies[slug].update(story.companies)
+    # Each (company, topic) pair of every story, counted in one C-level pass.
+    pairs = Counter(pair for story in stories if story.topics
+                    for pair in product(story.companies, story.topics))
+    company_topics: dict[str, Counter[str]] = defaultdict(Counter)
+    topic_companies: dict[str, Counter[str]] = defaultdict(Counter)
+    for (key, slug), count in pairs.items():
+        company_topics[key][slug] = count
+        topic_companies[slug][key] = count
     sections = tuple(
         SectionInfo(slug, section_names[slug], tuple(items))
         for slug, items in sorted(by_section.items())

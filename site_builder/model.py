@@ -24,14 +24,16 @@ class _Record:
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        names: tuple[str, ...] = tuple(self.__dataclass_fields__)  # type: ignore[attr-defined]
-        return type(self), _fields_getter(names)(self)
+        record: Any = type(self)  # (typed as a class, mypy takes it for unhashable)
+        return record, _fields_getter(record)(self)
 
 
 @functools.cache
-def _fields_getter(names: tuple[str, ...]) -> attrgetter[Any]:
-    """The fields in order, as one tuple (every record has more than one field)."""
-    return attrgetter(*names)
+def _fields_getter(record: type) -> attrgetter[Any]:
+    """The fields its constructor takes, in order, as one tuple (every record has more than
+    one); a field derived in __post_init__ is made again."""
+    fields = record.__dataclass_fields__  # type: ignore[attr-defined]
+    return attrgetter(*(name for name, spec in fields.items() if spec.init))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +117,12 @@ class Briefing(_Record):
     sections: tuple[Section, ...]
     body_line: int  # line in the file where the Markdown body starts
     lead_text: str = ""  # the lead as plain text, for descriptions
+    # Its sections' stories in reading order: made once, as every stage walks them.
+    stories: tuple[Story, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def stories(self) -> tuple[Story, ...]:
-        return tuple(story for section in self.sections for story in section.stories)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stories",
+                           tuple(story for section in self.sections for story in section.stories))
 
     @property
     def url(self) -> str:

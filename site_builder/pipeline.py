@@ -121,8 +121,13 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
           output: Path | None = None, jobs: int | None = None,
-          use_cache: bool = True) -> BuildSummary:
-    """Build the site into a sibling folder and swap it in; nothing is lost on error."""
+          use_cache: bool = True, keep: list[object] | None = None) -> BuildSummary:
+    """Build the site into a sibling folder and swap it in; nothing is lost on error.
+
+    keep, when given, takes the build's model and plan when it ends, rather than their being
+    freed: a command that exits right after (cli.run) need not spend a tenth of a second of a
+    rebuild freeing 70,000 pages and 55,000 stories one object at a time.
+    """
     started = time.perf_counter()
     output = (output or config.output_path).absolute()
     check_output_folder(output, config.root, config.content_path)
@@ -138,7 +143,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, made = _build(config, theme, reporter, drafts, output, jobs, cache, started)
+        summary, made = _build(config, theme, reporter, drafts, output, jobs, cache, started,
+                               keep if keep is not None else [])
         counts = {k: v for k, v in asdict(summary).items()
                   if k in ("days", "stories", "pages", "feeds")}
         cache.record_build(where, made.fingerprints, {
@@ -151,9 +157,9 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 
 def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
-           jobs: int, cache: BuildCache, started: float
+           jobs: int, cache: BuildCache, started: float, keep: list[object]
            ) -> tuple[BuildSummary, _Made]:
-    """The build, and what the cache is to record of it."""
+    """The build, and what the cache is to record of it; its model and plan go into keep."""
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     release_freed_memory()
@@ -205,6 +211,7 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
         days=len(site.briefings), stories=len(index.stories), pages=len(pages),
         feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
         unchanged=transaction.unchanged, seconds=time.perf_counter() - started)
+    keep.extend((site, index, versions, pages, feed_channels, previous, transaction))
     record = transaction.record()
     meta = {"search": json.dumps(search_stamps, sort_keys=True), "spare": record.spare,
             "changed": json.dumps(sorted(record.changed))}

@@ -69,3 +69,14 @@ def test_records_pickle_as_a_constructor_call():
     assert BRIEFING.__reduce__()[0] is Briefing
     assert BRIEFING.__reduce__()[1][:3] == (BRIEFING.source, BRIEFING.date, BRIEFING.published)
     assert pickle.loads(pickle.dumps(STORY, pickle.HIGHEST_PROTOCOL)) is not STORY
+
+
+def test_a_briefings_stories_are_its_sections_in_order_however_it_is_made():
+    second = Section("Company news", "company-news", (STORY._replace(position=4, slug="b"),))
+    two = dataclasses.replace(BRIEFING, sections=(*BRIEFING.sections, second))
+    assert BRIEFING.stories == (STORY,)
+    assert two.stories == (STORY, second.stories[0])
+    loaded = pickle.loads(pickle.dumps(two, pickle.HIGHEST_PROTOCOL))
+    assert loaded.stories == two.stories
+    # It is made again on loading, not pickled: the constructor takes no such argument.
+    assert len(BRIEFING.__reduce__()[1]) == sum(f.init for f in dataclasses.fields(Briefing))
