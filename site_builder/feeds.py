@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -40,6 +40,7 @@ EMPTY_SITE_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Attributes whose value is one URL; srcset is a list of them and handled on its own.
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "action", "formaction",
                             "longdesc", "background"})
+ENTRIES_KEPT = 2_000  # story entries a process keeps for the next feed that holds them
 # Characters XML 1.0 forbids (C0 controls but tab, newline and return; surrogates; U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -72,6 +73,9 @@ class FeedPlan:
     config: SiteConfig
     index: SiteIndex
     versions: Versions | None = None  # the entries' stamps, when the build made them
+    # Entries made so far in this process, by story URL, shared by the feeds of one plan: a
+    # story is in some six feeds (the site's, its desk's, its companies' and topics').
+    entries: dict[str, Entry] = field(default_factory=dict, repr=False)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -94,11 +98,19 @@ class FeedPlan:
         return [*head, [_story_inputs(self.index, story) for story in self.stories],
                 [_day_inputs(self.index, briefing) for briefing in self.days]]
 
+    def _story_entry(self, story: Story) -> Entry:
+        found = self.entries.get(story.url)
+        if found is None:
+            if len(self.entries) >= ENTRIES_KEPT:
+                self.entries.clear()
+            found = self.entries[story.url] = _story_entry(self.config, self.index, story)
+        return found
+
     def make(self) -> list[tuple[str, bytes]]:
         """The RSS, Atom and JSON files, as (path, bytes)."""
-        config, index = self.config, self.index
-        made = tuple(_story_entry(config, index, story) for story in self.stories)
-        made += _newest_first(_digest_entry(config, index, day) for day in self.days)
+        made = tuple(map(self._story_entry, self.stories))
+        made += _newest_first(_digest_entry(self.config, day, self._story_entry)
+                              for day in self.days)
         channel = _channel(self, made)
         rss, atom = _xml_feeds(channel, self.config)
         return list(zip(self.paths, (rss, atom, json_feed(channel, self.config)), strict=True))
@@ -118,11 +130,13 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
     clock = FeedClock.of(config, site.briefings)
     newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
 
+    entries: dict[str, Entry] = {}
+
     def plan(base: str, page: str, title: str, description: str, source: str,
              stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
         return FeedPlan(base, page, title, description, source,
                         pick_newest(config, clock, stories), days, newest, config, index,
-                        versions)
+                        versions, entries)
 
     plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
@@ -187,7 +201,8 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
     )
 
 
-def _digest_entry(config: SiteConfig, index: SiteIndex, briefing: Briefing) -> Entry:
+def _digest_entry(config: SiteConfig, briefing: Briefing,
+                  story_entry: Callable[[Story], Entry]) -> Entry:
     """A whole day as one entry: the lead, then each desk's stories in reading order."""
     day_url = config.absolute(briefing.url)
     parts = [absolute_links(clean(briefing.lead_html), day_url, config.base_url)]
@@ -195,7 +210,7 @@ def _digest_entry(config: SiteConfig, index: SiteIndex, briefing: Briefing) -> E
     for section in briefing.sections:
         parts.append(f"<h2>{html.escape(clean(section.name))}</h2>")
         for story in section.stories:
-            entry = _story_entry(config, index, story)
+            entry = story_entry(story)
             titles.append(entry.title)
             parts.append(f'<h3><a href="{html.escape(entry.url)}">'
                          f"{html.escape(entry.title)}</a></h3>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +41,9 @@ FOLDED_ENDINGS = "(?:e?s|e?d)?"
 """What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
 CASED_ENDINGS = "s?"
 """What may follow a keyword with capitals: "IPOs", "EVs"."""
-NAME_SUBSET_LIMIT = 2_000_000
-"""Texts times names up to which a matcher is compiled with only the names found in the texts."""
+SUBSET_LIMIT = 2_000_000
+"""Texts times words (names and keywords) up to which a matcher is compiled with only the words
+found in the texts."""
 HEADLINE_WEIGHT = 2
 """A keyword in the headline counts as this many in the body; so does the trade (registry
 description) of the company a headline leads with. A topic needs ``Topic.mentions`` (default 2):
@@ -137,16 +138,23 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
 
 
 def _matcher_for(seen: _Seen, data: SiteData, texts: list[str]) -> Matcher:
-    """The site's matcher; for a few texts, with only the names that occur in them.
+    """The site's matcher; for a few texts, with only the names and keywords in them.
 
-    A name that occurs in none of the texts can match nowhere, and leaving it out of the
-    alternation changes no other name's match; compiling thousands of names costs more than
-    tagging the one day a rebuild usually has to.
+    A word that occurs in none of the texts can match nowhere, and leaving it out of an
+    alternation changes no other word's match; compiling thousands of names and hundreds of
+    keywords costs more than tagging the one day a rebuild usually has to. (The registry's
+    descriptions are searched too: they give each company its trade.)
     """
     names = seen.name_keys
-    if len(texts) * len(names) <= NAME_SUBSET_LIMIT:
-        names = {name: key for name, key in names.items() if any(name in t for t in texts)}
-    return build_matcher(seen.ticker_keys, names, data)
+    words = len(names) + sum(len(topic.keywords) for topic in data.topics)
+    if len(texts) * words > SUBSET_LIMIT:
+        return build_matcher(seen.ticker_keys, names, data)
+    names = {name: key for name, key in names.items() if any(name in t for t in texts)}
+    searched = [*texts, *(company.description for company in data.companies)]
+    # As the text, and lower-cased both ways _keyword_hits may match it.
+    haystack = "\0".join([*searched, *(t.lower() for t in searched),
+                          *(t.translate(_ASCII_LOWER) for t in searched)])
+    return build_matcher(seen.ticker_keys, names, data, haystack.__contains__)
 
 
 def _mentions_chunk(start: int, end: int) -> list[tuple[PlainMention, ...]]:
@@ -223,14 +231,17 @@ def _keyword_hits(text: str, matcher: Matcher) -> Iterator[tuple[int, str]]:
 
 
 def build_matcher(ticker_keys: dict[str, str], name_keys: dict[str, str],
-                  data: SiteData) -> Matcher:
-    """Compile the site's name alternation and keyword alternations once."""
+                  data: SiteData, occurs: Callable[[str], bool] | None = None) -> Matcher:
+    """Compile the site's name alternation and keyword alternations once; with occurs, only
+    the keywords it is true of (those in the texts to tag)."""
     keyword_topics: dict[str, list[int]] = defaultdict(list)
     cased: list[tuple[str, str]] = []
     folded: list[tuple[str, str]] = []
     chinese: list[tuple[str, str]] = []
     for index, topic in enumerate(data.topics):
         for keyword in topic.keywords:
+            if occurs is not None and not occurs(keyword):
+                continue
             if _HAS_CJK.search(keyword):
                 chinese.append((keyword, ""))
             elif keyword.lower() == keyword:

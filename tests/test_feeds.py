@@ -597,3 +597,19 @@ def test_feeds_hold_the_newest_stories_whatever_the_days_times(
     for plan in plan_feeds(site, index):
         if plan.base in ("/", GOERTEK.url):
             assert plan.stories == tuple(expected[:length])
+
+
+def test_feeds_sharing_their_entries_make_what_each_makes_alone(monkeypatch) -> None:
+    """A story's entry is made once per process for every feed that holds it (FeedPlan.entries),
+    and the memo, bounded by ENTRIES_KEPT, changes no byte."""
+    import site_builder.feeds as feeds_module
+
+    site = mini_site()
+    alone = {path: data for plan in plan_feeds(site, index_site(site))
+             for path, data in dataclasses.replace(plan, entries={}).make()}
+    plans = plan_feeds(site, index_site(site))
+    assert len({id(plan.entries) for plan in plans}) == 1
+    monkeypatch.setattr(feeds_module, "ENTRIES_KEPT", 3)
+    shared = {path: data for plan in plans for path, data in plan.make()}
+    assert shared == alone
+    assert 0 < len(plans[0].entries) <= 3

@@ -24,7 +24,7 @@ from site_builder.markdown import MarkdownRenderer
 from site_builder.model import Briefing, Company, Topic
 from site_builder.slugs import MAX_SLUG_LENGTH, make_slug, unique_slugs
 from site_builder.split import split_briefing
-from site_builder.tag import build_matcher, extract_tags
+from site_builder.tag import _matcher_for, _Seen, build_matcher, extract_tags
 from site_builder.tickers import find_mentions, parse_ticker
 
 CONFIG = SiteConfig(root=Path("/site"))
@@ -179,6 +179,32 @@ def test_any_registry_and_keywords_tag_any_text(companies: list[str], keywords: 
     assert set(tags.companies) <= allowed and len(set(tags.companies)) == len(tags.companies)
     assert set(tags.topics) <= {"first", "second"}
     assert list(tags.topics) == [t for t in ("first", "second") if t in tags.topics]
+
+
+keyword = names | st.sampled_from(["chip", "Chips", "IPO", "ipos", "EV", "İstanbul", "straße",
+                                   "芯片", "ai", "AI", "k", "äpfel", "ÄPFEL"])
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(companies=st.lists(names, max_size=5, unique=True),
+       keywords=st.lists(keyword, max_size=8, unique=True),
+       text=st.lists(keyword | names | st.text(max_size=20), max_size=12).map(" ".join))
+def test_a_matcher_of_the_words_in_the_text_tags_it_as_the_whole_matcher_does(
+        companies: list[str], keywords: list[str], text: str) -> None:
+    """A rebuild compiles only the names and keywords its texts hold (_matcher_for)."""
+    registry = tuple(Company(key=f"name:{index}", name=name.strip(), slug=f"c{index}",
+                             ticker="", exchange="", board="", description=" ".join(keywords[:2]))
+                     for index, name in enumerate(companies))
+    table = (Topic("first", "First", keywords=tuple(k.strip() for k in keywords)),
+             Topic("second", "Second", keywords=tuple(k.strip().upper() for k in keywords[1::2]),
+                   mentions=1))
+    data = SiteData(registry, table)
+    name_keys = {company.name: company.key for company in registry}
+    seen = _Seen({}, name_keys, {}, ())
+    headline = text.partition(" ")[0]
+    story = f"{headline}\n{text}"
+    assert extract_tags(story, _matcher_for(seen, data, [story, "other"])) == \
+        extract_tags(story, build_matcher({}, name_keys, data))
 
 
 # --- the importer -----------------------------------------------------------------------------

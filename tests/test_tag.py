@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 
 from site_builder.data import SiteData, load_site_data
 from site_builder.errors import ContentError, SourcePos
-from site_builder.model import Briefing, Section, Story, TagEdit
-from site_builder.tag import TaggedSite, build_matcher, extract_tags, tag_stories
+from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic
+from site_builder.tag import (
+    TaggedSite,
+    _matcher_for,
+    _Seen,
+    build_matcher,
+    extract_tags,
+    tag_stories,
+)
 
 DAY = dt.date(2025, 3, 27)
 PATH = "content/briefings/2025/2025-03-27.md"
@@ -332,3 +339,22 @@ def test_any_text_tags_without_crashing_and_deterministically(
     first = tag_stories(briefings, defaults)
     assert tag_stories(briefings, defaults) == first
     assert all(isinstance(key, str) for s in tagged_stories(first) for key in s.companies)
+
+
+def test_a_rebuilds_matcher_keeps_the_words_its_texts_hold_in_any_case() -> None:
+    """_matcher_for compiles only the words found in the texts, found as the matcher finds
+    them: upper-case text for lower-case keywords (non-ASCII too), and the registry's
+    descriptions, which give a company's trade."""
+    registry = (Company(key="name:acme", name="Acme", slug="acme", ticker="", exchange="",
+                        board="", description="Maker of widgets"),)
+    data = SiteData(registry, (Topic("fruit", "Fruit", keywords=("äpfel",)),
+                               Topic("widgets", "Widgets", keywords=("widgets",)),
+                               Topic("unused", "Unused", keywords=("nowhere",))))
+    seen = _Seen({}, {"Acme": "name:acme"}, {}, ())
+    text = "Acme: ÄPFEL\nÄPFEL sold."
+    subset = _matcher_for(seen, data, [text])
+    assert extract_tags(text, subset) == extract_tags(text, build_matcher(
+        {}, seen.name_keys, data))
+    assert extract_tags(text, subset).topics == ("fruit", "widgets")
+    assert {m.group("word") for p in subset.keywords if p for m in p.finditer(
+        " äpfel widgets nowhere")} == {"äpfel", "widgets"}
