@@ -18,15 +18,20 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import quote, urlsplit
-from xml.sax.saxutils import escape
 
 from site_builder.config import SiteConfig
 from site_builder.feeds import clean, day_start, story_time
 from site_builder.model import Site
 from site_builder.render import Page
 from site_builder.versions import stamp_text
+
+# &, < and > as XML text needs them (xml.sax.saxutils.escape, without importing urllib's
+# HTTP client, SSL and e-mail modules with it).
+escape = partial(html_escape, quote=False)
 
 SITEMAP = "sitemap.xml"
 NEWS_SITEMAP = "news-sitemap.xml"

@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import wait
 from pathlib import Path
 
 import pytest
@@ -262,6 +265,49 @@ def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
     indexer.finish()  # the rest, once every page is written
     assert started == ["2025-03-22", "2024-h2"]
     transaction.abort()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_one_bundle_at_a_time_beside_the_renderers_then_two_each_on_a_cpu_of_its_own(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    lock = threading.Lock()
+    running: list[str] = []
+    seen: list[tuple[str, int, frozenset[int]]] = []  # bundle, how many ran at once, its CPUs
+    finishing = threading.Event()
+    together = threading.Barrier(2, timeout=30)  # the last two must run at the same time
+
+    def index(self: search.SearchIndexer, shard: search_shards.Shard, recipe: str,
+              live: tuple[str, ...]) -> int:
+        with lock:
+            running.append(shard.name)
+            seen.append((shard.name, len(running), frozenset(os.sched_getaffinity(0))))
+        if finishing.is_set():
+            together.wait()
+        else:
+            time.sleep(0.05)
+        bundle = self.transaction.replace_folder(shard.folder)
+        for name in search.UI_FILES:
+            (bundle / name).write_text("ui")
+        with lock:
+            running.remove(shard.name)
+        return 0
+
+    monkeypatch.setattr(search.SearchIndexer, "_index", index)
+    paths = ["2025/03/28/a/index.html", "2025/03/01/b/index.html", "2025/02/10/c/index.html",
+             "2024/12/30/d/index.html", "topics/index.html"]
+    transaction = OutputTransaction(tmp_path / "out")
+    indexer = search.SearchIndexer(transaction, load_config(site)[0], Reporter(0), paths)
+    indexer.pages_done(2)  # two bundles while the pages render: one after the other
+    wait([job for _, _, job in indexer.jobs])
+    finishing.set()
+    indexer.finish()  # the other two at once
+    transaction.abort()
+    assert [name for name, _, _ in seen[:2]] == ["2025-03-22", "2025-03-01"]
+    assert [count for _, count, _ in seen[:2]] == [1, 1]
+    assert sorted(count for _, count, _ in seen[2:]) == [1, 2]
+    cpus = [found for _, _, found in seen]
+    assert all(len(found) == 1 for found in cpus)
+    assert cpus[2] != cpus[3]
 
 
 STORY = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>A story</title>\n'
