@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from site_builder.config import SiteConfig
@@ -48,6 +48,8 @@ class FeedClock:
     starts: dict[dt.date, dt.datetime]  # day -> day_start
     latest: dict[dt.date, dt.datetime]  # day -> the latest start among that day and earlier
     newest_first: bool  # the site's days run newest first, so every index list does too
+    # Each story's time once worked out, by URL: a story is in some five feeds' lists.
+    known: dict[str, dt.datetime] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, config: SiteConfig, briefings: Sequence[Briefing]) -> FeedClock:
@@ -62,9 +64,13 @@ class FeedClock:
 
     def time(self, config: SiteConfig, story: Story) -> dt.datetime:
         """The story's entry_time."""
-        start = self.starts.get(story.day)
-        return story_time(start if start is not None else at_publish_time(config, story.day),
-                          story.position)
+        found = self.known.get(story.url)
+        if found is None:
+            start = self.starts.get(story.day)
+            found = self.known[story.url] = story_time(
+                start if start is not None else at_publish_time(config, story.day),
+                story.position)
+        return found
 
 
 def pick_newest(config: SiteConfig, clock: FeedClock,

@@ -190,7 +190,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
         searching = SearchIndexer(
             transaction, config, reporter, page_paths, versions.days,
             theme_hash,
-            json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {})
+            json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {},
+            jobs)
         with reporter.stage("render+feeds+write"):
             stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
                                previous, transaction, jobs, reporter, searching.pages_done,

@@ -71,12 +71,12 @@ class SearchIndexer:
     stories hold, and previous what the live bundles were made from. An equal stamp
     keeps a bundle without comparing its pages, so story pages that changed only outside their
     article (a "More on" list after a new day) cost nothing; otherwise, once rendered, the pages
-    themselves are compared.
+    themselves are compared. jobs caps the CPUs the search threads use (the build's --jobs).
     """
 
     def __init__(self, transaction: OutputTransaction, config: SiteConfig, reporter: Reporter,
                  paths: list[str], days: dict[dt.date, str] | None = None, salt: str = "",
-                 previous: dict[str, str] | None = None) -> None:
+                 previous: dict[str, str] | None = None, jobs: int | None = None) -> None:
         self.transaction = transaction
         self.reporter = reporter
         self.binary = find_pagefind()
@@ -116,7 +116,7 @@ class SearchIndexer:
         self.scratch = scratch_folder() if self.to_index else None
         # PARALLEL Pagefinds at a time beside the renderers, AFTER_RENDERING once finish()
         # is called; each thread, and the Pagefind it starts, on a CPU of its own.
-        self._cpus = _cpus_for_search(AFTER_RENDERING)
+        self._cpus = _cpus_for_search(min(AFTER_RENDERING, jobs or AFTER_RENDERING))
         self._threads = max(PARALLEL, len(self._cpus))
         self._slots = threading.Semaphore(PARALLEL)
         self._pin_lock = threading.Lock()

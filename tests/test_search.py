@@ -308,6 +308,11 @@ def test_one_bundle_at_a_time_beside_the_renderers_then_two_each_on_a_cpu_of_its
     cpus = [found for _, _, found in seen]
     assert all(len(found) == 1 for found in cpus)
     assert cpus[2] != cpus[3]
+    alone = OutputTransaction(tmp_path / "alone")
+    one_job = search.SearchIndexer(alone, load_config(site)[0], Reporter(0), paths, jobs=1)
+    assert one_job._threads == 1  # --jobs 1: one Pagefind at a time throughout
+    one_job.abort()
+    alone.abort()
 
 
 STORY = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>A story</title>\n'
