@@ -22,8 +22,14 @@ from site_builder.file_memo import FileMemo, file_keys, per_story
 from site_builder.model import Briefing, Company, Story, Topic, with_stories
 from site_builder.tag_edits import EditLookup
 from site_builder.tag_memo import (
+    LAST,
+    TAG_TABLE,
+    NameTable,
     PlainMention,
+    PlainTags,
     StoryTags,
+    carried_tags,
+    earlier_table,
     mentions_of,
     plain_mentions,
     run_chunks,
@@ -101,17 +107,26 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
                      for edit in story.tag_edits if edit.kind == "companies" and edit.add]
     seen = _learn_names(mentions + edit_mentions, data)
-    matcher_stamp = stamp(sorted(seen.ticker_keys.items()), sorted(seen.name_keys.items()),
-                          data.companies, data.topics)
+    data_stamp = stamp(data.companies, data.topics)
+    table = NameTable(stamp(sorted(seen.ticker_keys.items()), sorted(seen.name_keys.items()),
+                            data_stamp), data_stamp, seen.ticker_keys, seen.name_keys)
+    earlier = earlier_table(memo)
 
-    def extract(todo: list[int]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-        matcher = _matcher_for(seen, data, [story_text(stories[i]) for i in todo])
+    def extract(todo: list[int]) -> list[PlainTags]:
+        carried = carried_tags(memo, earlier, table, briefings, keys, todo, mentions,
+                               lambda i: story_text(stories[i])) \
+            if memo is not None and earlier is not None else {}
+        rest = [i for i in todo if i not in carried]
+        matcher = _matcher_for(seen, data, [story_text(stories[i]) for i in rest])
         state = {"stories": stories, "mentions": mentions, "matcher": matcher}
-        return [(tags.companies, tags.topics)
-                for tags in run_chunks(_extract_chunk, todo, jobs, state)]
+        made = dict(zip(rest, ((tags.companies, tags.topics) for tags in
+                               run_chunks(_extract_chunk, rest, jobs, state)), strict=True))
+        return [carried[i] if i in carried else made[i] for i in todo]
 
-    found_tags = per_story(briefings, [f"{key}:{matcher_stamp}" if key else "" for key in keys],
+    found_tags = per_story(briefings, [f"{key}:{table.stamp}" if key else "" for key in keys],
                            memo, "tags", extract)
+    if memo is not None and (earlier is None or earlier.stamp != table.stamp):
+        memo.put_many(TAG_TABLE, {LAST: table.plain()})
     edits = EditLookup.of(seen.ticker_keys, seen.name_keys, data)
     warnings = list(seen.warnings)
     problems: list[Problem] = []

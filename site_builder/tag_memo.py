@@ -4,6 +4,11 @@ A file's mentions depend on its text alone and its tags on its text and the site
 both are kept by the file's digest (tags also by the matcher's stamp; file_memo.py). They are
 plain tuples of strings and numbers: a rebuild reads some 55,000 stories' worth, and plain
 tuples unpickle several times faster than records.
+
+A new company named anywhere changes the matcher's stamp, and so every file's key; but a file's
+tags depend only on the names that occur in its text and the tickers it mentions. So the name
+table each tagging used is kept too (TAG_TABLE), and a file whose text holds no name, and whose
+mentions no ticker, that the table changed keeps the tags it had (carried_tags).
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from site_builder.file_memo import FileMemo
+from site_builder.model import Briefing
 from site_builder.tickers import Listing, Mention
 from site_builder.workers import map_flat, shared
 
 PARALLEL_TAG_THRESHOLD = 2000
+TAG_TABLE = "tag-table"  # the memo's kind for the name table the last tagging used
+LAST = "last"  # its one key
 
 PlainListing = tuple[str, str, str]  # ticker, exchange, board
 PlainMention = tuple[str, tuple[PlainListing, ...], int, int]  # name, listings, start, end
@@ -52,3 +61,66 @@ def todo_items(start: int, end: int) -> list[int]:
     """In a worker: the story indexes of its chunk."""
     items: list[int] = shared("todo")[start:end]
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class NameTable:
+    """What a tagging's matcher was made from: stamps, and the tables that change most."""
+
+    stamp: str  # the matcher's: the key of every file's tags
+    data_stamp: str  # the registry's and the topic table's
+    ticker_keys: dict[str, str]
+    name_keys: dict[str, str]
+
+    def plain(self) -> tuple[str, str, dict[str, str], dict[str, str]]:
+        return self.stamp, self.data_stamp, self.ticker_keys, self.name_keys
+
+
+def earlier_table(memo: FileMemo | None) -> NameTable | None:
+    """The name table of the last tagging this cache kept, if it is one."""
+    found = memo.get_many(TAG_TABLE, [LAST]).get(LAST) if memo is not None else None
+    if not (isinstance(found, tuple) and len(found) == 4 and all(
+            isinstance(part, str) for part in found[:2]) and all(
+            isinstance(part, dict) for part in found[2:])):
+        return None
+    return NameTable(*found)
+
+
+def carried_tags(memo: FileMemo, earlier: NameTable, now: NameTable,
+                 briefings: Sequence[Briefing], keys: list[str], todo: list[int],
+                 mentions: Sequence[tuple[PlainMention, ...]],
+                 text: Callable[[int], str]) -> dict[int, PlainTags]:
+    """The tags of the stories in todo whose file was tagged under the earlier table and holds
+    nothing it changed: no name added, dropped or given to another company (in its text), no
+    ticker given to another company (in its mentions). Files are keyed as in tag_stories;
+    text(i) is the tagged text of story i."""
+    if earlier.data_stamp != now.data_stamp or earlier.stamp == now.stamp:
+        return {}
+    names = _changed(earlier.name_keys, now.name_keys)
+    tickers = _changed(earlier.ticker_keys, now.ticker_keys)
+    wanted = set(todo)
+    spans: list[tuple[str, range]] = []
+    start = 0
+    for briefing, key in zip(briefings, keys, strict=True):
+        span = range(start, start + len(briefing.stories))
+        start = span.stop
+        if key and span and span.start in wanted:
+            spans.append((f"{key}:{earlier.stamp}", span))
+    kept = memo.get_many("tags", [key for key, _ in spans])
+    carried: dict[int, PlainTags] = {}
+    for key, span in spans:
+        found = kept.get(key)
+        if not isinstance(found, tuple) or len(found) != len(span):
+            continue
+        if any(listing[0] in tickers for i in span for mention in mentions[i]
+               for listing in mention[1]):
+            continue
+        if names and any(name in story for story in map(text, span) for name in names):
+            continue
+        carried.update(zip(span, found, strict=True))
+    return carried
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    """The keys added, dropped, or mapped to another value."""
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}

@@ -100,10 +100,33 @@ def change_base_url(site: Path, n: int) -> None:
     (site / "site.toml").write_text(f'{SMALL_PAGES}base_url = "https://example{n}.org/news/"\n')
 
 
+def newcomer(n: int) -> tuple[str, str]:
+    """One of three companies the sample does not know: its name and ticker."""
+    return f"Nuvaro{n % 3} Systems", f"68898{n % 3}.SH"
+
+
+def mention_newcomer(site: Path, n: int) -> None:
+    """An old day's last story names a company without its ticker: not a tag, until a day
+    writes the name with its ticker."""
+    path = briefing_files(site)[n % len(briefing_files(site))]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"\n{newcomer(n)[0]} won an order.\n", encoding="utf-8")
+
+
+def list_newcomer(site: Path, n: int) -> None:
+    """A new day names a company with its ticker: every story naming it is about it now."""
+    date = f"2025-06-{1 + n % 28:02d}"
+    name, ticker = newcomer(n)
+    (site / f"content/briefings/2025/{date}.md").write_text(
+        DAY_TEMPLATE.format(date=date) + f"\n### {name} listed\n\n{name} ({ticker}) listed.\n",
+        encoding="utf-8")
+
+
 EDITS: dict[str, Callable[[Path, int], None]] = {
     "edit a story": edit_story, "add a day": add_day, "delete a day": delete_day,
     "rename a company": rename_company, "change a template": change_template,
-    "change the base URL": change_base_url,
+    "change the base URL": change_base_url, "mention a new company": mention_newcomer,
+    "list a new company": list_newcomer,
 }
 
 
@@ -114,6 +137,55 @@ def test_each_kind_of_edit_in_turn(site: Path, tmp_path: Path):
         summary = build_both(site, tmp_path)
         if edit is edit_story:  # the point of the cache: most pages are not rendered again
             assert 0 < summary.rendered < summary.pages // 2 and summary.reused > 0
+
+
+def test_a_company_a_new_day_lists_is_found_in_the_old_days_that_name_it(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The name table changes with every new company, and the old days that do not hold its
+    name keep their tags (tag_memo.carried_tags); those that do are tagged again."""
+    from site_builder import tag
+
+    build_both(site, tmp_path)
+    old_day = briefing_files(site)[0]
+    mention_newcomer(site, 0)
+    build_both(site, tmp_path)
+    extracted: list[int] = []
+    real = tag.run_chunks
+
+    def counted(task, todo, jobs, state):  # type: ignore[no-untyped-def]
+        if task is tag._extract_chunk:
+            extracted.extend(todo)
+        return real(task, todo, jobs, state)
+
+    monkeypatch.setattr(tag, "run_chunks", counted)
+    list_newcomer(site, 0)
+    config = load_config(site)[0]
+    build(config, Reporter(0), jobs=1)  # the incremental build alone, counted
+    monkeypatch.undo()
+    build_both(site, tmp_path)  # and it equals a full build
+    listed = [p for p in (site / "output/companies").iterdir() if p.name.startswith("nuvaro0")]
+    assert len(listed) == 1
+    page = (listed[0] / "index.html").read_text(encoding="utf-8")
+    assert old_day.stem.replace("-", "/") in page and "2025/06/01" in page
+    stories = sum(text.count("\n### ") for text in
+                  (p.read_text(encoding="utf-8") for p in briefing_files(site)))
+    # The new day's stories and the old day's: not every story of the site.
+    assert 0 < len(extracted) < stories // 2
+    (site / "content/briefings/2025/2025-06-01.md").unlink()  # the name is known no more
+    build_both(site, tmp_path)
+
+
+def test_a_ticker_given_to_another_company_retags_the_days_that_mention_it(
+        site: Path, tmp_path: Path):
+    build_both(site, tmp_path)
+    path = briefing_files(site)[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nBYD Company (01211.HK) rose.\n",
+                    encoding="utf-8")
+    build_both(site, tmp_path)
+    (site / "content/briefings/2025/2025-06-02.md").write_text(
+        DAY_TEMPLATE.format(date="2025-06-02") + "\n### Dual\n\nBYD (002594.SZ, 01211.HK) "
+        "is listed twice.\n", encoding="utf-8")
+    build_both(site, tmp_path)
 
 
 def test_deleted_day_disappears_from_pages_and_feeds(site: Path, tmp_path: Path):
