@@ -241,6 +241,13 @@ def test_unplanned_names_only_the_live_story_pages_of_the_bundle_not_made_again(
     assert search_shards.unplanned(existing, autumn, planned) == ["2024/12/31/gone/index.html"]
 
 
+def fake_bundle(indexer: search.SearchIndexer, shard: search_shards.Shard) -> None:
+    """What a Pagefind run leaves, for tests that stand in for it: the bundle's UI files."""
+    bundle = indexer.transaction.replace_folder(shard.folder)
+    for name in search.UI_FILES:
+        (bundle / name).write_text("ui")
+
+
 def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     started: list[str] = []
@@ -248,9 +255,7 @@ def test_a_bundle_is_indexed_once_its_last_page_is_written_not_before(
     def index(self: search.SearchIndexer, shard: search_shards.Shard, recipe: str,
               live: tuple[str, ...]) -> int:
         started.append(shard.name)
-        bundle = self.transaction.replace_folder(shard.folder)
-        for name in search.UI_FILES:
-            (bundle / name).write_text("ui")
+        fake_bundle(self, shard)
         return 0
 
     monkeypatch.setattr(search.SearchIndexer, "_index", index)
@@ -285,9 +290,7 @@ def test_one_bundle_at_a_time_beside_the_renderers_then_two_each_on_a_cpu_of_its
             together.wait()
         else:
             time.sleep(0.05)
-        bundle = self.transaction.replace_folder(shard.folder)
-        for name in search.UI_FILES:
-            (bundle / name).write_text("ui")
+        fake_bundle(self, shard)
         with lock:
             running.remove(shard.name)
         return 0
