@@ -166,14 +166,14 @@ def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> in
 
 
 def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    from site_builder.importer import run_import
+    from site_builder.importer.convert import run_import
 
     return run_import(args.files, content_dir=config.content_path, date=args.date,
                       dry_run=args.dry_run, force=args.force, out=sys.stdout, stdin=sys.stdin)
 
 
 def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    from site_builder.serve import run_server
+    from site_builder.serve.server import run_server
 
     return run_server(config, reporter, host=args.host, port=args.port, drafts=args.drafts,
                       open_browser=args.open)

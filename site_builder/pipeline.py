@@ -10,33 +10,33 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from site_builder import bodies
-from site_builder import feeds as feeds_stage
 from site_builder.bodies import BodyStore
-from site_builder.cache import CACHE_DIR, BuildCache, output_identity
 from site_builder.config import SiteConfig
-from site_builder.data import load_site_data
+from site_builder.content.load import future_dates
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
+from site_builder.incremental.cache import CACHE_DIR, BuildCache, output_identity
+from site_builder.incremental.inputs import builder_key, input_signature, load_sources, remember
+from site_builder.incremental.versions import version_site
 from site_builder.index import index_site
-from site_builder.inputs import builder_key, input_signature, load_sources, remember
-from site_builder.load import future_dates
 from site_builder.model import Briefing, Site
-from site_builder.render import Page, plan_pages
-from site_builder.render_pages import RenderStats, render_all
-from site_builder.report import Reporter
-from site_builder.search import SearchIndexer
-from site_builder.sitemaps import plan_sitemaps
-from site_builder.tag import tag_stories
-from site_builder.templates import Theme, find_theme, static_files, theme_fingerprint
-from site_builder.versions import version_site
-from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
-from site_builder.write import (
+from site_builder.output import feeds as feeds_stage
+from site_builder.output.pages import Page, plan_pages
+from site_builder.output.render import RenderStats, render_all
+from site_builder.output.sitemaps import plan_sitemaps
+from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
+from site_builder.output.write import (
     LiveRecord,
     OutputTransaction,
     all_safe_output_paths,
     check_output_folder,
     safe_output_path,
 )
+from site_builder.report import Reporter
+from site_builder.search.indexer import SearchIndexer
+from site_builder.tagging.registry import load_site_data
+from site_builder.tagging.tag import tag_stories
+from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     theme = find_theme(config)
     cache = open_cache(config, reporter, use_cache=use_cache)
     try:
-        signature = input_signature(config, theme, drafts=drafts, output=output)
+        signature = input_signature(config, [*theme.template_dirs, *theme.static_dirs],
+                                    drafts=drafts, output=output)
         where = str(output)
         if signature is not None and cache.build_meta(where, "signature") == signature \
                 and cache.build_meta(where, "identity") == output_identity(output):

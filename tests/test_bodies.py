@@ -13,9 +13,9 @@ from conftest import REPO_ROOT, tree_bytes
 
 from site_builder import bodies
 from site_builder.bodies import BodyStore, body_html, body_markdown
-from site_builder.cache import CACHE_DIR
 from site_builder.config import load_config
 from site_builder.errors import BuildError
+from site_builder.incremental.cache import CACHE_DIR
 from site_builder.pipeline import build, load_site, open_cache
 from site_builder.report import Reporter
 

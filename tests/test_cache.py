@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import cache as cache_module
-from site_builder.cache import BuildCache
+from site_builder.incremental import cache as cache_module
+from site_builder.incremental.cache import BuildCache
 
 
 @pytest.fixture

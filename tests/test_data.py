@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.data import company_slug, load_site_data
 from site_builder.errors import ContentError
+from site_builder.tagging.registry import company_slug, load_site_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SLUGS = (

@@ -22,7 +22,7 @@ import pytest
 from test_feeds import CONFIG, feeds_of, hostile_site, make_day, make_site, mini_days
 
 from site_builder.config import load_config
-from site_builder.feeds import FeedFile
+from site_builder.output.feeds import FeedFile
 from site_builder.pipeline import build
 from site_builder.report import Reporter
 

@@ -20,8 +20,12 @@ from hypothesis import strategies as st
 
 from site_builder import __version__
 from site_builder.config import SiteConfig
+from site_builder.content.slugs import make_slug
 from site_builder.errors import SourcePos
-from site_builder.feeds import (
+from site_builder.incremental.versions import version_site
+from site_builder.index import index_site
+from site_builder.model import Briefing, Company, Section, Site, Story, Topic
+from site_builder.output.feeds import (
     FeedFile,
     FeedPlan,
     absolute_links,
@@ -29,10 +33,7 @@ from site_builder.feeds import (
     entry_time,
     plan_feeds,
 )
-from site_builder.index import index_site
-from site_builder.model import Briefing, Company, Section, Site, Story, Topic
-from site_builder.slugs import make_slug
-from site_builder.versions import stamp, version_site
+from site_builder.stamps import stamp
 
 BASE = "https://briefing.example.org/"
 CONFIG = SiteConfig(base_url=BASE, title="Morning Briefing", author="The Desk",
@@ -602,7 +603,7 @@ def test_feeds_hold_the_newest_stories_whatever_the_days_times(
 def test_feeds_sharing_their_entries_make_what_each_makes_alone(monkeypatch) -> None:
     """A story's entry is made once per process for every feed that holds it (FeedPlan.entries),
     and the memo, bounded by ENTRIES_KEPT, changes no byte."""
-    import site_builder.feeds as feeds_module
+    import site_builder.output.feeds as feeds_module
 
     site = mini_site()
     alone = {path: data for plan in plan_feeds(site, index_site(site))

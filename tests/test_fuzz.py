@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from site_builder.config import SiteConfig
-from site_builder.data import SiteData, company_slug
+from site_builder.content.load import parse_content
+from site_builder.content.markdown import MarkdownRenderer
+from site_builder.content.slugs import MAX_SLUG_LENGTH, make_slug, unique_slugs
+from site_builder.content.split import split_briefing
 from site_builder.errors import ContentError
-from site_builder.importer import import_report
-from site_builder.load import parse_content
-from site_builder.markdown import MarkdownRenderer
+from site_builder.importer.convert import import_report
 from site_builder.model import Briefing, Company, Topic
-from site_builder.slugs import MAX_SLUG_LENGTH, make_slug, unique_slugs
-from site_builder.split import split_briefing
-from site_builder.tag import _matcher_for, _Seen, build_matcher, extract_tags
-from site_builder.tickers import find_mentions, parse_ticker
+from site_builder.tagging.registry import SiteData, company_slug
+from site_builder.tagging.tag import _matcher_for, _Seen, build_matcher, extract_tags
+from site_builder.tagging.tickers import find_mentions, parse_ticker
 
 CONFIG = SiteConfig(root=Path("/site"))
 HEAD = "---\ndate: 2025-03-27\n---\n"

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from site_builder.errors import ContentError
-from site_builder.import_rules import classify_line, clean_line, escape_markdown
-from site_builder.importer import ImportedReport, import_report, run_import
+from site_builder.importer.convert import ImportedReport, import_report, run_import
+from site_builder.importer.rules import classify_line, clean_line, escape_markdown
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 SEED_DAY = dt.date(2025, 3, 27)

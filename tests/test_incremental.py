@@ -143,7 +143,7 @@ def test_a_company_a_new_day_lists_is_found_in_the_old_days_that_name_it(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The name table changes with every new company, and the old days that do not hold its
     name keep their tags (tag_memo.carried_tags); those that do are tagged again."""
-    from site_builder import tag
+    from site_builder.tagging import tag
 
     build_both(site, tmp_path)
     old_day = briefing_files(site)[0]

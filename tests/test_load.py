@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 from site_builder.config import SiteConfig
+from site_builder.content.load import (
+    find_content_files,
+    future_dates,
+    parse_content,
+    read_content_file,
+)
 from site_builder.errors import ContentError
-from site_builder.load import find_content_files, future_dates, parse_content, read_content_file
 
 CONFIG = SiteConfig(root=Path("/site"))
 GOOD = b"---\ntitle: Report\ndate: 2025-03-27\nsource: FAP\nmood: sunny\n---\n\nLead\n"

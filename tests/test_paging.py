@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder.paging import neighbours, paginate
+from site_builder.output.paging import neighbours, paginate
 
 BASE = "/sections/x/"
 

@@ -8,8 +8,8 @@ from conftest import ONE_DAY, write_site
 
 from site_builder.config import load_config
 from site_builder.index import index_site
+from site_builder.output.pages import path_for, plan_pages
 from site_builder.pipeline import build, load_site
-from site_builder.render import path_for, plan_pages
 from site_builder.report import Reporter
 
 
@@ -113,7 +113,7 @@ def test_numbered_pages_show_nothing_that_changes_as_the_list_grows(tmp_path: Pa
 # Story page keys kept by day --------------------------------------------------------------
 
 def keyed_pages(site, memo=None) -> dict[str, str]:
-    from site_builder.versions import version_site
+    from site_builder.incremental.versions import version_site
 
     index = index_site(site)
     versions = version_site(site, index, {b.source.path: str(b.date) for b in site.briefings})
@@ -159,8 +159,8 @@ def test_two_pages_for_one_file_are_an_error_naming_both_and_a_bad_path_is_refus
     import pytest
 
     from site_builder.errors import BuildError, ContentError, SourcePos
+    from site_builder.output.pages import Page
     from site_builder.pipeline import _check_collisions
-    from site_builder.render import Page
 
     def page(path: str, source: str | SourcePos) -> Page:
         return Page(path, "day.html", dict, source)

@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 from conftest import ONE_DAY, tree_bytes, write_site
 
-from site_builder import pagefind_files, search, search_pages, search_shards
 from site_builder.config import load_config
+from site_builder.output.templates import BUNDLED_THEMES
+from site_builder.output.write import OutputTransaction
 from site_builder.pipeline import build
 from site_builder.report import Reporter
-from site_builder.write import OutputTransaction
+from site_builder.search import indexer as search
+from site_builder.search import pagefind_files
+from site_builder.search import pages as search_pages
+from site_builder.search import shards as search_shards
 
 pytestmark = pytest.mark.skipif(search.find_pagefind() is None,
                                 reason="needs Pagefind (pip install 'pagefind[bin]')")
@@ -106,7 +110,7 @@ def test_bundles_are_kept_when_no_page_changed_and_only_the_edited_week_is_made_
     run(site)
     assert bundle_files(site / "output") == before
     # Only pages that are not indexed change (a template of the site's own for the 404 page).
-    theme = Path(search.__file__).parent.parent / "themes/default/templates/404.html"
+    theme = BUNDLED_THEMES / "default/templates/404.html"
     write_site(site, {"templates/404.html": theme.read_text("utf-8").replace(
         "Page not found", "Nothing here")})
     run(site)

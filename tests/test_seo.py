@@ -16,9 +16,9 @@ from conftest import REPO_ROOT, write_site
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from site_builder import sitemaps
 from site_builder.config import load_config
 from site_builder.index import index_site
+from site_builder.output import sitemaps
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
 
@@ -188,7 +188,7 @@ def test_a_big_sitemap_becomes_an_index_of_files(monkeypatch: pytest.MonkeyPatch
 
 def test_the_site_sitemap_names_the_files_it_makes(monkeypatch: pytest.MonkeyPatch, site):
     """Its files are named while planning (to check collisions) and made later, in a worker."""
-    from site_builder.render import plan_pages
+    from site_builder.output.pages import plan_pages
 
     monkeypatch.setattr(sitemaps, "MAX_URLS", 7)
     pages = plan_pages(site, index_site(site))
@@ -215,7 +215,7 @@ def test_a_sitemap_location_is_quoted_then_escaped_whatever_the_url(url: str):
 def test_the_site_sitemap_inputs_change_with_a_page_its_date_or_the_base_url(site):
     """Its fingerprint is made from the pages' paths and dates, not from the entries; each
     of those, and the base URL, must still change it, and the same pages must not."""
-    from site_builder.render import plan_pages
+    from site_builder.output.pages import plan_pages
 
     pages = plan_pages(site, index_site(site))
     inputs = sitemaps.SiteSitemap(pages, site.config).inputs()

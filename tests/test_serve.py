@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from conftest import HAVE_PLAYWRIGHT, REPO_ROOT, needs_chromium, write_site
 
-from site_builder.livereload import MAX_CLIENTS
+from site_builder.serve.livereload import MAX_CLIENTS
 
 if HAVE_PLAYWRIGHT:
     from playwright.sync_api import Browser, Page

@@ -18,7 +18,7 @@ import pytest
 from conftest import ONE_DAY, write_site
 from test_serve import SECRET, Server, start_server
 
-from site_builder.serve_http import IDLE_SECONDS
+from site_builder.serve.http import IDLE_SECONDS
 
 TIMEOUT = 20.0
 

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder.config import SiteConfig
+from site_builder.content.load import parse_content
+from site_builder.content.markdown import MarkdownRenderer
+from site_builder.content.split import count_words, reading_minutes, split_briefing, summarise
 from site_builder.errors import ContentError
-from site_builder.load import parse_content
-from site_builder.markdown import MarkdownRenderer
 from site_builder.model import Briefing
-from site_builder.split import count_words, reading_minutes, split_briefing, summarise
-from site_builder.versions import text_stamp
+from site_builder.stamps import text_stamp
 
 CONFIG = SiteConfig(root=Path("/site"))
 HEAD = "---\ntitle: Report\ndate: 2025-03-27\n---\n"

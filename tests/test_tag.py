@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder.data import SiteData, load_site_data
 from site_builder.errors import ContentError, SourcePos
 from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic
-from site_builder.tag import (
+from site_builder.tagging.registry import SiteData, load_site_data
+from site_builder.tagging.tag import (
     TaggedSite,
     _matcher_for,
     _Seen,

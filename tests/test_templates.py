@@ -10,9 +10,9 @@ from conftest import ONE_DAY, write_site
 from sitecheck import parse_page
 
 from site_builder.config import load_config
+from site_builder.output.templates import find_theme, make_environment
 from site_builder.pipeline import build
 from site_builder.report import Reporter
-from site_builder.templates import find_theme, make_environment
 
 
 def environment(tmp_path: Path, base_url: str = "https://example.org/") -> jinja2.Environment:

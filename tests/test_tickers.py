@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.utils import read_fixture_file
 
-from site_builder.tickers import BOARD_RULES, Mention, board_of, find_mentions, parse_ticker
+from site_builder.tagging.tickers import BOARD_RULES, Mention, board_of, find_mentions, parse_ticker
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tickers.txt"
 CASES = read_fixture_file(FIXTURE)

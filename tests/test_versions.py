@@ -8,11 +8,11 @@ import pytest
 from conftest import REPO_ROOT, DictMemo
 
 from site_builder.config import load_config
+from site_builder.incremental.versions import Versions, version_site
 from site_builder.index import index_site
 from site_builder.model import Site
 from site_builder.pipeline import load_site
 from site_builder.report import Reporter
-from site_builder.versions import Versions, version_site
 
 
 @pytest.fixture(scope="module")

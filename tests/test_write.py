@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from site_builder.errors import BuildError, UsageError
-from site_builder.write import (
+from site_builder.output.write import (
     MARKER,
     MARKER_TEXT,
     SPARE_TOKEN,

@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 from slugify import slugify
 
+from site_builder.content.load import too_deep
 from site_builder.errors import ContentError, Problem
-from site_builder.load import too_deep
 from site_builder.model import Company, Topic
-from site_builder.tickers import parse_ticker
+from site_builder.tagging.tickers import parse_ticker
 
 DATA_DIR = "_data"
 COMPANIES_FILE = "companies.yaml"
@@ -84,7 +84,7 @@ def load_site_data(content_path: Path) -> SiteData:
         companies = _companies(entries, COMPANIES_FILE, str(companies_path), problems)
     topics_path = content_path / DATA_DIR / TOPICS_FILE
     if not topics_path.exists():
-        topics_path = Path(str(resources.files("site_builder") / DEFAULT_TOPICS))
+        topics_path = Path(str(resources.files("site_builder.tagging") / DEFAULT_TOPICS))
     topics = _topics(_read_entries(topics_path, problems), str(topics_path), problems)
     if problems:
         raise ContentError(problems)

@@ -12,17 +12,16 @@ from pathlib import Path
 
 from site_builder import __version__
 from site_builder.bodies import lightened, stored_rows
-from site_builder.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.config import CONFIG_NAME, SiteConfig
+from site_builder.content.load import display_path, find_content_files, read_content_file
+from site_builder.content.markdown import make_renderer
+from site_builder.content.split import split_briefing
 from site_builder.errors import ContentError, Problem
-from site_builder.load import display_path, find_content_files, read_content_file
-from site_builder.markdown import make_renderer
+from site_builder.incremental.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.model import Briefing
-from site_builder.split import split_briefing
-from site_builder.templates import Theme
 from site_builder.workers import map_flat, shared
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole site_builder package
 # Files changed this recently may change again within the file system's timestamp tick, so
 # their size and time prove nothing (git calls this "racily clean"): read them instead.
 RACY_NS = 2_000_000_000
@@ -45,7 +44,7 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
+def input_signature(config: SiteConfig, theme_dirs: Sequence[Path], *, drafts: bool,
                     output: Path) -> str | None:
     """One hash of every input's name, size and time, and of the options; None if racy.
 
@@ -56,7 +55,7 @@ def input_signature(config: SiteConfig, theme: Theme, *, drafts: bool,
     digest = hashlib.sha256(builder_key(config).encode())
     digest.update(repr((sorted((k, str(v)) for k, v in config_items(config)), drafts,
                         str(output))).encode())
-    folders = [config.content_path, *theme.template_dirs, *theme.static_dirs]
+    folders = [config.content_path, *theme_dirs]
     files = [config.root / CONFIG_NAME]
     for folder in folders:
         for root, dirs, names in os.walk(folder):
@@ -215,7 +214,7 @@ def _parse_all(config: SiteConfig, fresh: list[tuple[Path, str, FileState, str, 
 
 
 def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
-    from site_builder.load import parse_content
+    from site_builder.content.load import parse_content
 
     config: SiteConfig = shared("config")
     work: list[tuple[str, bytes]] = shared("work")

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from site_builder.content.load import ContentFile
+from site_builder.content.markdown import MarkdownRenderer, plain_text
+from site_builder.content.slugs import make_slug, unique_slugs
 from site_builder.errors import ContentError, Problem, SourcePos
-from site_builder.load import ContentFile
-from site_builder.markdown import MarkdownRenderer, plain_text
 from site_builder.model import Briefing, Section, Story, TagEdit
-from site_builder.slugs import make_slug, unique_slugs
-from site_builder.versions import with_text_stamp
+from site_builder.stamps import with_text_stamp
 
 SUMMARY_LENGTH = 220
 ENGLISH_WORDS_PER_MINUTE = 230

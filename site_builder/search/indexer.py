@@ -34,10 +34,11 @@ from pathlib import Path
 
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
-from site_builder.pagefind_files import sort_filters
+from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
-from site_builder.search_pages import cut_down, rendered_page, scratch_folder, searchable
-from site_builder.search_shards import (
+from site_builder.search.pagefind_files import sort_filters
+from site_builder.search.pages import cut_down, rendered_page, scratch_folder, searchable
+from site_builder.search.shards import (
     BUNDLE,
     STORY_PAGE,
     Shard,
@@ -48,7 +49,6 @@ from site_builder.search_shards import (
     shard_stamps,
     unplanned,
 )
-from site_builder.write import OutputTransaction
 
 SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newest first
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/

@@ -24,10 +24,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from site_builder.config import SiteConfig
-from site_builder.feeds import clean, day_start, story_time
 from site_builder.model import Site
-from site_builder.render import Page
-from site_builder.versions import stamp_text
+from site_builder.output.feeds import clean, day_start, story_time
+from site_builder.output.pages import Page
+from site_builder.stamps import stamp_text
 
 # &, < and > as XML text needs them (xml.sax.saxutils.escape, without importing urllib's
 # HTTP client, SSL and e-mail modules with it).

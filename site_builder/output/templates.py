@@ -16,9 +16,9 @@ from markupsafe import Markup
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, ConfigError
-from site_builder.views import site_view
+from site_builder.output.views import site_view
 
-BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
 SHARE_IMAGE = "/static/share.png"  # 1200x630, for OpenGraph and Twitter cards
 
 

@@ -19,8 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from site_builder.livereload import EVENTS_URL, SCRIPT, SCRIPT_URL, LiveReload, error_page, inject
 from site_builder.report import Reporter
+from site_builder.serve.livereload import (
+    EVENTS_URL,
+    SCRIPT,
+    SCRIPT_URL,
+    LiveReload,
+    error_page,
+    inject,
+)
 
 MAX_URL_LENGTH = 2048
 KEEPALIVE_SECONDS = 15.0

@@ -19,7 +19,7 @@ from typing import Any
 
 from site_builder.file_memo import FileMemo
 from site_builder.model import Briefing
-from site_builder.tickers import Listing, Mention
+from site_builder.tagging.tickers import Listing, Mention
 from site_builder.workers import map_flat, shared
 
 PARALLEL_TAG_THRESHOLD = 2000

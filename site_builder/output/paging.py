@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from site_builder.views import View
+from site_builder.output.views import View
 
 Item = TypeVar("Item")
 

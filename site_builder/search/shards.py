@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.versions import stamp
+from site_builder.stamps import stamp
 
 BUNDLE = "pagefind"
 # Story pages (Story.url is /YYYY/MM/DD/<slug>/): only they are marked for indexing, so

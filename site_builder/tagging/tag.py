@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from site_builder.bodies import body_markdown
-from site_builder.data import SiteData, company_slug
 from site_builder.errors import ContentError, Problem
 from site_builder.file_memo import FileMemo, file_keys, per_story
 from site_builder.model import Briefing, Company, Story, Topic, with_stories
-from site_builder.tag_edits import EditLookup
-from site_builder.tag_memo import (
+from site_builder.stamps import stamp
+from site_builder.tagging.edits import EditLookup
+from site_builder.tagging.memo import (
     LAST,
     TAG_TABLE,
     NameTable,
@@ -35,8 +35,8 @@ from site_builder.tag_memo import (
     run_chunks,
     todo_items,
 )
-from site_builder.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
-from site_builder.versions import stamp
+from site_builder.tagging.registry import SiteData, company_slug
+from site_builder.tagging.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
 from site_builder.workers import shared
 
 EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from site_builder.data import SiteData
 from site_builder.errors import Problem
 from site_builder.model import Story, TagEdit
-from site_builder.tag_memo import StoryTags
-from site_builder.tickers import find_mentions, parse_ticker
+from site_builder.tagging.memo import StoryTags
+from site_builder.tagging.registry import SiteData
+from site_builder.tagging.tickers import find_mentions, parse_ticker
 
 
 @dataclass(frozen=True, slots=True)

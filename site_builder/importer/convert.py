@@ -17,9 +17,9 @@ from typing import TextIO
 
 import yaml
 
-from site_builder import import_rules as rules
+from site_builder.content.load import EARLIEST_YEAR
 from site_builder.errors import ContentError, Problem, UsageError
-from site_builder.load import EARLIEST_YEAR
+from site_builder.importer import rules
 
 DATE_HINT = "pass --date YYYY-MM-DD"
 

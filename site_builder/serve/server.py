@@ -32,11 +32,11 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from site_builder.config import CONFIG_NAME, SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
-from site_builder.livereload import LiveReload
+from site_builder.output.templates import BUNDLED_THEMES
 from site_builder.pipeline import build
 from site_builder.report import Reporter
-from site_builder.serve_http import PreviewServer
-from site_builder.templates import BUNDLED_THEMES
+from site_builder.serve.http import PreviewServer
+from site_builder.serve.livereload import LiveReload
 
 CACHE_DIR = ".site-builder-cache"
 QUIET_SECONDS = 0.15

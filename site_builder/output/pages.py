@@ -13,17 +13,17 @@ from typing import Any
 
 import jinja2
 
-from site_builder.dates import long_date, month_name, short_date
+from site_builder.content.split import summarise
 from site_builder.errors import SourcePos
-from site_builder.feeds import day_start, story_time
 from site_builder.file_memo import FileMemo
+from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
-from site_builder.paging import neighbours, paginate
-from site_builder.split import summarise
-from site_builder.templates import template_error
-from site_builder.versions import Versions, stamp, stamp_text
-from site_builder.views import (
+from site_builder.output.dates import long_date, month_name, short_date
+from site_builder.output.feeds import day_start, story_time
+from site_builder.output.paging import neighbours, paginate
+from site_builder.output.templates import template_error
+from site_builder.output.views import (
     View,
     briefing_summary,
     briefing_view,
@@ -40,6 +40,7 @@ from site_builder.views import (
     topic_link,
     website_data,
 )
+from site_builder.stamps import stamp, stamp_text
 
 MORE_ON_COMPANY = 5  # stories in each "More on <company>" list
 MORE_ON_NEWER = 2  # of which at most this many newer than the story

@@ -18,15 +18,15 @@ from typing import Any, Protocol
 import jinja2
 
 from site_builder.config import SiteConfig
+from site_builder.incremental.inputs import builder_key, config_items
 from site_builder.index import SiteIndex
-from site_builder.inputs import builder_key, config_items
 from site_builder.model import Site
-from site_builder.render import Page, fingerprint, render_page
+from site_builder.output.pages import Page, fingerprint, render_page
+from site_builder.output.templates import Theme, make_environment
+from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
-from site_builder.templates import Theme, make_environment
-from site_builder.versions import stamp
+from site_builder.stamps import stamp
 from site_builder.workers import map_chunks, shared
-from site_builder.write import OutputTransaction
 
 CHUNK = 250
 # Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much

@@ -21,12 +21,12 @@ from feedgen.feed import FeedGenerator
 from site_builder import __version__
 from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
-from site_builder.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
-from site_builder.html_fragments import FragmentWriter
+from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
-from site_builder.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.model import Briefing, Site, Story
-from site_builder.versions import Versions
+from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
+from site_builder.output.html_fragments import FragmentWriter
+from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 
 GENERATOR = "site_builder"
 RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"

@@ -12,10 +12,10 @@ from typing import Any
 
 from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
-from site_builder.dates import long_date, short_date
-from site_builder.html_fragments import FragmentWriter
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.output.dates import long_date, short_date
+from site_builder.output.html_fragments import FragmentWriter
 
 View = dict[str, Any]
 

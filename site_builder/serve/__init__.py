@@ -1,0 +1,6 @@
+"""The preview server: build into a private folder, serve it on 127.0.0.1, rebuild on change.
+
+Owns watching the site (server), the HTTP server (http) and live reload (livereload).
+
+May import: the pipeline and every layer below it.
+"""
