@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from site_builder import __version__
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
+from site_builder.incremental.lock import EXIT_BUSY, hold_site_lock
 from site_builder.report import Reporter
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -48,13 +49,18 @@ def make_parser() -> argparse.ArgumentParser:
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print stage timings")
+    waiting = argparse.ArgumentParser(add_help=False)  # for the commands that take the lock
+    waiting.add_argument("--no-wait", action="store_true",
+                         help="if another site-builder command is at work on this site, exit "
+                              f"with code {EXIT_BUSY} rather than wait for it")
 
     parser = argparse.ArgumentParser(
         prog="site-builder", description="Build the daily tech-finance briefing site.")
     parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = verbs.add_parser("build", parents=[common], help="build the site into output/")
+    build = verbs.add_parser("build", parents=[common, waiting],
+                             help="build the site into output/")
     build.add_argument("--output", type=Path, help="build into this folder instead")
     build.add_argument("--drafts", action="store_true", help="include draft briefings")
     build.add_argument("--base-url", help="override base_url from site.toml")
@@ -63,13 +69,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help="ignore and do not update the build cache: a full build")
 
-    check = verbs.add_parser("check", parents=[common], help="validate content, write nothing")
+    check = verbs.add_parser("check", parents=[common, waiting],
+                             help="validate content, write nothing")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
 
     new = verbs.add_parser("new", parents=[common], help="create a day's file from a skeleton")
     new.add_argument("date", nargs="?", type=_iso_date, help="YYYY-MM-DD (default: today)")
 
-    importer = verbs.add_parser("import", parents=[common],
+    importer = verbs.add_parser("import", parents=[common, waiting],
                                 help="turn raw daily reports into content files")
     importer.add_argument("files", nargs="+", help="report files, or - for standard input")
     importer.add_argument("--date", type=_iso_date, help="the report's date, YYYY-MM-DD")
@@ -135,11 +142,15 @@ def _config(args: argparse.Namespace, reporter: Reporter) -> SiteConfig:
 
 
 def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.output.write import check_output_folder
     from site_builder.pipeline import build
 
     output = args.output.absolute() if args.output else None
-    summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
-                    use_cache=not args.no_cache, keep=_left_for_exit)
+    # A folder not ours to replace is refused before the lock's file is made, or anything else.
+    check_output_folder(output or config.output_path, config.root, config.content_path)
+    with hold_site_lock(config, reporter, command="build", wait=not args.no_wait):
+        summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
+                        use_cache=not args.no_cache, keep=_left_for_exit)
     reporter.info(str(summary))
     return EXIT_OK
 
@@ -147,7 +158,9 @@ def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.pipeline import check
 
-    site = check(config, reporter, drafts=args.drafts)
+    with hold_site_lock(config, reporter, command="check", wait=not args.no_wait,
+                        shared=True):
+        site = check(config, reporter, drafts=args.drafts)
     reporter.info(f"checked {len(site.briefings)} days, {len(site.stories)} stories: no errors")
     return EXIT_OK
 
@@ -168,8 +181,13 @@ def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> in
 def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.importer.convert import run_import
 
-    return run_import(args.files, content_dir=config.content_path, date=args.date,
-                      dry_run=args.dry_run, force=args.force, out=sys.stdout, stdin=sys.stdin)
+    # Two imports of one day take turns (the second finds the file the first wrote), and a
+    # build reads either none of an import's files or all of them.
+    with hold_site_lock(config, reporter, command="import", wait=not args.no_wait,
+                        shared=args.dry_run):
+        return run_import(args.files, content_dir=config.content_path, date=args.date,
+                          dry_run=args.dry_run, force=args.force, out=sys.stdout,
+                          stdin=sys.stdin)
 
 
 def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
