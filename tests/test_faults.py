@@ -36,7 +36,7 @@ NEW = {
 KILLED = -signal.SIGKILL
 # Where each point leaves output/: before the swap the old site stands, after it the new one.
 EXPECTED = {"after-load": "old", "mid-rebase": "old", "mid-render:8": "old",
-            "after-aside": "old", "before-swap": "old", "after-swap": "new", "mid-cache": "new"}
+            "after-aside": "old", "mid-cache": "old", "before-swap": "old", "after-swap": "new"}
 
 
 def cli(*args: str | Path, fault: str = "") -> subprocess.CompletedProcess[str]:
