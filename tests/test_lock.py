@@ -177,3 +177,31 @@ def test_check_shares_the_lock_with_checks_and_waits_for_a_build(
     holder("build")
     code, said = finish(cli("check", "--no-wait", "--site", config.root))
     assert code == EXIT_BUSY and "the build started" in said
+
+
+def test_two_imports_of_one_day_take_turns(config: SiteConfig, tmp_path: Path):
+    """Both meet the lock; once it is free, one writes the day and the other finds it there."""
+    report = Path(__file__).parent / "fixtures" / "reports" / "seed.txt"
+    with hold_site_lock(config, quiet(), command="build"):
+        imports = [cli("import", "--site", config.root, "--date", "2025-03-29", report)
+                   for _ in range(2)]
+        for process in imports:
+            assert process.stderr is not None
+            assert process.stderr.readline().startswith("waiting for the build started")
+    results = sorted(finish(process) for process in imports)
+    assert [code for code, _ in results] == [0, 1], results
+    assert "already exists, not replaced by" in results[1][1]
+    target = config.content_path / "briefings" / "2025" / "2025-03-29.md"
+    assert target.read_text(encoding="utf-8").startswith("---\n")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["2025-03-27.md", "2025-03-29.md"]
+
+
+def test_ctrl_c_ends_the_wait(config: SiteConfig):
+    with hold_site_lock(config, quiet(), command="build"):
+        waiting = cli("build", "--site", config.root)
+        assert waiting.stderr is not None
+        assert waiting.stderr.readline().startswith("waiting for the build started")
+        waiting.send_signal(signal.SIGINT)
+        code, said = finish(waiting)
+    assert code == 130 and "interrupted; the previous output is untouched" in said
+    assert "Traceback" not in said and not (config.root / "output").exists()

@@ -4,7 +4,9 @@ The preview is built into ``.site-builder-cache/serve/<port>/`` under the site, 
 ``output/``, so a preview with drafts can't leak into what gets published. Watchdog reports
 changes to content, themes, templates, static files and site.toml; once a burst of saves has
 been quiet for QUIET_SECONDS the site is rebuilt and every open tab reloads (livereload.py).
-A failed build leaves the last good one served and shows its problems over the page.
+A failed build leaves the last good one served and shows its problems over the page. Each
+rebuild holds the site's lock (incremental/lock.py) as a ``build`` does, since they share the
+cache: one waits for the other, saying so.
 """
 
 from __future__ import annotations
