@@ -263,8 +263,9 @@ class BuildCache:
                      files: frozenset[str] | None = None,
                      previous: dict[str, str] | None = None,
                      previous_files: frozenset[str] | None = None) -> None:
-        """After a successful swap: what each output file was made from, the folder's list of
-        files, and the build's meta, in one transaction.
+        """Just before the swap: what each output file was made from, the folder's list of
+        files, and the build's meta (the identity the folder will have once swapped in
+        among it), in one transaction; a BuildError if it cannot be written.
 
         Kept per output folder, so a preview server and `build` do not spoil each other's.
         The fingerprints and the files are a pickled row each (a site of ten years has 70,000
