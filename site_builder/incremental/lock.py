@@ -87,7 +87,8 @@ def hold_site_lock(config: SiteConfig, reporter: Reporter, *, command: str, wait
                    shared: bool = False) -> Iterator[Path]:
     """Hold the site's lock for the body of the with statement; yields the lock file's path.
 
-    command names this command in the message of whoever waits for it ("build", "serve").
+    command names this command in the message of whoever waits for it ("build", "preview
+    build": "waiting for the preview build started ...").
     wait=False raises SiteBusy at once if the lock is taken; shared=True is for readers.
     """
     path, descriptor = _open_lock_file(config)
@@ -135,8 +136,8 @@ def _open_lock_file(config: SiteConfig) -> tuple[Path, int]:
     try:
         return fallback, os.open(fallback, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise SiteBuilderError(f"{path}: cannot create the site's lock file ({error.strerror}; "
-                               f"make {path.parent} writable)") from None
+        raise SiteBuilderError(f"{path}: cannot create the site's lock file: {error.strerror} "
+                               f"(make {path.parent} writable)") from None
 
 
 def _take(descriptor: int, path: Path, reporter: Reporter, *, shared: bool,
