@@ -125,6 +125,7 @@ def test_a_cache_folder_that_cannot_be_made_locks_in_the_temporary_folder(config
         with pytest.raises(SiteBusy), \
                 hold_site_lock(config, quiet(), command="build", wait=False):
             pytest.fail("two holders at once")
+    path.unlink()  # this site's, in the shared temporary folder
 
 
 def test_the_holder_is_told_by_the_time_it_started():
