@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from site_builder import __version__
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.report import Reporter
@@ -29,7 +28,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="site-builder", description="Build the daily tech-finance briefing site.")
-    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    parser.add_argument("--version", action=_Version)
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = verbs.add_parser("init", parents=[verbosity_only],
@@ -67,6 +66,22 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, with Pagefind's: looked up only when asked, as running it takes a moment."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "print the versions of site-builder and Pagefind")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from site_builder.about import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 # What a build made, left for os._exit rather than freed; run() sets it (main() alone frees).
