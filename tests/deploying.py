@@ -111,7 +111,7 @@ def running_hub() -> Iterator[Hub]:
     hub = Hub("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             assert self.headers.get("Content-Type") == "application/x-www-form-urlencoded"
             hub.notices.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
@@ -119,7 +119,7 @@ def running_hub() -> Iterator[Hub]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

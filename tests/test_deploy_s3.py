@@ -311,7 +311,7 @@ def test_refused_credentials_are_a_clear_error(endpoint: str, bucket: str, tmp_p
     site = mini_site(tmp_path, target(endpoint, bucket))
 
     def require_auth(count: str) -> None:  # moto's switch for checking credentials
-        urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - a local test server
+        urllib.request.urlopen(urllib.request.Request(
             f"{endpoint}/moto-api/reset-auth", data=count.encode(), method="POST",
             headers={"Content-Type": "text/plain"})).read()
 

@@ -64,7 +64,7 @@ http {{
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):  # until it listens (bounded: 10 s)
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
         except urllib.error.HTTPError:
             return process  # it answered (404 outside /briefing/)
         except OSError:
@@ -78,7 +78,7 @@ http {{
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -160,7 +160,7 @@ def test_each_deploy_is_a_new_version_switched_in_one_step_and_copies_only_chang
     day.write_text(day.read_text().replace("Body of the first story.", "A new body."))
     assert cli("build", "-q", "--site", site, env=env).returncode == 0
     second = site_files(site / "output")
-    changed, gone = changed_between(first, second)
+    changed, _ = changed_between(first, second)
     result = cli("deploy", "--site", site, env=env)
     assert f"deployed to web (file://{web}): {len(changed)} uploaded" in result.stderr
     assert os.readlink(web) == ".briefing.deploy/v000002"
