@@ -361,3 +361,10 @@ def test_the_hub_hears_of_the_feeds_a_deploy_changed(endpoint: str, bucket: str,
         hub.notices.clear()
         assert cli("deploy", "-q", "--site", site, env=env).returncode == 0
         assert hub.notices == []  # nothing changed, nothing to tell
+
+
+def test_a_damaged_manifest_is_a_clear_error(endpoint: str, bucket: str, tmp_path: Path):
+    site = mini_site(tmp_path, target(endpoint, bucket))
+    s3(endpoint).put_object(Bucket=bucket, Key=f"www/{MANIFEST}", Body=b"not gzip")
+    message = failed(cli("deploy", "--site", site, env=clean_env(tmp_path)))
+    assert "is damaged; delete both and deploy again" in message

@@ -78,8 +78,7 @@ class S3Target:
                 raise TypeError("not a manifest")
         except (ValueError, TypeError, OSError, AttributeError):
             raise DeployError(f"{self.where}: {MANIFEST} or {PENDING} is damaged; delete "
-                              "both and deploy again with --force (every file is sent again)"
-                              ) from None
+                              "both and deploy again (every file is sent again)") from None
         return TargetState(files, frozenset(map(str, listed)), str(data.get("headers", "")))
 
     def apply(self, plan: Plan, state: TargetState, output: Path,
