@@ -65,6 +65,23 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
+
+    deploy = verbs.add_parser("deploy", parents=[common],
+                              help="publish output/ to a [deploy.NAME] target, changes only")
+    deploy.add_argument("target", nargs="?", help="a [deploy.NAME] of site.toml (default: "
+                        "the first)")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    deploy.add_argument("--max-deletes", type=_count, help="allow this many deletes")
+    deploy.add_argument("--changed-urls", type=Path, metavar="FILE",
+                        help="write the URLs of changed files here, for a CDN purge")
+    deploy.add_argument("--force", action="store_true", help="send every file")
+    deploy.add_argument("--no-ping", action="store_true", help="do not ping the WebSub hub")
+    deploy.add_argument("--output", type=Path, help="publish this built folder instead")
+    deploy.add_argument("--base-url", help="override base_url from site.toml")
+
+    ping = verbs.add_parser("ping", parents=[common],
+                            help="tell the WebSub hub which feeds the last build changed")
+    ping.add_argument("--dry-run", action="store_true", help="print the feeds, send nothing")
     return parser
 
 
@@ -188,6 +205,28 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
                       open_browser=args.open)
 
 
+def _deploy(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.deploy.command import DeployOptions, deploy
+
+    deploy(config, reporter, DeployOptions(
+        target=args.target, dry_run=args.dry_run, max_deletes=args.max_deletes,
+        changed_urls=args.changed_urls, force=args.force, ping=not args.no_ping,
+        output=args.output), sys.stdout)
+    return EXIT_OK
+
+
+def _ping(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.deploy.ping import run_ping
+
+    return run_ping(config, reporter, dry_run=args.dry_run)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -202,4 +241,4 @@ def _iso_date(text: str) -> dt.date:
 
 
 COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
-            "serve": _serve}
+            "serve": _serve, "deploy": _deploy, "ping": _ping}

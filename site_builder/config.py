@@ -56,6 +56,8 @@ class SiteConfig:
     """Where the site's own themes live."""
     icon: str = ""
     """Site-relative path of an icon for feeds and the browser, if the site has one."""
+    hub: str = ""
+    """A WebSub hub to tell when feeds change (`site-builder ping`, and after a deploy)."""
 
     @property
     def content_path(self) -> Path:
@@ -79,20 +81,29 @@ class SiteConfig:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig) if f.name != "root"}
+READ_ELSEWHERE = frozenset({"deploy"})
+"""Tables of site.toml that one command reads for itself ([deploy.NAME]: site_builder/deploy/),
+kept out of SiteConfig so that changing them never changes what a build makes."""
+
+
+def read_site_toml(root: Path) -> dict[str, Any]:
+    """site.toml under root as TOML data ({} when there is none); an error names its line."""
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError.at(str(path), 0, "site.toml is not UTF-8 text", "save it as UTF-8")
+    except tomllib.TOMLDecodeError as error:
+        line = _toml_line(str(error))
+        raise ConfigError.at(str(path), line, f"site.toml is not valid TOML: {error}")
 
 
 def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[SiteConfig, list[str]]:
     """Read site.toml under root (absent means all defaults); return the config and warnings."""
     path = root / CONFIG_NAME
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise ConfigError.at(str(path), 0, "site.toml is not UTF-8 text", "save it as UTF-8")
-        except tomllib.TOMLDecodeError as error:
-            line = _toml_line(str(error))
-            raise ConfigError.at(str(path), line, f"site.toml is not valid TOML: {error}")
+    data = read_site_toml(root)
     # A [site] table is accepted as well as top-level keys.
     if isinstance(data.get("site"), dict):
         data = {**{k: v for k, v in data.items() if k != "site"}, **data["site"]}
@@ -101,6 +112,8 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Si
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key in READ_ELSEWHERE:
+            continue
         if key not in _FIELDS:
             warnings.append(f"{path}: unknown key {key!r} is ignored")
             continue
@@ -135,6 +148,9 @@ def _check_values(config: SiteConfig, path: str) -> list[Problem]:
     except ValueError:
         problems.append(Problem(path, 0, f"publish_time {config.publish_time!r} is not a time",
                                 'write it as "HH:MM"'))
+    if config.hub and not config.hub.startswith(("http://", "https://")):
+        problems.append(Problem(path, 0, f"hub {config.hub!r} is not an http(s) URL",
+                                'e.g. hub = "https://pubsubhubbub.appspot.com/"'))
     for key in ("per_page", "feed_length"):
         if getattr(config, key) < 1:
             problems.append(Problem(path, 0, f"{key} must be at least 1"))
