@@ -67,3 +67,8 @@ class UsageError(SiteBuilderError):
 
 class BuildError(SiteBuilderError):
     """The build could not finish for a reason outside the content (disk full, read-only)."""
+
+
+class MailError(SiteBuilderError):
+    """The email edition could not be made or sent: not built, no such day, or the SMTP server
+    refused (connection, TLS, login, a recipient)."""
