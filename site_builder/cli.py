@@ -1,4 +1,4 @@
-"""The command line: build, check, new, import; only our own errors are caught."""
+"""The command line: build, check, new, import, serve, email; only our own errors are caught."""
 
 from __future__ import annotations
 
@@ -81,6 +81,19 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
+
+    mail = verbs.add_parser("email", parents=[common],
+                            help="write or send a day's email edition (build it first)")
+    mail.add_argument("date", type=_iso_date, help="the day, YYYY-MM-DD")
+    mail.add_argument("--out", type=Path, metavar="FILE.eml", help="write the message here")
+    mail.add_argument("--to", nargs="+", action="extend", default=[], metavar="ADDR",
+                      help="send it to these addresses over SMTP, one copy each")
+    mail.add_argument("--smtp", metavar="HOST:PORT",
+                      help="the SMTP server (default: smtp in the [email] table of site.toml)")
+    mail.add_argument("--dry-run", action="store_true",
+                      help="print what would be written or sent, and the message; do neither")
+    mail.add_argument("--output", type=Path,
+                      help="read the edition from this built folder instead of output/")
     return parser
 
 
@@ -179,6 +192,15 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
                       open_browser=args.open)
 
 
+def _email(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.newsletter.command import EmailRequest, email_edition
+
+    request = EmailRequest(args.date, out=args.out, to=tuple(args.to), smtp=args.smtp,
+                           dry_run=args.dry_run,
+                           output=args.output.absolute() if args.output else None)
+    return email_edition(config, reporter, request, sys.stdout)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -193,4 +215,4 @@ def _iso_date(text: str) -> dt.date:
 
 
 COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
-            "serve": _serve}
+            "serve": _serve, "email": _email}
