@@ -14,6 +14,7 @@ the theme's email.html and email.txt, so a theme can reword or translate them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import css_inline
@@ -116,14 +117,24 @@ def wrap_text(text: Any, width: int = TEXT_WIDTH, indent: str = "", first: str |
     lines break where Unicode's line-breaking rules allow (UAX #14), so a Chinese line breaks
     between characters but never before a closing mark such as "，". wide counts the East
     Asian "ambiguous" characters (curly quotes, ...) as two columns, as CJK fonts draw them.
-    Words longer than a line (URLs) are left whole.
+    A URL is kept whole, on a line of its own if it is longer than one: those rules would
+    break it after a "/", and a reader could no longer click it.
     """
     paragraphs = [" ".join(part.split()) for part in str(text).split("\n\n")]
     lead = indent if first is None else first
     return "\n\n".join("\n".join(wcwidth.wrap(
-        paragraph, width, initial_indent=lead, subsequent_indent=indent, break_long_words=False,
-        break_on_hyphens=False, ambiguous_width=2 if wide else 1))
-        for paragraph in paragraphs if paragraph)
+        _URL.sub(_joined, paragraph), width, initial_indent=lead, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False, ambiguous_width=2 if wide else 1)
+        ).replace(WORD_JOINER, "") for paragraph in paragraphs if paragraph)
+
+
+WORD_JOINER = "\u2060"  # no line break on either side, and no width (UAX #14 class WJ)
+_URL = re.compile(r"\b(?:https?|mailto):\S+")
+
+
+def _joined(url: re.Match[str]) -> str:
+    """A URL with a word joiner between each two of its characters: no break inside it."""
+    return WORD_JOINER.join(url.group())
 
 
 EDITION_FILTERS = {"inline_css": inline_css, "wrap_text": wrap_text}
