@@ -105,7 +105,8 @@ def inline_css(document: str) -> Markup:
     except ValueError as error:  # css_inline.InlineError
         raise jinja2.TemplateRuntimeError(f"the email's CSS could not be inlined: {error}"
                                           ) from None
-    return Markup(inlined)
+    # css-inline drops the text after </html>: a file (and a MIME part) ends with a newline
+    return Markup(inlined if inlined.endswith("\n") else inlined + "\n")
 
 
 def wrap_text(text: Any, width: int = TEXT_WIDTH, indent: str = "", first: str | None = None,
