@@ -80,7 +80,6 @@ def make_message(config: SiteConfig, edition: Edition, now: dt.datetime,
         message["To"] = ", ".join(to)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(config, edition)
-    message["Content-Language"] = edition.lang
     links = config.email.list_unsubscribe
     if links:
         message["List-Unsubscribe"] = ", ".join(f"<{link}>" for link in links)
@@ -88,6 +87,7 @@ def make_message(config: SiteConfig, edition: Edition, now: dt.datetime,
             message["List-Unsubscribe-Post"] = ONE_CLICK
     message.set_content(edition.text, subtype="plain", charset="utf-8")
     message.add_alternative(edition.html, subtype="html", charset="utf-8")
+    message["Content-Language"] = edition.lang  # after set_content, which clears Content-*
     return message
 
 
