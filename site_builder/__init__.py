@@ -7,6 +7,7 @@ to this table, and docs/architecture.md draws it):
 
     cli: cli, __main__
     verbs: serve, importer, newsletter
+    setup: scaffold, about
     pipeline: pipeline
     search: search
     output: output

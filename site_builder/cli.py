@@ -1,4 +1,5 @@
-"""The command line: build, check, new, import, serve, email; only our own errors are caught."""
+"""The command line: init, build, check, new, import, serve, email; only our own errors are
+caught."""
 
 from __future__ import annotations
 
@@ -10,49 +11,33 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from site_builder import __version__
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.report import Reporter
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
-SKELETON = """---
-title: {title}
-date: {date}
-source: ""
-lang: {lang}
-draft: true
----
-
-One or two sentences: the day's summary.
-
-## Market dynamics
-
-### Headline of the first story
-
-Body of the story.
-
-## Company Aspect
-
-### Company: what it announced
-
-Company (000000.SZ) announced that ...
-"""
-
 
 def make_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--site", type=Path, default=Path("."),
-                        help="the site folder (with site.toml and content/); default: here")
-    verbosity = common.add_mutually_exclusive_group()
+    verbosity_only = argparse.ArgumentParser(add_help=False)
+    verbosity = verbosity_only.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print stage timings")
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity_only])
+    common.add_argument("--site", type=Path, default=Path("."),
+                        help="the site folder (with site.toml and content/); default: here")
 
     parser = argparse.ArgumentParser(
         prog="site-builder", description="Build the daily tech-finance briefing site.")
-    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    parser.add_argument("--version", action=_Version)
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = verbs.add_parser("init", parents=[verbosity_only],
+                            help="start a new site in a folder (never overwrites a file)")
+    init.add_argument("dir", nargs="?", type=Path, default=Path("."),
+                      help="the new site's folder, new or empty (default: here)")
+    init.add_argument("--force", action="store_true",
+                      help="add the missing files to a folder that is not empty")
 
     build = verbs.add_parser("build", parents=[common], help="build the site into output/")
     build.add_argument("--output", type=Path, help="build into this folder instead")
@@ -97,6 +82,22 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """--version, with Pagefind's: looked up only when asked, as running it takes a moment."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "print the versions of site-builder and Pagefind")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from site_builder.about import version_text
+
+        print(version_text())
+        parser.exit()
+
+
 # What a build made, left for os._exit rather than freed; run() sets it (main() alone frees).
 _left_for_exit: list[object] | None = None
 
@@ -120,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     try:
+        if args.command == "init":  # the one command without a site yet
+            return _init(args, reporter)
         config = _config(args, reporter)
         return int(COMMANDS[args.command](args, config, reporter))
     except ContentError as error:
@@ -165,15 +168,22 @@ def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace, reporter: Reporter) -> int:
+    from site_builder.scaffold import init_site, next_commands
+
+    scaffold = init_site(args.dir, force=args.force)
+    for path in scaffold.written:
+        reporter.info(f"created {path}")
+    for path in scaffold.kept:
+        reporter.info(f"kept {path} (already there)")
+    reporter.info("\nNext:\n" + "\n".join(f"  {line}" for line in next_commands(scaffold)))
+    return EXIT_OK
+
+
 def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    day: dt.date = args.date or dt.datetime.now(config.zone).date()
-    path = config.content_path / "briefings" / f"{day:%Y}" / f"{day.isoformat()}.md"
-    if path.exists():
-        raise UsageError(f"{path} already exists; edit it, or remove it first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(SKELETON.format(title=config.title, date=day.isoformat(),
-                                     lang=config.language))
+    from site_builder.scaffold import new_day
+
+    path = new_day(config, args.date or dt.datetime.now(config.zone).date())
     reporter.info(f"created {path} (a draft: set draft: false to publish it)")
     return EXIT_OK
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import traceback
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,10 @@ from site_builder.errors import BuildError, ConfigError
 from site_builder.output.edition import EDITION_FILTERS
 from site_builder.output.views import site_view
 
-BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
+# The builder's own themes: the repository's themes/, installed as site_builder.themes
+# (pyproject.toml maps the one onto the other), so the clone in an editable install and
+# site-packages otherwise. The one place that knows where they are.
+BUNDLED_THEMES = Path(str(resources.files("site_builder.themes")))
 SHARE_IMAGE = "/static/share.png"  # 1200x630, for OpenGraph and Twitter cards
 
 
