@@ -6,7 +6,7 @@ and packages on one line do not import each other (tests/test_architecture.py ho
 to this table, and docs/architecture.md draws it):
 
     cli: cli, __main__
-    verbs: serve, importer, deploy
+    verbs: serve, importer, deploy, newsletter
     setup: scaffold, about
     pipeline: pipeline
     search: search

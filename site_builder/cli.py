@@ -1,4 +1,5 @@
-"""The command line: init, build, check, new, import, serve; only our own errors are caught."""
+"""The command line: init, build, check, new, import, serve, email; only our own errors are
+caught."""
 
 from __future__ import annotations
 
@@ -82,6 +83,19 @@ def make_parser() -> argparse.ArgumentParser:
     ping = verbs.add_parser("ping", parents=[common],
                             help="tell the WebSub hub which feeds the last build changed")
     ping.add_argument("--dry-run", action="store_true", help="print the feeds, send nothing")
+
+    mail = verbs.add_parser("email", parents=[common],
+                            help="write or send a day's email edition (build it first)")
+    mail.add_argument("date", type=_iso_date, help="the day, YYYY-MM-DD")
+    mail.add_argument("--out", type=Path, metavar="FILE.eml", help="write the message here")
+    mail.add_argument("--to", nargs="+", action="extend", default=[], metavar="ADDR",
+                      help="send it to these addresses over SMTP, one copy each")
+    mail.add_argument("--smtp", metavar="HOST:PORT",
+                      help="the SMTP server (default: smtp in the [email] table of site.toml)")
+    mail.add_argument("--dry-run", action="store_true",
+                      help="print what would be written or sent, and the message; do neither")
+    mail.add_argument("--output", type=Path,
+                      help="read the edition from this built folder instead of output/")
     return parser
 
 
@@ -227,6 +241,15 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _email(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.newsletter.command import EmailRequest, email_edition
+
+    request = EmailRequest(args.date, out=args.out, to=tuple(args.to), smtp=args.smtp,
+                           dry_run=args.dry_run,
+                           output=args.output.absolute() if args.output else None)
+    return email_edition(config, reporter, request, sys.stdout)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -241,4 +264,4 @@ def _iso_date(text: str) -> dt.date:
 
 
 COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
-            "serve": _serve, "deploy": _deploy, "ping": _ping}
+            "serve": _serve, "deploy": _deploy, "ping": _ping, "email": _email}

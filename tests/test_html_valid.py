@@ -106,6 +106,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "404": sample / "404.html",
         "tricky day": tricky / "2025/05/06/index.html",
         "tricky story": first(tricky, "2025/05/06/*/index.html"),
+        "email edition": sample / "digest/2025/03/28/email.html",
+        "email edition in Chinese": sample / "digest/2025/04/02/email.html",
+        "tricky email edition": tricky / "digest/2025/05/06/email.html",
     }
     for kind, path in found.items():
         assert path.is_file(), f"{kind}: {path} was not built"

@@ -1,8 +1,8 @@
 """Output: the site's files, from the model, into a folder swapped in whole.
 
 Owns what templates see (views, dates, paging), the theme (templates), the page plan
-(pages), rendering in workers (render), feeds (feeds, jsonfeed, feed_times), sitemaps, and
-the atomic write (write).
+(pages), rendering in workers (render), feeds (feeds, jsonfeed, feed_times), sitemaps, each
+day's email edition (edition), and the atomic write (write).
 
 May import: incremental, tagging, content and the core.
 """

@@ -20,6 +20,7 @@ from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.output.dates import long_date, month_name, short_date
+from site_builder.output.edition import edition_files, edition_view
 from site_builder.output.feeds import day_start, story_time
 from site_builder.output.paging import neighbours, paginate
 from site_builder.output.templates import template_error
@@ -84,7 +85,7 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
     plan = _Planner(site, index, versions, memo)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
              *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
-             plan.not_found()]
+             plan.not_found(), *plan.edition_pages()]
     return pages
 
 
@@ -444,6 +445,15 @@ class _Planner:
         return {"topic": {**topic_link(topic), "description": topic.description,
                           "feeds": feed_links(topic.url, topic.name)},
                 "related_companies": related}
+
+    def edition_pages(self) -> Iterator[Page]:
+        """Each day's email edition (edition.py): its HTML and text parts, from one view that
+        shows what the day's stamp covers."""
+        for briefing in self.site.briefings:
+            view = partial(edition_view, self.config, self.index, briefing)
+            key = self._key("email", self._day(briefing))
+            for path, template in edition_files(briefing.date):
+                yield Page(path, template, view, briefing.source, key)
 
     # Archive, search and 404 -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, ConfigError
+from site_builder.output.edition import EDITION_FILTERS
 from site_builder.output.views import site_view
 
 # The builder's own themes: the repository's themes/, installed as site_builder.themes
@@ -141,6 +142,7 @@ def make_environment(config: SiteConfig, theme: Theme,
     # As filters too ({{ story.url|url }}): Jinja calls a filter directly, and a global
     # function through its context, which cost a tenth of a story page's fifty links.
     env.filters.update(url=url, asset=asset)
+    env.filters.update(EDITION_FILTERS)
     return env
 
 
