@@ -167,6 +167,11 @@ def catalog_candidates(locale: Locale) -> tuple[str, ...]:
     return (f"{language}_{script}", language) if script else (language,)
 
 
+def catalog_dirs(config: SiteConfig) -> tuple[Path, ...]:
+    """The folders catalogs are read from, for the build's "nothing changed" signature."""
+    return BUILDER_LOCALE, config.root / SITE_LOCALE
+
+
 def catalog_names(site_locale: Path) -> frozenset[str]:
     """The catalogs there are: the builder's and the site's."""
     return frozenset(path.parent.parent.name for path in _catalog_files(site_locale))
