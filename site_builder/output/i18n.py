@@ -207,8 +207,13 @@ def compiled(catalog: str, site_locale: Path, stamp: str) -> Translations:
             messages = read
             continue
         for message in read:
-            if message.id and message.string and not message.fuzzy:
+            if not (message.id and message.string and not message.fuzzy):
+                continue
+            known = messages.get(message.id)
+            if known is None:
                 messages[message.id] = message
+            else:  # setting it would merge the two and keep the builder's string
+                known.string = message.string
     buffer = io.BytesIO()
     write_mo(buffer, messages)
     buffer.seek(0)
@@ -221,8 +226,10 @@ def read_catalog(path: Path, catalog: str) -> Catalog:
         with path.open("rb") as handle:
             found: Catalog = read_po(handle, locale=catalog, abort_invalid=True)
     except PoFileError as error:
-        raise ConfigError.at(str(path), getattr(error, "lineno", 0), f"catalog is not a valid "
-                             f".po file: {error}", "check its quotes and msgid/msgstr lines")
+        line = getattr(error, "lineno", -1) + 1  # Babel counts lines from 0
+        what = str(error).rsplit(" on ", 1)[0]
+        raise ConfigError.at(str(path), line, f"catalog is not a valid .po file: {what}",
+                             "check its quotes and msgid/msgstr lines")
     except (UnicodeDecodeError, UnknownLocaleError, ValueError) as error:
         raise ConfigError.at(str(path), 0, f"cannot read the catalog: {error}",
                              "save it as UTF-8 under locale/<language>/LC_MESSAGES/")
