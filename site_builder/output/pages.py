@@ -278,8 +278,9 @@ class _Planner:
                               breadcrumbs=self._day_crumbs(briefing),
                               description=summarise(briefing.lead_text)),
             "day": day,
-            "newer": day_link(briefings[number - 1] if number > 0 else None),
-            "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None),
+            "newer": day_link(briefings[number - 1] if number > 0 else None, briefing.lang),
+            "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None,
+                              briefing.lang),
         }
 
     def _story_view(self, number: int, position: int) -> View:
@@ -479,7 +480,7 @@ class _Planner:
         years: dict[int, dict[int, list[View]]] = {}
         for briefing in self.site.briefings:
             years.setdefault(briefing.date.year, {}).setdefault(briefing.date.month, []).append(
-                {**(day_link(briefing) or {}), "title": briefing.title,
+                {**(day_link(briefing, self.lang) or {}), "title": briefing.title,
                  "story_count": len(briefing.stories), "day": briefing.date.day})
         ui = self.ui
         return {

@@ -133,10 +133,11 @@ def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
     }
 
 
-def day_link(briefing: Briefing | None) -> View | None:
+def day_link(briefing: Briefing | None, lang: str = "") -> View | None:
+    """A link to a day, dated in the language of the page it is on (lang), else its own."""
     if briefing is None:
         return None
-    return {"url": briefing.url, "date_text": short_date(briefing.date, briefing.lang),
+    return {"url": briefing.url, "date_text": short_date(briefing.date, lang or briefing.lang),
             "date": briefing.date.isoformat()}
 
 
