@@ -76,8 +76,9 @@
   });
 
   // Every bundle in every language it holds, but the newest one's language for this page,
-  // which is the primary index. That bundle's other languages are merged by its absolute URL:
-  // Pagefind skips a merge whose path the primary's starts with.
+  // which is the primary index. That bundle's other languages are merged by another spelling
+  // of its path ("/pagefind/./<bundle>/"): Pagefind skips a merge whose path the primary's
+  // starts with.
   function merges(list) {
     var languages = list.languages || {};
     var found = [];
@@ -93,7 +94,7 @@
       var primary = older === 0 ? pickLanguage(langs) : null;
       langs.forEach(function (lang) {
         if (lang !== primary) {
-          found.push({bundlePath: older === 0 ? new URL(path, window.location.href).href : path,
+          found.push({bundlePath: older === 0 ? bundle + "./" + shard + "/" : path,
                       language: lang, indexWeight: Math.pow(BUNDLE_WEIGHT, older)});
         }
       });
