@@ -77,7 +77,7 @@ class InterfaceText(HTMLParser):
     """The text a reader meets on a page (and its labels), with the content left out: story
     bodies and leads, and the words of elements in another language than the page's."""
 
-    CONTENT = {"body", "lead"}  # classes of content blocks
+    CONTENT = frozenset({"body", "lead"})  # classes of content blocks
 
     def __init__(self, lang: str) -> None:
         super().__init__(convert_charrefs=True)
