@@ -59,17 +59,20 @@ def _pattern_key(locale: Locale) -> str:
     return f"{locale.language}_{script}" if script else str(locale.language)
 
 
+@functools.lru_cache(maxsize=8192)  # a day is dated on many pages
 def long_date(day: dt.date, lang: str) -> str:
     """'Thursday, 27 March 2025' or '2025年3月27日 星期四'."""
     locale = date_locale(lang)
     return str(format_date(day, LONG_DATES.get(_pattern_key(locale), "full"), locale=locale))
 
 
+@functools.lru_cache(maxsize=8192)  # a day is dated on many pages
 def short_date(day: dt.date, lang: str) -> str:
     """'27 Mar 2025' or '2025年3月27日'."""
     return str(format_date(day, "medium", locale=date_locale(lang)))
 
 
+@functools.lru_cache(maxsize=8192)  # a day is dated on many pages
 def month_year(year: int, month: int, lang: str) -> str:
     """'March 2025' or '2025年3月'."""
     return str(format_skeleton("yMMMM", dt.date(year, month, 1), locale=date_locale(lang)))
