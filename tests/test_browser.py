@@ -175,7 +175,15 @@ def test_dark_pages_render_without_errors(browser: Browser, sample: Sample):
 # Search -------------------------------------------------------------------------------------
 
 def result_links(page: Page) -> set[str]:
+    """Every result's link, with "Load more results" pressed until all are shown."""
     page.wait_for_selector(".pagefind-ui__result-link")
+    more = page.locator(".pagefind-ui__button")
+    for _ in range(20):
+        if not more.count() or not more.first.is_visible():
+            break
+        shown = page.locator(".pagefind-ui__result-link").count()
+        more.first.click()
+        page.locator(".pagefind-ui__result-link").nth(shown).wait_for()
     hrefs = page.eval_on_selector_all(".pagefind-ui__result-link",
                                       "links => links.map(a => a.getAttribute('href'))")
     return set(hrefs)
