@@ -58,7 +58,7 @@ class _HeadParser(HTMLParser):
                 self._script = ""
             else:
                 self.head.other_scripts.append(values)
-        elif tag == "nav" and values.get("aria-label") == "Breadcrumb":
+        elif tag == "nav" and "breadcrumbs" in (values.get("class") or "").split():
             self._in_crumbs = True
         elif tag == "li" and self._in_crumbs:
             self._crumb = []
