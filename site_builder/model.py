@@ -142,6 +142,7 @@ class Company(_Record):
     aliases: tuple[str, ...] = ()
     description: str = ""
     website: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (language tag, display name): ("zh", "蔚来")
 
     @property
     def url(self) -> str:
@@ -157,6 +158,7 @@ class Topic(_Record):
     description: str = ""
     keywords: tuple[str, ...] = ()
     mentions: int = 2  # keyword mentions in a story's body that tag it; the headline counts 2
+    names: tuple[tuple[str, str], ...] = ()  # (language tag, display name): ("zh", "人工智能")
 
     @property
     def url(self) -> str:

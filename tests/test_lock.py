@@ -206,3 +206,15 @@ def test_ctrl_c_ends_the_wait(config: SiteConfig):
         code, said = finish(waiting)
     assert code == 130 and "interrupted; the previous output is untouched" in said
     assert "Traceback" not in said and not (config.root / "output").exists()
+
+
+@pytest.mark.parametrize("command", [["deploy", "--dry-run"], ["ping", "--dry-run"],
+                                     ["email", "2025-03-27", "--dry-run"]])
+def test_the_readers_of_output_wait_for_a_build_and_not_for_each_other(
+        command: list[str], config: SiteConfig, holder: Callable[[str], subprocess.Popen[str]]):
+    with hold_site_lock(config, quiet(), command="check", shared=True):
+        code, said = finish(cli(*command, "--no-wait", "--site", config.root))
+        assert code != EXIT_BUSY and "not waiting" not in said, said  # (nothing is built yet)
+    held = holder("build")
+    code, said = finish(cli(*command, "--no-wait", "--site", config.root))
+    assert code == EXIT_BUSY and f"by pid {held.pid} is still running" in said, said

@@ -1,9 +1,9 @@
 """The site lock: one command at a time writes a site's build cache and output folders.
 
-A command that writes the build cache or an output folder (build, each rebuild of serve,
-import, deploy, email) holds the site's lock exclusively while it runs; a command that only
-reads them and must see them whole (check, a deploy reading output/) holds it shared, beside
-other readers. Everything a command reads comes after the lock, so a second build never sees
+A command that writes the build cache, an output folder or the content (build, each rebuild
+of serve, import) holds the site's lock exclusively while it runs; a command that only reads
+them and must see them whole (check, and deploy, ping and email, which read output/ and the
+cache) holds it shared, beside other readers. Everything a command reads comes after the lock, so a second build never sees
 the first one's half-written cache, nor deletes its folder of pages half built. The whole API:
 
     from site_builder.incremental.lock import hold_site_lock

@@ -27,6 +27,8 @@ COMPANIES_FILE = "companies.yaml"
 TOPICS_FILE = "topics.yaml"
 DEFAULT_TOPICS = "default_topics.yaml"
 
+NAMES_HINT = "its name in other languages, by language tag, e.g. names: {zh: 人工智能}"
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 TICKER_HINT = "write it like 002241.SZ, 688052.SH, 830799.BJ, 01810.HK, NVDA.O or BABA.N"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -39,6 +41,7 @@ COMPANY_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("aliases", False, list, 'a list of other names, e.g. aliases: ["歌尔股份"]'),
     ("description", False, str, "one sentence of text"),
     ("website", False, str, 'e.g. website: "https://www.goertek.com/"'),
+    ("names", False, dict, NAMES_HINT),
 )
 TOPIC_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("name", True, str, 'e.g. name: "Semiconductors"'),
@@ -46,6 +49,7 @@ TOPIC_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("description", False, str, "one sentence of text"),
     ("keywords", False, list, 'a list of words that tag a story, e.g. keywords: [chip, 芯片]'),
     ("mentions", False, int, "how many keyword mentions in a story's body tag it: 1 or more"),
+    ("names", False, dict, NAMES_HINT),
 )
 
 
@@ -169,7 +173,7 @@ def _check_fields(entry: _Entry, fields: tuple[tuple[str, bool, type, str], ...]
     return usable
 
 
-_KIND_NAMES = {str: "text", list: "list", int: "whole number"}
+_KIND_NAMES = {str: "text", list: "list", int: "whole number", dict: "mapping"}
 
 
 def _value_problem(key: str, value: object, kind: type) -> str:
@@ -182,6 +186,8 @@ def _value_problem(key: str, value: object, kind: type) -> str:
         return f"{key} is empty"
     if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
         return f"every item of {key} must be non-empty text"
+    if isinstance(value, dict):
+        return _names_problem(key, value)
     if any(_SURROGATE.search(v) for v in (value if isinstance(value, list) else [value])
            if isinstance(v, str)):
         return f"{key} holds an unpaired surrogate (\\ud800-\\udfff), which no page can show"
@@ -222,6 +228,7 @@ def _companies(entries: list[_Entry], name: str, where: str,
             aliases=tuple(alias.strip() for alias in values.get("aliases") or ()),
             description=(values.get("description") or "").strip(),
             website=(values.get("website") or "").strip(),
+            names=_names(values.get("names")),
         ))
     return tuple(companies)
 
@@ -250,5 +257,23 @@ def _topics(entries: list[_Entry], where: str, problems: list[Problem]) -> tuple
             description=(values.get("description") or "").strip(),
             keywords=tuple(keyword.strip() for keyword in values.get("keywords") or ()),
             **({"mentions": values["mentions"]} if "mentions" in values else {}),
+            names=_names(values.get("names")),
         ))
     return tuple(topics)
+
+
+def _names_problem(key: str, value: dict[Any, Any]) -> str:
+    """What is wrong with a names mapping (language tag -> display name), or ""."""
+    for tag, name in value.items():
+        if not isinstance(tag, str) or not _LANG_TAG.fullmatch(tag):
+            return f"{key}: {tag!r} is not a language tag"
+        if not isinstance(name, str) or not name.strip() or _SURROGATE.search(name):
+            return f"{key}: the {tag} name must be non-empty text"
+    return ""
+
+
+def _names(value: object) -> tuple[tuple[str, str], ...]:
+    """A checked names mapping as (language tag, name) pairs, in tag order."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(tag), str(name).strip()) for tag, name in value.items()))
