@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import feedparser
 import pytest
 import wcwidth
 from conftest import REPO_ROOT, tree_bytes
@@ -30,6 +31,8 @@ from site_builder.output.edition import (
     inline_css,
     wrap_text,
 )
+from site_builder.output.feeds import digest_title
+from site_builder.output.i18n import Interfaces
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
 
@@ -251,7 +254,7 @@ def test_the_text_part_is_wrapped_and_reads_right_in_chinese(sample: Sample):
     for briefing in sample.site.briefings:
         text = (sample.output / edition_files(briefing.date)[1][0]).read_text("utf-8")
         long_lines = [line for line in text.split("\n") if wcwidth.width(line) > TEXT_WIDTH
-                      and not re.fullmatch(r"\s*(?:[^:]+: )?https?://\S+", line)]
+                      and not re.fullmatch(r"\s*(?:[^:：]+(?:: |：))?https?://\S+", line)]
         assert long_lines == [], briefing.date
         assert text.startswith(f"{briefing.title}\n")
     chinese = (sample.output / edition_files(CHINESE_DAY)[1][0]).read_text("utf-8")
@@ -262,9 +265,12 @@ def test_the_text_part_is_wrapped_and_reads_right_in_chinese(sample: Sample):
 
 def test_a_chinese_day_is_marked_for_cjk_fonts_and_an_english_one_is_not(sample: Sample):
     index = index_site(sample.site)
+    interfaces = Interfaces(sample.site.config)
     by_date = {b.date: b for b in sample.site.briefings}
-    chinese = edition_view(sample.site.config, index, by_date[CHINESE_DAY])["edition"]
-    english = edition_view(sample.site.config, index, by_date[dt.date(2025, 3, 27)])["edition"]
+    chinese = edition_view(sample.site.config, index, by_date[CHINESE_DAY],
+                           interfaces["zh"])["edition"]
+    english = edition_view(sample.site.config, index, by_date[dt.date(2025, 3, 27)],
+                           interfaces["en"])["edition"]
     assert chinese["wide"] and not english["wide"]
     parsed = read_html(sample.output / edition_files(CHINESE_DAY)[0][0])
     body = next(attrs for tag, attrs in parsed.elements if tag == "body")
@@ -272,6 +278,62 @@ def test_a_chinese_day_is_marked_for_cjk_fonts_and_an_english_one_is_not(sample:
     assert "cjk" in body["class"].split()
     assert "font-family: 'PingFang SC', " in h1["style"] and "Noto Sans CJK SC" in h1["style"]
     assert "".join(parsed.text_by_tag["h1"]) == by_date[CHINESE_DAY].title
+
+
+def test_an_edition_names_its_day_language_where_the_renderer_looks(sample: Sample):
+    """page.lang picks the catalog (templates.Environments.for_view); the dates and the
+    digest feed's title are in that language too, the title spelt as the feed spells it."""
+    config = sample.site.config
+    index = index_site(sample.site)
+    interfaces = Interfaces(config)
+    by_date = {b.date: b for b in sample.site.briefings}
+    chinese = edition_view(config, index, by_date[CHINESE_DAY], interfaces["zh"])
+    english = edition_view(config, index, by_date[dt.date(2025, 3, 27)], interfaces["en"])
+    assert chinese["page"] == {"lang": "zh"} and english["page"] == {"lang": "en"}
+    assert chinese["edition"]["date_text"] == "2025年4月2日 星期三"
+    assert english["edition"]["date_text"] == "Thursday, 27 March 2025"
+    assert chinese["edition"]["digest_feeds"][0]["title"] == \
+        f"{config.title}：每日汇总 (RSS)" == f"{digest_title(config, interfaces['zh'])} (RSS)"
+    # The feed itself is the site's, titled in the site's language by the same function.
+    feed = feedparser.parse((sample.output / "digest/feed.xml").read_bytes())
+    assert feed.feed.title == digest_title(config, interfaces[config.language]) == \
+        english["edition"]["digest_feeds"][0]["title"].removesuffix(" (RSS)")
+
+
+# Every word a reader meets around the content, in each language, both parts.
+EDITION_WORDS = {
+    "zh": {"html": ["在网页上阅读本期</a>", "全部往期简报</a>", "每日汇总：<a", "全部报道：<a",
+                    "篇报道，分属", "个栏目 · 来源：", "退订</a>"],
+           "text": ["在网页上阅读本期：\n", "全部往期简报：https://", "每日汇总订阅源：https://",
+                    "全部报道订阅源：https://", "\n  公司：", f"退订：{UNSUBSCRIBE}"]},
+    "en": {"html": ["Read this edition on the web</a>", "Every day's briefing</a>",
+                    "Daily digest: <a", "Every story: <a", " stories in ", " sections · Source: ",
+                    "Unsubscribe</a>"],
+           "text": ["Read this edition on the web:\n", "Every day's briefing: https://",
+                    "Daily digest feed: https://", "Every story, as a feed: https://",
+                    "\n  Companies: ", f"Unsubscribe: {UNSUBSCRIBE}"]},
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_edition_is_worded_in_its_day_language(sample: Sample, lang: str):
+    """The subject (the HTML part's <title>), the labels, counts and footer of both parts
+    come from the day's catalog; none of the other language's words are left."""
+    days = [b for b in sample.site.briefings if b.lang == lang]
+    other = EDITION_WORDS["en" if lang == "zh" else "zh"]
+    assert days
+    for briefing in days:
+        html_path, text_path = (sample.output / p for p, _ in edition_files(briefing.date))
+        html, text = html_path.read_text("utf-8"), text_path.read_text("utf-8")
+        date = Interfaces(sample.site.config)[lang].long_date(briefing.date)
+        title = "".join(read_html(html_path).text_by_tag["title"])
+        assert title == (f"{briefing.title}｜{date}" if lang == "zh" else
+                         f"{briefing.title} · {date}")
+        assert text.startswith(f"{briefing.title}\n{date}\n")
+        assert [words for words in EDITION_WORDS[lang]["html"] if words not in html] == []
+        assert [words for words in EDITION_WORDS[lang]["text"] if words not in text] == []
+        assert [words for words in other["html"] if words in html] == []
+        assert [words for words in other["text"] if words in text] == []
 
 
 def test_two_builds_give_the_same_editions(sample: Sample, tmp_path: Path):

@@ -1,5 +1,6 @@
 """The sample site built in English and in Chinese (language = "zh"): every page's <html lang>
-is its language, and no word of the interface on a Chinese page is left in English."""
+is its language, and no word of the interface on a Chinese page is left in English (a day's
+email edition, both its parts, is a page of its day)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,14 @@ ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # Pagefind UI's: [COUNT], [SEARCH_TERM]
 STORY_PAGE = re.compile(r"\d{4}/\d\d/\d\d/[^/]+/index\.html")
 DAY_PAGE = re.compile(r"\d{4}/\d\d/\d\d/index\.html")
+EDITION = re.compile(r"digest/(\d{4}/\d\d/\d\d)/email\.(?:html|txt)")  # both parts
+# An unsubscribe link, so that the editions' footers show it too.
+EMAIL = {"list_unsubscribe": "https://lists.example.org/leave?list=briefing"}
+URL = re.compile(r"https?://\S+")
 
 
 def built(tmp_path: Path, overrides: dict[str, str]) -> tuple[Path, Site]:
-    config = load_config(REPO_ROOT, {**overrides, "per_page": 3})[0]
+    config = load_config(REPO_ROOT, {**overrides, "per_page": 3, "email": EMAIL})[0]
     build(config, Reporter(0), output=tmp_path, use_cache=False, jobs=1)
     return tmp_path, load_site(config, Reporter(0))
 
@@ -52,10 +57,19 @@ def pages(output: Path) -> Iterator[tuple[str, str]]:
             yield relative, path.read_text("utf-8")
 
 
+def text_parts(output: Path) -> Iterator[tuple[str, str]]:
+    """The plain-text part of each day's edition: no <html lang> to say its language (the
+    message takes it from the HTML part), but a reader sees every word of it."""
+    for path in sorted((output / "digest").glob("*/*/*/email.txt")):
+        yield path.relative_to(output).as_posix(), path.read_text("utf-8")
+
+
 def expected_lang(relative: str, site: Site) -> str:
-    """A day's page and its stories' are in the day's language; the rest in the site's."""
-    if STORY_PAGE.fullmatch(relative) or DAY_PAGE.fullmatch(relative):
-        day = relative[:10].replace("/", "-")
+    """A day's page, its stories' and its email edition are in the day's language; the rest
+    in the site's."""
+    edition = EDITION.fullmatch(relative)
+    if edition or STORY_PAGE.fullmatch(relative) or DAY_PAGE.fullmatch(relative):
+        day = (edition.group(1) if edition else relative[:10]).replace("/", "-")
         return next(b.lang for b in site.briefings if b.date.isoformat() == day)
     return site.config.language
 
@@ -71,6 +85,9 @@ def test_every_page_says_its_language(build_of: str, request: pytest.FixtureRequ
     assert all('<html lang="' in page for _, page in pages(output))
     langs = {expected_lang(relative, site) for relative, _ in pages(output)}
     assert langs == {"en", "zh"}  # both builds have days in both languages
+    editions = {relative: expected_lang(relative, site) for relative, _ in pages(output)
+                if EDITION.fullmatch(relative)}
+    assert len(editions) == len(site.briefings) and set(editions.values()) == {"en", "zh"}
 
 
 class InterfaceText(HTMLParser):
@@ -141,44 +158,90 @@ def content_words(site: Site) -> list[str]:
 def english_left(output: Path, site: Site) -> dict[str, set[str]]:
     """Each Chinese page's Latin-letter words that no content or data string explains."""
     known = content_words(site)
-    text = "\x00".join(known)
+    # The text part wraps content at any space, and between any two Chinese characters: it
+    # is read, and the content matched, without spaces (which runs the interface's English
+    # words together, still Latin letters that no content explains).
+    squashed = sorted({squash(word) for word in known}, key=len, reverse=True)
     left: dict[str, set[str]] = {}
-    for relative, page in pages(output):
+    for relative, page in [*pages(output), *text_parts(output)]:
         if not expected_lang(relative, site).startswith("zh"):
             continue
-        parser = InterfaceText("zh")
-        parser.feed(page)
-        for found in parser.found:
-            if found in text:  # a piece of a story's text or of a name
-                continue
-            found = PLACEHOLDER.sub(" ", found)
-            for word in known:
-                if word in found:
-                    found = found.replace(word, " ")
-            stray = set(ASCII_WORD.findall(found)) - ALLOWED
-            if stray:
-                left.setdefault(relative, set()).update(stray)
+        if relative.endswith(".txt"):
+            stray = stray_words([squash(URL.sub(" ", page))], squashed)
+        else:
+            parser = InterfaceText("zh")
+            parser.feed(page)
+            stray = stray_words(parser.found, known)
+        if stray:
+            left.setdefault(relative, set()).update(stray)
     return left
+
+
+def stray_words(texts: list[str], known: list[str]) -> set[str]:
+    """The Latin-letter words of texts left when the known content words are taken out."""
+    joined = "\x00".join(known)
+    stray: set[str] = set()
+    for found in texts:
+        if found in joined:  # a piece of a story's text or of a name
+            continue
+        found = PLACEHOLDER.sub(" ", found)
+        for word in known:
+            if word in found:
+                found = found.replace(word, " ")
+        stray.update(set(ASCII_WORD.findall(found)) - ALLOWED)
+    return stray
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def test_no_interface_word_on_a_chinese_page_is_left_in_english(chinese):
     output, site = chinese
     assert english_left(output, site) == {}
+    zh_days = [b for b in site.briefings if b.lang == "zh"]
+    checked = {relative for relative, _ in [*pages(output), *text_parts(output)]
+               if expected_lang(relative, site) == "zh"}
+    assert zh_days and {f"digest/{b.date:%Y/%m/%d}/email.{part}" for b in zh_days
+                        for part in ("html", "txt")} <= checked
 
 
-def test_the_english_check_finds_a_string_left_out_of_the_catalog(
+def test_the_english_days_of_a_chinese_site_keep_their_english_editions(chinese):
+    """The other way round: an English day's edition on a Chinese site is English."""
+    output, site = chinese
+    day = next(b for b in site.briefings if b.lang == "en")
+    folder = output / f"digest/{day.date:%Y/%m/%d}"
+    html, text = ((folder / name).read_text("utf-8") for name in ("email.html", "email.txt"))
+    assert '<html lang="en">' in html and ">Read this edition on the web</a>" in html
+    assert "Read this edition on the web:\n" in text and "在网页上" not in html + text
+
+
+# Translations taken out of the builder's Chinese catalog below, and where their words show.
+TAKEN_OUT = {"Previous day": "前一天",  # a day page's
+             "Read this edition on the web": "在网页上阅读本期",  # an edition's HTML part's
+             "Unsubscribe: %(url)s": "退订：%(url)s"}  # and its text part's
+
+
+def test_the_english_check_finds_strings_left_out_of_the_catalog(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The check above means something: with one translation taken out of the builder's
-    Chinese catalog, the pages that show that string are found, and by its words."""
+    """The check above means something: with translations taken out of the builder's
+    Chinese catalog, the pages that show those strings are found, and by their words (the
+    email edition's two parts among them)."""
     locale = tmp_path / "locale"
     shutil.copytree(i18n.BUILDER_LOCALE, locale)
     catalog = locale / "zh_Hans/LC_MESSAGES/messages.po"
     text = catalog.read_text("utf-8")
-    assert 'msgid "Previous day"\nmsgstr "前一天"' in text
-    catalog.write_text(text.replace('msgid "Previous day"\nmsgstr "前一天"',
-                                    'msgid "Previous day"\nmsgstr ""'), "utf-8")
+    for message, translation in TAKEN_OUT.items():
+        entry = f'msgid "{message}"\nmsgstr "{translation}"'
+        assert entry in text
+        text = text.replace(entry, f'msgid "{message}"\nmsgstr ""')
+    catalog.write_text(text, "utf-8")
     monkeypatch.setattr(i18n, "BUILDER_LOCALE", locale)
     output, site = built(tmp_path / "out", CHINESE)
     left = english_left(output, site)
     zh_days = [b for b in site.briefings if b.lang == "zh"]
-    assert left == {f"{b.date:%Y/%m/%d}/index.html": {"Previous", "day"} for b in zh_days}
+    assert zh_days and left == {
+        **{f"{b.date:%Y/%m/%d}/index.html": {"Previous", "day"} for b in zh_days},
+        **{f"digest/{b.date:%Y/%m/%d}/email.html": {"Read", "this", "edition", "on", "the",
+                                                     "web"} for b in zh_days},
+        **{f"digest/{b.date:%Y/%m/%d}/email.txt": {"Unsubscribe"} for b in zh_days}}

@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import re
 import textwrap
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import parsedate_to_datetime
@@ -100,12 +102,44 @@ def test_a_chinese_subject_is_encoded_for_the_header_and_decodes_back(built: Sit
     head = data.split(b"\r\n\r\n", 1)[0]
     assert head.isascii() and b"Subject: =?utf-8?" in head
     assert b"\r\n" in data and b"\r\n.\r\n" not in data
+    # The header's RFC 2047 encoded words, decoded by hand, are the Chinese title and date.
+    found = re.search(rb"^Subject: ([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head,
+                      re.MULTILINE)
+    assert found is not None
+    words = found.group(1).decode("ascii").replace("\r\n", "")
+    assert str(make_header(decode_header(words))) == "科创板早报｜2025年4月2日 星期三"
     back = parsed(data)
-    assert back["Subject"] == "科创板早报 · 2025年4月2日 星期三"
+    assert back["Subject"] == "科创板早报｜2025年4月2日 星期三"
     assert back["Content-Language"] == "zh" and back["To"] == "ana@example.org"
     text = back.get_body(("plain",))
     assert isinstance(text, EmailMessage) and "比亚迪：3月新能源汽车销量37.74万辆" in \
         text.get_content()
+
+
+def test_a_chinese_day_message_reads_in_chinese_in_both_parts(built: SiteConfig):
+    """Its words, not only its content: labels, counts and footer come from the Chinese
+    catalog, in the text part and in the HTML part alike."""
+    back = parsed(make_message(built, read_edition(built, dt.date(2025, 4, 2)), NOW
+                               ).as_bytes())
+    text, html = (back.get_body((kind,)) for kind in ("plain", "html"))
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    day_url = "https://news.example.org/2025/04/02/"
+    lines = text.get_content().replace("\r\n", "\n").split("\n")
+    assert lines[:2] == ["科创板早报", "2025年4月2日 星期三"]
+    assert ["在网页上阅读本期：", day_url] == lines[lines.index("在网页上阅读本期："):][:2]
+    assert "  公司：比亚迪 (002594.SZ)" in lines
+    assert {f"在网页上阅读本期：{day_url}", "全部往期简报：https://news.example.org/archive/",
+            "每日汇总订阅源：https://news.example.org/digest/feed.xml",
+            "全部报道订阅源：https://news.example.org/feed.xml",
+            "退订：https://news.example.org/unsubscribe"} <= set(lines)
+    page = html.get_content()
+    assert "1篇报道，分属1个栏目" in page
+    for words in ("在网页上阅读本期</a>", "全部往期简报</a>", "每日汇总：<a", "全部报道：<a",
+                  "退订</a>"):
+        assert words in page
+    english = ("Read this edition", "Every day", "Daily digest", "Every story", "Unsubscribe",
+               "Companies", "1 story in 1 section")
+    assert [word for word in english if word in text.get_content() + page] == []
 
 
 def test_the_same_edition_has_the_same_message_id(built: SiteConfig):

@@ -8,7 +8,10 @@ inlined by css-inline into style attributes, since many clients drop <style> blo
 rules no attribute can hold (dark mode, narrow screens) stay in a <style> of their own.
 
 The view holds content only: every word around it (labels, the subject line, the layout) is in
-the theme's email.html and email.txt, so a theme can reword or translate them.
+the theme's email.html and email.txt, marked for the catalogs (i18n.py), so a theme can reword
+them. An edition is in its day's language, as the day's page is: its view names it as page.lang,
+where the renderer looks for the language whose words a page takes (templates.py), and its
+dates and the digest feed's title come from that language's Interface.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from site_builder.config import SiteConfig
 from site_builder.content.split import summarise
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Story
-from site_builder.output.dates import long_date, short_date
-from site_builder.output.feeds import DIGEST_URL, absolute_links
+from site_builder.output.feeds import DIGEST_URL, absolute_links, digest_title
+from site_builder.output.i18n import Interface
 from site_builder.output.views import View, feed_links, story_card
 
 HTML_TEMPLATE = "email.html"
@@ -47,19 +50,21 @@ def edition_files(day: dt.date) -> tuple[tuple[str, str], ...]:
     return (folder + HTML_TEMPLATE, HTML_TEMPLATE), (folder + TEXT_TEMPLATE, TEXT_TEMPLATE)
 
 
-def edition_view(config: SiteConfig, index: SiteIndex, briefing: Briefing) -> View:
+def edition_view(config: SiteConfig, index: SiteIndex, briefing: Briefing,
+                 ui: Interface) -> View:
     """A day as its email shows it: lead, desks, stories with summaries and tickers, links.
 
-    It shows the day's own text and its stories' companies, which the day's stamp covers
-    (versions.py), and the config, which the theme's hash covers: so the day's stamp keys it.
+    ui is the Interface of the day's language. The view shows the day's own text and its
+    stories' companies, which the day's stamp covers (versions.py, the day's language among
+    them), and the config and catalogs, which the theme's hash covers: so the day's stamp
+    keys it.
     """
     lang = briefing.lang
     day_url = config.absolute(briefing.url)
-    return {"edition": {
+    return {"page": {"lang": lang}, "edition": {
         "date": briefing.date.isoformat(),
-        "date_text": long_date(briefing.date, lang),
-        "short_date": short_date(briefing.date, lang),
-        "lang": lang,
+        "date_text": ui.long_date(briefing.date),
+        "short_date": ui.short_date(briefing.date),
         "wide": lang.split("-")[0].lower() in WIDE_SCRIPTS,
         "title": briefing.title,
         "source_name": briefing.source_name,
@@ -74,7 +79,7 @@ def edition_view(config: SiteConfig, index: SiteIndex, briefing: Briefing) -> Vi
             for section in briefing.sections],
         "home_url": config.absolute("/"),
         "archive_url": config.absolute("/archive/"),
-        "digest_feeds": _absolute_feeds(config, DIGEST_URL, f"{config.title}: daily digest"),
+        "digest_feeds": _absolute_feeds(config, DIGEST_URL, digest_title(config, ui)),
         "site_feeds": _absolute_feeds(config, "/", config.title),
         "unsubscribe": config.email.unsubscribe_link,
     }}

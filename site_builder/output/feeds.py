@@ -26,7 +26,7 @@ from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
-from site_builder.output.i18n import Interfaces, local_name
+from site_builder.output.i18n import Interface, Interfaces, local_name
 from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 
 GENERATOR = "site_builder"
@@ -169,10 +169,16 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
                           topic.description or ui.gettext(
                               "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
-    plans.append(plan(DIGEST_URL, "/", ui.gettext("%(title)s: daily digest", title=config.title),
+    plans.append(plan(DIGEST_URL, "/", digest_title(config, ui),
                       ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
     return plans
+
+
+def digest_title(config: SiteConfig, ui: Interface) -> str:
+    """The daily digest feed's title in ui's language: the feed's own (in the site's), and
+    the one its links give on a page in another (a day's email edition)."""
+    return ui.gettext("%(title)s: daily digest", title=config.title)
 
 
 def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:

@@ -476,10 +476,13 @@ class _Planner:
         """Each day's email edition (edition.py): its HTML and text parts, from one view that
         shows what the day's stamp covers."""
         for briefing in self.site.briefings:
-            view = partial(edition_view, self.config, self.index, briefing)
+            view = partial(self._edition_view, briefing)
             key = self._key("email", self._day(briefing))
             for path, template in edition_files(briefing.date):
                 yield Page(path, template, view, briefing.source, key)
+
+    def _edition_view(self, briefing: Briefing) -> View:
+        return edition_view(self.config, self.index, briefing, self.interfaces[briefing.lang])
 
     # Archive, search and 404 -----------------------------------------------------------------
 
