@@ -25,13 +25,16 @@ from site_builder.errors import BuildError
 from site_builder.model import Briefing, Story, with_stories
 
 FILES_KEPT = 64  # files' bodies a process keeps at hand: a day's pages come one after another
+BUSY_TIMEOUT_SECONDS = 30.0
+"""How long any connection to the cache waits for another's write (the cache's own, too)."""
 
 Bodies = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
 
 
 class BodyStore:
     """Reads stored bodies from the cache's SQLite file, with its own connection per process
-    (a forked worker must not use its parent's)."""
+    (a forked worker must not use its parent's). The file is in WAL mode (cache.py): a read
+    neither waits for the build's writes nor sees one half done."""
 
     def __init__(self, database: Path) -> None:
         self.database = database
@@ -52,7 +55,8 @@ class BodyStore:
 
     def _read(self, digest: str) -> Bodies:
         if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.database, isolation_level=None)
+            self._connection = sqlite3.connect(self.database, isolation_level=None,
+                                               timeout=BUSY_TIMEOUT_SECONDS)
             self._pid = os.getpid()
             self._files.clear()
         try:

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
+from site_builder.incremental.lock import EXIT_BUSY, hold_site_lock
 from site_builder.report import Reporter
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -26,6 +27,10 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, parents=[verbosity_only])
     common.add_argument("--site", type=Path, default=Path("."),
                         help="the site folder (with site.toml and content/); default: here")
+    waiting = argparse.ArgumentParser(add_help=False)  # for the commands that take the lock
+    waiting.add_argument("--no-wait", action="store_true",
+                         help="if another site-builder command is at work on this site, exit "
+                              f"with code {EXIT_BUSY} rather than wait for it")
 
     parser = argparse.ArgumentParser(
         prog="site-builder", description="Build the daily tech-finance briefing site.")
@@ -39,7 +44,8 @@ def make_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true",
                       help="add the missing files to a folder that is not empty")
 
-    build = verbs.add_parser("build", parents=[common], help="build the site into output/")
+    build = verbs.add_parser("build", parents=[common, waiting],
+                             help="build the site into output/")
     build.add_argument("--output", type=Path, help="build into this folder instead")
     build.add_argument("--drafts", action="store_true", help="include draft briefings")
     build.add_argument("--base-url", help="override base_url from site.toml")
@@ -48,13 +54,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help="ignore and do not update the build cache: a full build")
 
-    check = verbs.add_parser("check", parents=[common], help="validate content, write nothing")
+    check = verbs.add_parser("check", parents=[common, waiting],
+                             help="validate content, write nothing")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
 
     new = verbs.add_parser("new", parents=[common], help="create a day's file from a skeleton")
     new.add_argument("date", nargs="?", type=_iso_date, help="YYYY-MM-DD (default: today)")
 
-    importer = verbs.add_parser("import", parents=[common],
+    importer = verbs.add_parser("import", parents=[common, waiting],
                                 help="turn raw daily reports into content files")
     importer.add_argument("files", nargs="+", help="report files, or - for standard input")
     importer.add_argument("--date", type=_iso_date, help="the report's date, YYYY-MM-DD")
@@ -67,7 +74,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
 
-    deploy = verbs.add_parser("deploy", parents=[common],
+    deploy = verbs.add_parser("deploy", parents=[common, waiting],
                               help="publish output/ to a [deploy.NAME] target, changes only")
     deploy.add_argument("target", nargs="?", help="a [deploy.NAME] of site.toml (default: "
                         "the first)")
@@ -80,11 +87,11 @@ def make_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--output", type=Path, help="publish this built folder instead")
     deploy.add_argument("--base-url", help="override base_url from site.toml")
 
-    ping = verbs.add_parser("ping", parents=[common],
+    ping = verbs.add_parser("ping", parents=[common, waiting],
                             help="tell the WebSub hub which feeds the last build changed")
     ping.add_argument("--dry-run", action="store_true", help="print the feeds, send nothing")
 
-    mail = verbs.add_parser("email", parents=[common],
+    mail = verbs.add_parser("email", parents=[common, waiting],
                             help="write or send a day's email edition (build it first)")
     mail.add_argument("date", type=_iso_date, help="the day, YYYY-MM-DD")
     mail.add_argument("--out", type=Path, metavar="FILE.eml", help="write the message here")
@@ -168,11 +175,15 @@ def _config(args: argparse.Namespace, reporter: Reporter) -> SiteConfig:
 
 
 def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.output.write import check_output_folder
     from site_builder.pipeline import build
 
     output = args.output.absolute() if args.output else None
-    summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
-                    use_cache=not args.no_cache, keep=_left_for_exit)
+    # A folder not ours to replace is refused before the lock's file is made, or anything else.
+    check_output_folder(output or config.output_path, config.root, config.content_path)
+    with hold_site_lock(config, reporter, command="build", wait=not args.no_wait):
+        summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
+                        use_cache=not args.no_cache, keep=_left_for_exit)
     reporter.info(str(summary))
     return EXIT_OK
 
@@ -180,7 +191,9 @@ def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.pipeline import check
 
-    site = check(config, reporter, drafts=args.drafts)
+    with hold_site_lock(config, reporter, command="check", wait=not args.no_wait,
+                        shared=True):
+        site = check(config, reporter, drafts=args.drafts)
     reporter.info(f"checked {len(site.briefings)} days, {len(site.stories)} stories: no errors")
     return EXIT_OK
 
@@ -208,8 +221,13 @@ def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> in
 def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.importer.convert import run_import
 
-    return run_import(args.files, content_dir=config.content_path, date=args.date,
-                      dry_run=args.dry_run, force=args.force, out=sys.stdout, stdin=sys.stdin)
+    # Two imports of one day take turns (the second finds the file the first wrote), and a
+    # build reads either none of an import's files or all of them.
+    with hold_site_lock(config, reporter, command="import", wait=not args.no_wait,
+                        shared=args.dry_run):
+        return run_import(args.files, content_dir=config.content_path, date=args.date,
+                          dry_run=args.dry_run, force=args.force, out=sys.stdout,
+                          stdin=sys.stdin)
 
 
 def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
@@ -222,17 +240,21 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 def _deploy(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.deploy.command import DeployOptions, deploy
 
-    deploy(config, reporter, DeployOptions(
-        target=args.target, dry_run=args.dry_run, max_deletes=args.max_deletes,
-        changed_urls=args.changed_urls, force=args.force, ping=not args.no_ping,
-        output=args.output), sys.stdout)
+    # Shared: no build swaps output/ while it is read; deploys (and pings, emails) may overlap.
+    with hold_site_lock(config, reporter, command="deploy", wait=not args.no_wait,
+                        shared=True):
+        deploy(config, reporter, DeployOptions(
+            target=args.target, dry_run=args.dry_run, max_deletes=args.max_deletes,
+            changed_urls=args.changed_urls, force=args.force, ping=not args.no_ping,
+            output=args.output), sys.stdout)
     return EXIT_OK
 
 
 def _ping(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.deploy.ping import run_ping
 
-    return run_ping(config, reporter, dry_run=args.dry_run)
+    with hold_site_lock(config, reporter, command="ping", wait=not args.no_wait, shared=True):
+        return run_ping(config, reporter, dry_run=args.dry_run)
 
 
 def _count(text: str) -> int:
@@ -247,7 +269,9 @@ def _email(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     request = EmailRequest(args.date, out=args.out, to=tuple(args.to), smtp=args.smtp,
                            dry_run=args.dry_run,
                            output=args.output.absolute() if args.output else None)
-    return email_edition(config, reporter, request, sys.stdout)
+    with hold_site_lock(config, reporter, command="email", wait=not args.no_wait,
+                        shared=True):
+        return email_edition(config, reporter, request, sys.stdout)
 
 
 def _positive(text: str) -> int:

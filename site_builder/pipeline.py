@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from site_builder import bodies
@@ -146,23 +146,29 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
                                    "reused": previous.get("pages", 0), "unchanged": 0})
-        summary, made = _build(config, theme, reporter, drafts, output, jobs, cache, started,
-                               keep if keep is not None else [])
-        counts = {k: v for k, v in asdict(summary).items()
-                  if k in ("days", "stories", "pages", "feeds")}
-        cache.record_build(where, made.fingerprints, {
-            "signature": signature or "", "identity": output_identity(output),
-            "summary": json.dumps(counts), **made.meta}, made.files, made.previous,
-            made.previous_files)
-        return summary
+        return _build(config, theme, reporter, drafts, output, jobs, cache, started,
+                      keep if keep is not None else [], signature or "")
     finally:
         cache.close()
 
 
+def _record(cache: BuildCache, output: Path, summary: BuildSummary, made: _Made) -> None:
+    counts = {k: v for k, v in asdict(summary).items() if k in ("days", "stories", "pages",
+                                                                 "feeds")}
+    cache.record_build(str(output), made.fingerprints, {
+        **made.meta, "summary": json.dumps(counts)}, made.files, made.previous,
+        made.previous_files)
+
+
 def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
-           jobs: int, cache: BuildCache, started: float, keep: list[object]
-           ) -> tuple[BuildSummary, _Made]:
-    """The build, and what the cache is to record of it; its model and plan go into keep."""
+           jobs: int, cache: BuildCache, started: float, keep: list[object], signature: str
+           ) -> BuildSummary:
+    """The build; its model and plan go into keep.
+
+    What it made is recorded in the cache before the swap, under the identity of the folder
+    about to be swapped in: a record that cannot be written (a full disk) leaves the old site
+    in place, and one written by a build that dies before its swap describes no live folder.
+    """
     digests: dict[str, str] = {}
     site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
     release_freed_memory()
@@ -208,23 +214,30 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             search_stamps = searching.finish()
         fault_point("after-aside")
         with reporter.stage("swap"):
+            record = transaction.prepare()
+            summary = BuildSummary(
+                days=len(site.briefings), stories=len(index.stories), pages=len(pages),
+                feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
+                unchanged=transaction.unchanged, seconds=0.0)
+            identity = output_identity(transaction.aside)
+            _record(cache, output, summary, _Made(stats.fingerprints, {
+                "signature": signature, "identity": identity, "spare": record.spare,
+                "search": json.dumps(search_stamps, sort_keys=True),
+                "changed": json.dumps(sorted(record.changed))}, record.files,
+                previous if trusted else None,
+                transaction.live.files if transaction.live is not None else None))
             transaction.commit()
     except BaseException:
         if searching is not None:
             searching.abort()
         transaction.abort()
         raise
-    summary = BuildSummary(
-        days=len(site.briefings), stories=len(index.stories), pages=len(pages),
-        feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
-        unchanged=transaction.unchanged, seconds=time.perf_counter() - started)
+    if output_identity(output) != identity \
+            and not cache.confirm_identity(str(output), output_identity(output)):
+        reporter.warn("the site is built, but the build cache could not note it: the next "
+                      "build renders every page again")
     keep.extend((site, index, versions, pages, feed_channels, previous, transaction))
-    record = transaction.record()
-    meta = {"search": json.dumps(search_stamps, sort_keys=True), "spare": record.spare,
-            "changed": json.dumps(sorted(record.changed))}
-    return summary, _Made(stats.fingerprints, meta, record.files,
-                          previous if trusted else None,
-                          transaction.live.files if transaction.live is not None else None)
+    return replace(summary, seconds=time.perf_counter() - started)
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:

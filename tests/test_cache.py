@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.errors import BuildError
 from site_builder.incremental import cache as cache_module
 from site_builder.incremental.cache import BuildCache
 
@@ -83,3 +84,39 @@ def test_a_cache_without_a_folder_keeps_nothing():
     cache = BuildCache(None, "parse-key", lambda warning: None)
     cache.record_build("out", {"a.html": "1"}, {})
     assert cache.outputs("out") == {} and cache.live_files("out") is None
+
+
+def test_a_reader_sees_a_record_whole_or_not_at_all_and_never_holds_up_the_writer(
+        cache: BuildCache, monkeypatch: pytest.MonkeyPatch):
+    """WAL: a story-body reader in a worker (bodies.py) reads beside the build's writes."""
+    assert cache.path is not None
+    cache.record_build("out", {"a.html": "1"}, {"spare": "old"})
+    reader = sqlite3.connect(cache.path, isolation_level=None, timeout=0)
+    assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+    def spare() -> object:
+        return reader.execute("SELECT value FROM meta WHERE key = 'spare:out'").fetchone()
+
+    seen: list[object] = []
+    monkeypatch.setattr(cache_module, "fault_point", lambda name, *_: seen.append(spare()))
+    reader.execute("BEGIN")  # a read that lasts through the next record
+    assert spare() == ("old",)
+    cache.record_build("out", {"a.html": "2"}, {"spare": "new"})
+    assert seen == [("old",)]  # mid-record: the last whole record
+    assert spare() == ("old",)  # still the reader's own snapshot
+    reader.execute("COMMIT")
+    assert spare() == ("new",)
+    reader.close()
+
+
+def test_a_write_that_fails_is_an_error_naming_the_file_and_what_to_do(cache: BuildCache):
+    assert cache.connection is not None and cache.path is not None
+    cache.connection.execute("PRAGMA query_only = ON")  # SQLite refuses writes, as read-only
+    expected = (f"{cache.path}: cannot write the build cache (attempt to write a readonly "
+                f"database); the previous site is untouched (make {cache.path.parent} "
+                "writable, or build with --no-cache)")
+    with pytest.raises(BuildError) as failed:
+        cache.record_build("out", {"a.html": "1"}, {})
+    assert str(failed.value) == expected
+    with pytest.raises(BuildError):
+        cache.put_many("tags", {"key": "value"})

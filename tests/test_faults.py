@@ -1,5 +1,8 @@
 """Faults: a build killed at any point, a full disk and a read-only folder never spoil output/.
 
+A full disk or a read-only folder under the output or under the build cache is a clear error,
+exit 1, with the old site in place, and the next build is right.
+
 A killed build (SIGKILL through ``SITE_BUILDER_FAULT``, see site_builder/faults.py) must leave
 ``output/`` as the whole old site or the whole new one, and the next build must equal a full
 ``--no-cache`` build: an interrupted build never leaves a cache that yields wrong output.
@@ -7,6 +10,7 @@ A killed build (SIGKILL through ``SITE_BUILDER_FAULT``, see site_builder/faults.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -36,7 +40,7 @@ NEW = {
 KILLED = -signal.SIGKILL
 # Where each point leaves output/: before the swap the old site stands, after it the new one.
 EXPECTED = {"after-load": "old", "mid-rebase": "old", "mid-render:8": "old",
-            "after-aside": "old", "before-swap": "old", "after-swap": "new", "mid-cache": "new"}
+            "after-aside": "old", "mid-cache": "old", "before-swap": "old", "after-swap": "new"}
 
 
 def cli(*args: str | Path, fault: str = "") -> subprocess.CompletedProcess[str]:
@@ -111,13 +115,12 @@ def test_a_killed_first_build_leaves_no_output_and_the_next_one_builds(
 
 # --- a full disk and a read-only folder -------------------------------------------------------
 
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MB file system of its own (root only), unmounted afterwards."""
+@contextlib.contextmanager
+def mounted_tmpfs(folder: Path) -> Iterator[Path]:
+    """A 2 MB file system of its own at folder (root only), unmounted afterwards."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a tmpfs needs root")
-    folder = tmp_path / "disk"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
                              capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
@@ -126,6 +129,20 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    with mounted_tmpfs(tmp_path / "disk") as folder:
+        yield folder
+
+
+@pytest.fixture
+def site_on_cache_disk(tmp_path: Path) -> Iterator[Path]:
+    """The OLD site, with its .site-builder-cache/ on a small file system of its own."""
+    site = write_site(tmp_path / "site", OLD)
+    with mounted_tmpfs(site / ".site-builder-cache"):
+        yield site
 
 
 def big_day() -> dict[str, str]:
@@ -162,6 +179,73 @@ def test_a_read_only_output_parent_is_a_clear_error_and_the_old_site_stays(tmpfs
     assert "cannot" in result.stderr and "Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr
     assert tree_bytes(output) == before
+
+
+# --- the cache cannot be written: its record comes before the swap ----------------------------
+
+@pytest.mark.parametrize(("error", "says"), [("ENOSPC", "the disk is full"),
+                                             ("EROFS", "Read-only file system")])
+def test_a_cache_record_that_fails_is_a_clear_error_and_the_old_site_stays(
+        error: str, says: str, references: dict[str, dict[str, bytes]], tmp_path: Path):
+    """The very last write of a build's bookkeeping fails (injected where it is written)."""
+    site = write_site(tmp_path / "site", OLD)
+    assert cli("build", "-q", "--jobs", "1", "--site", site).returncode == 0
+    set_content(site, NEW)
+    failed = cli("build", "--jobs", "1", "--site", site, fault=f"mid-cache={error}")
+    assert failed.returncode == 1, failed.stderr
+    assert f"cache.sqlite: {says}" in failed.stderr or \
+        f"cache.sqlite: cannot write the build cache ({says})" in failed.stderr
+    assert "the previous site is untouched" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert tree_bytes(site / "output") == references["old"]
+    assert sorted(p.name for p in site.iterdir()) == [".site-builder-cache", "content", "output"]
+    again = cli("build", "-q", "--jobs", "1", "--site", site)
+    assert again.returncode == 0, again.stderr
+    assert tree_bytes(site / "output") == references["new"]
+
+
+def test_a_full_cache_disk_is_a_clear_error_and_the_next_build_is_right(
+        site_on_cache_disk: Path, tmp_path: Path):
+    site = site_on_cache_disk
+    assert cli("build", "-q", "--site", site).returncode == 0
+    before = tree_bytes(site / "output")
+    disk = site / ".site-builder-cache"
+    free = os.statvfs(disk)
+    (disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 16 * 1024))
+    write_site(site, big_day())
+    result = cli("build", "--site", site)
+    assert result.returncode == 1
+    assert f"{disk / 'cache.sqlite'}: the disk is full; the previous site is untouched (" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_bytes(site / "output") == before
+    (disk / "filler").unlink()
+    assert cli("build", "-q", "--site", site).returncode == 0
+    reference = cli("build", "-q", "--no-cache", "--site", site, "--output", tmp_path / "full")
+    assert reference.returncode == 0, reference.stderr
+    assert tree_bytes(site / "output") == tree_bytes(tmp_path / "full")
+
+
+def test_a_read_only_cache_folder_is_a_clear_error_and_no_cache_still_builds(
+        site_on_cache_disk: Path, references: dict[str, dict[str, bytes]]):
+    site = site_on_cache_disk
+    assert cli("build", "-q", "--site", site).returncode == 0
+    disk = site / ".site-builder-cache"
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    set_content(site, NEW)
+    result = cli("build", "--site", site)
+    assert result.returncode == 1
+    assert f"{disk / 'cache.sqlite'}: cannot write the build cache (" in result.stderr
+    assert f"(make {disk} writable, or build with --no-cache)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_bytes(site / "output") == references["old"]
+    no_cache = cli("build", "-q", "--no-cache", "--site", site)  # as the message says
+    assert no_cache.returncode == 0, no_cache.stderr
+    assert tree_bytes(site / "output") == references["new"]
+    subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+    set_content(site, OLD)
+    assert cli("build", "-q", "--site", site).returncode == 0
+    assert tree_bytes(site / "output") == references["old"]
 
 
 # --- output folders that are not the builder's to replace -------------------------------------

@@ -24,6 +24,9 @@ from typing import Any
 import pytest
 from conftest import HAVE_PLAYWRIGHT, REPO_ROOT, needs_chromium, write_site
 
+from site_builder.config import load_config
+from site_builder.incremental.lock import hold_site_lock
+from site_builder.report import Reporter
 from site_builder.serve.livereload import MAX_CLIENTS
 
 if HAVE_PLAYWRIGHT:
@@ -486,6 +489,22 @@ def test_folders_redirect_to_their_slash_form(shared: Server, path: str, locatio
     answer = shared.get(path)
     assert answer.status == 301
     assert answer.headers["location"] == location
+
+
+def test_a_rebuild_and_a_build_take_turns(serve: Callable[..., Server], site: Path) -> None:
+    """They share the site's cache: a rebuild waits for a build, saying so, and an idle
+    preview keeps no build waiting."""
+    server = serve(site)
+    built = subprocess.run([sys.executable, "-m", "site_builder", "build", "--no-wait", "-q",
+                            "--site", str(site)], capture_output=True, text=True,
+                           timeout=WAIT_SECONDS, check=False)
+    assert built.returncode == 0, built.stderr
+    with hold_site_lock(load_config(site)[0], Reporter(0), command="build"):
+        (site / DAY_FILE).write_text(day(headline=NEW_HEADLINE), encoding="utf-8")
+        until(lambda: "waiting for the build started" in server.log(), server, "the wait")
+        assert HEADLINE in server.get(DAY_URL).text  # the last preview, meanwhile
+    until(lambda: NEW_HEADLINE in server.get(DAY_URL).text, server, "the rebuild")
+    assert server.log().count("waiting for") == 1
 
 
 # Starting and stopping

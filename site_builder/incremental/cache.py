@@ -1,13 +1,21 @@
 """The build cache: parsed briefings by content hash, and what each output file was made from.
 
 One SQLite file in the site's .site-builder-cache/. It is only ever a shortcut: every entry is
-checked against a content hash or a fingerprint before use, a cache of another builder version
-or one that SQLite cannot read is thrown away with a warning, and the output fingerprints are
-written only after the new site is in place, so a build killed half way leaves nothing to trust.
+checked against a content hash or a fingerprint before use, and a cache of another builder
+version or one that SQLite cannot read is thrown away with a warning. What a build made is
+recorded just before its folder is swapped in, under the identity (inode) that folder will
+have as the live one: until the swap the live folder is another, so a build killed or failing
+half way leaves nothing to trust, and one whose record cannot be written (a full disk, a
+read-only cache folder) stops with an error before the swap, the old site in place.
+
+The file is in WAL mode, with a busy timeout on every connection: a build's forked workers read
+story bodies (bodies.py) while it writes, and readers never see a transaction half done. Only
+one command writes it at a time (lock.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -20,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from site_builder import __version__
+from site_builder.bodies import BUSY_TIMEOUT_SECONDS
+from site_builder.errors import BuildError
 from site_builder.faults import fault_point
+from site_builder.incremental.cache_errors import cache_error, is_corrupt
 
 CACHE_DIR = ".site-builder-cache"
 SCHEMA = "9"
@@ -59,7 +70,11 @@ def digest_bytes(data: bytes) -> str:
 
 
 class BuildCache:
-    """A thin, fail-safe layer over one SQLite file; `None` connection means caching is off."""
+    """A thin layer over one SQLite file; `None` connection means caching is off.
+
+    A read that fails turns caching off for the rest of the build (every entry is a shortcut);
+    a write that fails is a BuildError, since what the build records must be whole.
+    """
 
     def __init__(self, folder: Path | None, parse_key: str, warn: Callable[[str], None],
                  *, scratch: bool = False) -> None:
@@ -74,13 +89,17 @@ class BuildCache:
             folder.mkdir(exist_ok=True)
             self.connection = self._open(path, warn)
         except (sqlite3.Error, OSError) as error:
-            warn(f"build cache {path} is unusable ({error}); building without it")
-            self.connection = None
+            raise cache_error(path, error) from None
 
     def _open(self, path: Path, warn: Callable[[str], None]) -> sqlite3.Connection:
         for attempt in (1, 2):
             try:
-                connection = sqlite3.connect(path, isolation_level=None)
+                connection = sqlite3.connect(path, isolation_level=None,
+                                             timeout=BUSY_TIMEOUT_SECONDS)
+                connection.execute("PRAGMA journal_mode=WAL")
+                # Commits are not synced one by one, only checkpoints: a power cut may lose
+                # the last records, which only makes the next build trust less and do more.
+                connection.execute("PRAGMA synchronous=NORMAL")
                 connection.executescript(_TABLES)
                 stored = dict(connection.execute("SELECT key, value FROM meta"))
                 wanted = {"schema": SCHEMA, "version": __version__, "parse": self.parse_key}
@@ -94,7 +113,7 @@ class BuildCache:
                                         wanted.items())
                 return connection
             except sqlite3.DatabaseError as error:
-                if attempt == 2:
+                if attempt == 2 or not is_corrupt(error):
                     raise
                 warn(f"build cache {path} is corrupt ({error}); discarded")
                 for suffix in ("", "-journal", "-wal", "-shm"):
@@ -244,8 +263,9 @@ class BuildCache:
                      files: frozenset[str] | None = None,
                      previous: dict[str, str] | None = None,
                      previous_files: frozenset[str] | None = None) -> None:
-        """After a successful swap: what each output file was made from, the folder's list of
-        files, and the build's meta, in one transaction.
+        """Just before the swap: what each output file was made from, the folder's list of
+        files, and the build's meta (the identity the folder will have once swapped in
+        among it), in one transaction; a BuildError if it cannot be written.
 
         Kept per output folder, so a preview server and `build` do not spoil each other's.
         The fingerprints and the files are a pickled row each (a site of ten years has 70,000
@@ -271,8 +291,8 @@ class BuildCache:
                 self.connection.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(f"{key}:{output}", value) for key, value in sorted(meta.items())])
-        except sqlite3.Error:
-            self._disable()
+        except (sqlite3.Error, OSError) as error:
+            raise cache_error(self.path, error) from None
 
     def _record_output(self, output: str, name: str, whole: object,
                        changes: list[tuple[str, str | None]] | None) -> None:
@@ -322,6 +342,17 @@ class BuildCache:
             self._write("DELETE FROM meta WHERE key IN (?, ?)",
                         [(f"signature:{output}", f"identity:{output}")])
 
+    def confirm_identity(self, output: str, identity: str) -> bool:
+        """After the swap, where the folder swapped in is not quite what record_build was
+        told it would be (a file system that stamps a folder it renames); whether it is
+        noted (if not, the next build trusts nothing of that folder: slower, still right)."""
+        try:
+            self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        [(f"identity:{output}", identity)])
+        except BuildError:
+            return False
+        return self.connection is not None
+
     @classmethod
     def throwaway(cls, parse_key: str, warn: Callable[[str], None]) -> BuildCache:
         """An empty cache in a temporary folder, deleted on close: for a build that must
@@ -331,7 +362,11 @@ class BuildCache:
                    scratch=True)
 
     def close(self) -> None:
+        """Close, with the build's writes moved from the write-ahead log into the file, so
+        that the file alone is the cache (the story bodies' readers may hold the log open)."""
         if self.connection is not None:
+            with contextlib.suppress(sqlite3.Error):  # the log keeps them safe all the same
+                self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.connection.close()
             self.connection = None
         if self.scratch is not None:
@@ -356,8 +391,8 @@ class BuildCache:
             with self.connection:
                 self.connection.execute("BEGIN")
                 self.connection.executemany(sql, rows)
-        except sqlite3.Error:
-            self._disable()
+        except (sqlite3.Error, OSError) as error:
+            raise cache_error(self.path, error) from None
 
     def _disable(self) -> None:
         if self.connection is not None:

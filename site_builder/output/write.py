@@ -118,7 +118,8 @@ class OutputTransaction:
         self._folders: set[Path] = {self.aside}
         self.existing: frozenset[str] = frozenset()  # files the aside folder already holds
         self._dropped: set[str] = set()
-        self.spare_token = ""
+        self.spare_token = ""  # what prepare() names the spare, when the old site becomes it
+        self._prepared = False
         try:
             self.output.parent.mkdir(parents=True, exist_ok=True)
             _discard(self.aside)
@@ -231,13 +232,27 @@ class OutputTransaction:
     def copy(self, relative: str, source: Path) -> None:
         self.write(relative, source.read_bytes())
 
-    def commit(self) -> None:
-        """Swap the finished site into place; the old one becomes the spare (or goes)."""
+    def prepare(self) -> LiveRecord:
+        """Finish the aside folder (stale files out, marker in, flushed): from here on nothing
+        in it changes until commit() swaps it in, so what is recorded of it now, its identity
+        included, is what the live site will be. Returns what the next build needs to know."""
         try:
             self.drop_stale()
             if not (self.aside / MARKER).is_file():
                 (self.aside / MARKER).write_bytes(MARKER_TEXT)
             _fsync_tree_root(self.aside)
+        except OSError as error:
+            raise BuildError(_explain(error, self.aside)) from None
+        if self.live is not None and self.output.exists():  # the old site becomes the spare
+            self.spare_token = uuid.uuid4().hex
+        self._prepared = True
+        return self.record()
+
+    def commit(self) -> None:
+        """Swap the finished site into place; the old one becomes the spare (or goes)."""
+        if not self._prepared:
+            self.prepare()
+        try:
             if self.output.exists():
                 fault_point("before-swap")
                 _exchange(self.aside, self.output)
@@ -272,10 +287,9 @@ class OutputTransaction:
     def _keep_old_site(self) -> None:
         """After the exchange the aside folder holds the old site: the next build's spare
         when the live site's files were known (so what changed is known), else deleted."""
-        if self.live is None:
+        if not self.spare_token:
             _discard(self.aside)
             return
-        self.spare_token = uuid.uuid4().hex
         (self.aside / SPARE_TOKEN).write_text(self.spare_token, encoding="utf-8")
         _discard(self.spare)
         os.rename(self.aside, self.spare)

@@ -4,7 +4,9 @@ The preview is built into ``.site-builder-cache/serve/<port>/`` under the site, 
 ``output/``, so a preview with drafts can't leak into what gets published. Watchdog reports
 changes to content, themes, templates, static files and site.toml; once a burst of saves has
 been quiet for QUIET_SECONDS the site is rebuilt and every open tab reloads (livereload.py).
-A failed build leaves the last good one served and shows its problems over the page.
+A failed build leaves the last good one served and shows its problems over the page. Each
+rebuild holds the site's lock (incremental/lock.py) as a ``build`` does, since they share the
+cache: one waits for the other, saying so.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from site_builder.config import CONFIG_NAME, SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
+from site_builder.incremental.lock import hold_site_lock
 from site_builder.output.templates import BUNDLED_THEMES
 from site_builder.pipeline import build
 from site_builder.report import Reporter
@@ -96,6 +99,9 @@ class Preview:
         self._observer = observer
         self._output = output
         self._drafts = drafts
+        # A site whose cache folder cannot be written is previewed from a temporary folder
+        # (_preview_folder), without a cache.
+        self._use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
         self._root = config.root.resolve()
         self._config_file = self._root / CONFIG_NAME
         self._config_stale = False
@@ -141,9 +147,11 @@ class Preview:
                     self._config_stale = False
             finally:
                 self._watch(self.config)
-            # One process: forking beside the server's threads could deadlock a worker.
-            summary = build(self.config, self._reporter, drafts=self._drafts,
-                            output=self._output, jobs=1)
+            # Each rebuild holds the site's lock, as a build does: they share the cache.
+            with hold_site_lock(self.config, self._reporter, command="preview build"):
+                # One process: forking beside the server's threads could deadlock a worker.
+                summary = build(self.config, self._reporter, drafts=self._drafts,
+                                output=self._output, jobs=1, use_cache=self._use_cache)
         except SiteBuilderError as error:
             self._report_failure(error, changed)
             self._hub.failed(error)
