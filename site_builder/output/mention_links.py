@@ -4,7 +4,7 @@ Bodies are rendered to HTML when a file is parsed, before the tagger runs, and a
 build cache; which companies a story is about is known only later. So the links are added when
 a page or feed shows a body: the body's text is walked with the standard HTML parser, and the
 first place each of the story's companies is written (by one of its names, or one of its
-tickers as copy writes them) becomes a link, never inside a link, code or a heading. A page
+tickers in brackets, as copy writes them) becomes a link, never inside a link, code or a heading. A page
 made from a body shows its companies too, so its key covers the links (versions.py stamps a
 story by its text, its tags and its companies).
 """
@@ -20,8 +20,8 @@ from site_builder.bodies import body_html
 from site_builder.index import SiteIndex
 from site_builder.model import Company, Story
 from site_builder.output.html_fragments import FragmentWriter
+from site_builder.tagging.mentions import tickers_in_brackets
 from site_builder.tagging.names import ASCII_WORD, CJK
-from site_builder.tagging.tickers import find_tickers
 
 NOT_LINKED = frozenset(("a", "code", "pre", "kbd", "samp", "script", "style", "h1", "h2", "h3",
                         "h4", "h5", "h6", "button", "label", "textarea", "select", "option"))
@@ -51,8 +51,9 @@ def linked_body(story: Story, index: SiteIndex, site_path: str = "") -> str:
 def link_mentions(fragment: str, companies: Sequence[Company], site_path: str = "") -> str:
     """fragment with the first mention of each company linked to the company's page."""
     targets = [target for company in companies
-               if (target := _target(company, site_path)) is not None]
-    if not any(_may_hold(fragment, target) for target in targets):
+               if (target := _target(company, site_path)) is not None
+               and _may_hold(fragment, target)]
+    if not targets:
         return fragment
     return _Linker(targets).rewrite(fragment)
 
@@ -100,6 +101,19 @@ class _Linker(FragmentWriter):
         super().__init__(convert_charrefs=False)
         self.waiting = list(targets)
         self.closed: list[str] = []  # open elements whose text is not linked
+        self.codes = tuple({ticker.partition(".")[0].lstrip("0")
+                            for target in targets for ticker in target.tickers})
+
+    def rewrite(self, fragment: str) -> str:
+        """Line by line, and the rest as it is once every company is linked: first mentions
+        come early, and parsing the rest of a body would cost more than all the links."""
+        lines = fragment.splitlines(keepends=True)
+        for number, line in enumerate(lines):
+            self.feed(line)
+            if not self.waiting and not self.rawdata and self.cdata_elem is None:
+                return "".join(self.out) + "".join(lines[number + 1:])
+        self.close()
+        return "".join(self.out)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.out.append(self.get_starttag_text() or "")
@@ -127,10 +141,13 @@ class _Linker(FragmentWriter):
             self.out.append(data)
             return
         spans: list[tuple[int, int, _Target]] = []
-        tickers = find_tickers(data) if any(t.tickers for t in self.waiting) else []
-        for target in self.waiting:
+        names = [_first_name(data, target.names) for target in self.waiting]
+        # Tickers only where they might come first: before a name, or where no name is.
+        until = max((len(data) if name is None else name[0] for name in names), default=0)
+        tickers = tickers_in_brackets(data, until) if any(
+            code in data for code in self.codes) else []
+        for target, name in zip(self.waiting, names, strict=True):
             found = [(t.start, t.end) for t in tickers if t.listing.ticker in target.tickers]
-            name = _first_name(data, target.names)
             candidates = [span for span in (name, *found) if span is not None]
             if candidates:
                 start, end = min(candidates, key=lambda span: (span[0], -span[1]))

@@ -94,6 +94,8 @@ MAX_CHINESE_NAME = 16
 _WINDOW = 100
 
 _CJK_CHAR = re.compile(f"[{CJK}]")
+_CHINESE_END = re.compile(f"[{CJK}][0-9A-Za-z]{{0,3}}$")
+"""A Chinese name ends on an ideograph, or on a few letters or digits after one ("京东方A")."""
 _CHINESE_RUN = re.compile(f"[{CJK}A-Za-z0-9*]+$")
 _CHINESE_LEAD = re.compile("|".join(map(re.escape, CHINESE_LEADS)))
 _NAME_WORD = re.compile(r"(?:[A-Z0-9\u00c0-\u00de]|[a-z](?=[A-Z]))[\w&.'’+-]*,?")  # iFlytek too
@@ -117,18 +119,9 @@ def name_before(text: str, end: int) -> tuple[str, int]:
     share_class = SHARE_CLASS.search(text, max(0, stop - 4), stop)
     if share_class is not None:
         stop = share_class.start()
-    if stop and _CJK_CHAR.match(text[_latin_tail(text, stop) - 1]):
+    if _CHINESE_END.search(text, max(0, stop - 4), stop):
         return _chinese_name(text, stop)
     return _english_name(text, stop)
-
-
-def _latin_tail(text: str, stop: int) -> int:
-    """Where the letters and digits at the end of text[:stop] start, if few ("京东方A", "TCL科技"
-    end in Latin script yet are Chinese names); else stop."""
-    start = stop
-    while start > 0 and stop - start < 4 and text[start - 1].isascii() and text[start - 1].isalnum():
-        start -= 1
-    return start if start > 0 and start < stop else stop
 
 
 def is_company_name(name: str) -> bool:
@@ -140,6 +133,8 @@ def is_company_name(name: str) -> bool:
 def defined_terms(content: str, *, quoted_only: bool = False) -> tuple[str, ...]:
     """The names a parenthesis defines: its quoted terms (``("Li Auto" or the "Company")``,
     ``（以下简称“宁德时代”）``), or, unless quoted_only, the abbreviation it holds (``(CATL)``)."""
+    if quoted_only and not any(quote in content for quote in "\"“”「"):
+        return ()
     terms = [term.strip() for term in _QUOTED.findall(content)]
     if not terms and not quoted_only and _TERM.fullmatch(content.strip()):
         terms = [content.strip()]

@@ -10,8 +10,10 @@ a US symbol with ``.O`` (Nasdaq) or ``.N`` (NYSE).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from site_builder.model import Listing
 
@@ -96,9 +98,9 @@ CANONICAL_SUFFIX = {"SSE": "SH", "SZSE": "SZ", "BSE": "BJ", "HKEX": "HK", "NASDA
 MAINLAND = frozenset(("SSE", "SZSE", "BSE"))
 
 
-@dataclass(frozen=True, slots=True)
-class Ticker:
-    """A ticker found in a text: its listing and where it is written."""
+class Ticker(NamedTuple):
+    """A ticker found in a text: its listing and where it is written (a named tuple: a build
+    finds some hundred thousand)."""
 
     listing: Listing
     start: int
@@ -173,7 +175,15 @@ def find_tickers(text: str, start: int = 0, end: int | None = None) -> list[Tick
 
 
 def _listing_of(match: re.Match[str]) -> Listing | None:
-    suffixed = match.group("suffixed")
+    return _listing_of_groups(match.group("suffixed"), match.group("label"),
+                              match.group("code"), match.group("compact"), match.group("digits"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _listing_of_groups(suffixed: str | None, label: str | None, code: str | None,
+                       compact: str | None, digits: str | None) -> Listing | None:
+    """The listing a match of _TICKER writes, kept by how it is written: a site writes the
+    same few thousand tickers again and again."""
     if suffixed is not None:
         code, _, suffix = suffixed.rpartition(".")
         exchange = _SUFFIX_EXCHANGES[suffix.upper()]
@@ -182,12 +192,11 @@ def _listing_of(match: re.Match[str]) -> Listing | None:
         elif exchange in MAINLAND and exchange_of_code(code) not in ("", exchange):
             return None  # "002241.SH": a Shenzhen code cannot trade in Shanghai
         return Listing(f"{code}.{CANONICAL_SUFFIX[exchange]}", exchange, board_of(exchange, code))
-    label = match.group("label")
-    if label is not None:
-        return listing_for(EXCHANGE_LABELS[" ".join(label.casefold().split())],
-                           match.group("code"))
-    exchange = COMPACT_PREFIXES[match.group("compact").casefold()]
-    digits = match.group("digits")
+    if label is not None and code is not None:
+        return listing_for(EXCHANGE_LABELS[" ".join(label.casefold().split())], code)
+    if compact is None or digits is None:
+        return None
+    exchange = COMPACT_PREFIXES[compact.casefold()]
     return listing_for(exchange, digits) if (exchange == "HKEX") == (len(digits) < 6) else None
 
 
