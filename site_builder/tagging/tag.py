@@ -1,7 +1,8 @@
 """Stage 3, tag: the companies and topics of every story, and the site's company list.
 
-Two passes. The first reads every ``Name (TICKER)`` on the site to learn which names belong to
-which ticker; the second compiles one matcher for the site (names, tickers, topic keywords)
+Two passes. The first reads every mention of a company with its tickers on the site (in any
+style, mentions.py) to learn which listings are one company and which names belong to it
+(sightings.py); the second compiles one matcher for the site (names, tickers, topic keywords)
 and runs the pure function ``extract_tags`` over each story, so a name written with its ticker
 anywhere is recognised everywhere. Authors' ``Companies:``/``Topics:`` edits are applied last.
 """
