@@ -296,6 +296,7 @@ def snapshot_worktree(work: Path) -> tuple[Path, str]:
     ignore = shutil.ignore_patterns("__pycache__")
     for name in ("site_builder", "themes"):
         shutil.copytree(REPO / name, folder / name, ignore=ignore)
+    lay_out_as_installed(folder)
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     changed = git("status", "--porcelain", "--", "site_builder", "themes")
     label = f"`{commit}`" + (f" plus uncommitted changes (snapshot {source_digest(folder)})"
@@ -317,7 +318,19 @@ def export_revision(rev: str, work: Path) -> tuple[Path, str]:
         shutil.rmtree(folder, ignore_errors=True)
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(folder, filter="data")
+        lay_out_as_installed(folder)
     return folder, f"`{commit}` (as committed)"
+
+
+def lay_out_as_installed(folder: Path) -> None:
+    """Put the copied themes/ where an install has them, when the copy's builder finds them so.
+
+    Since themes/ became the package site_builder.themes (pyproject.toml maps it; a builder
+    of that age has themes/__init__.py), a builder run from PYTHONPATH looks for it inside
+    site_builder/; older builders look beside it, and their copy is left as it is.
+    """
+    if (folder / "themes" / "__init__.py").is_file():
+        shutil.move(folder / "themes", folder / "site_builder" / "themes")
 
 
 def source_digest(folder: Path) -> str:

@@ -6,14 +6,15 @@ and packages on one line do not import each other (tests/test_architecture.py ho
 to this table, and docs/architecture.md draws it):
 
     cli: cli, __main__
-    verbs: serve, importer
+    verbs: serve, importer, deploy, newsletter
+    setup: scaffold, about
     pipeline: pipeline
     search: search
     output: output
     incremental: incremental
     tagging: tagging
     content: content
-    core: config, errors, model, index, report, stamps, file_memo, bodies, workers, faults
+    core: config, errors, model, index, report, stamps, file_memo, bodies, workers, faults, websub
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The command line: build, check, new, import; only our own errors are caught."""
+"""The command line: init, build, check, new, import, serve, email; only our own errors are
+caught."""
 
 from __future__ import annotations
 
@@ -10,49 +11,33 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from site_builder import __version__
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.report import Reporter
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
-SKELETON = """---
-title: {title}
-date: {date}
-source: ""
-lang: {lang}
-draft: true
----
-
-One or two sentences: the day's summary.
-
-## Market dynamics
-
-### Headline of the first story
-
-Body of the story.
-
-## Company Aspect
-
-### Company: what it announced
-
-Company (000000.SZ) announced that ...
-"""
-
 
 def make_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--site", type=Path, default=Path("."),
-                        help="the site folder (with site.toml and content/); default: here")
-    verbosity = common.add_mutually_exclusive_group()
+    verbosity_only = argparse.ArgumentParser(add_help=False)
+    verbosity = verbosity_only.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print stage timings")
+    common = argparse.ArgumentParser(add_help=False, parents=[verbosity_only])
+    common.add_argument("--site", type=Path, default=Path("."),
+                        help="the site folder (with site.toml and content/); default: here")
 
     parser = argparse.ArgumentParser(
         prog="site-builder", description="Build the daily tech-finance briefing site.")
-    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    parser.add_argument("--version", action=_Version)
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = verbs.add_parser("init", parents=[verbosity_only],
+                            help="start a new site in a folder (never overwrites a file)")
+    init.add_argument("dir", nargs="?", type=Path, default=Path("."),
+                      help="the new site's folder, new or empty (default: here)")
+    init.add_argument("--force", action="store_true",
+                      help="add the missing files to a folder that is not empty")
 
     build = verbs.add_parser("build", parents=[common], help="build the site into output/")
     build.add_argument("--output", type=Path, help="build into this folder instead")
@@ -81,7 +66,53 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--drafts", action="store_true", help="include draft briefings")
     serve.add_argument("--open", action="store_true", help="open a browser tab")
+
+    deploy = verbs.add_parser("deploy", parents=[common],
+                              help="publish output/ to a [deploy.NAME] target, changes only")
+    deploy.add_argument("target", nargs="?", help="a [deploy.NAME] of site.toml (default: "
+                        "the first)")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    deploy.add_argument("--max-deletes", type=_count, help="allow this many deletes")
+    deploy.add_argument("--changed-urls", type=Path, metavar="FILE",
+                        help="write the URLs of changed files here, for a CDN purge")
+    deploy.add_argument("--force", action="store_true", help="send every file")
+    deploy.add_argument("--no-ping", action="store_true", help="do not ping the WebSub hub")
+    deploy.add_argument("--output", type=Path, help="publish this built folder instead")
+    deploy.add_argument("--base-url", help="override base_url from site.toml")
+
+    ping = verbs.add_parser("ping", parents=[common],
+                            help="tell the WebSub hub which feeds the last build changed")
+    ping.add_argument("--dry-run", action="store_true", help="print the feeds, send nothing")
+
+    mail = verbs.add_parser("email", parents=[common],
+                            help="write or send a day's email edition (build it first)")
+    mail.add_argument("date", type=_iso_date, help="the day, YYYY-MM-DD")
+    mail.add_argument("--out", type=Path, metavar="FILE.eml", help="write the message here")
+    mail.add_argument("--to", nargs="+", action="extend", default=[], metavar="ADDR",
+                      help="send it to these addresses over SMTP, one copy each")
+    mail.add_argument("--smtp", metavar="HOST:PORT",
+                      help="the SMTP server (default: smtp in the [email] table of site.toml)")
+    mail.add_argument("--dry-run", action="store_true",
+                      help="print what would be written or sent, and the message; do neither")
+    mail.add_argument("--output", type=Path,
+                      help="read the edition from this built folder instead of output/")
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, with Pagefind's: looked up only when asked, as running it takes a moment."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "print the versions of site-builder and Pagefind")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from site_builder.about import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 # What a build made, left for os._exit rather than freed; run() sets it (main() alone frees).
@@ -107,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     try:
+        if args.command == "init":  # the one command without a site yet
+            return _init(args, reporter)
         config = _config(args, reporter)
         return int(COMMANDS[args.command](args, config, reporter))
     except ContentError as error:
@@ -152,15 +185,22 @@ def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace, reporter: Reporter) -> int:
+    from site_builder.scaffold import init_site, next_commands
+
+    scaffold = init_site(args.dir, force=args.force)
+    for path in scaffold.written:
+        reporter.info(f"created {path}")
+    for path in scaffold.kept:
+        reporter.info(f"kept {path} (already there)")
+    reporter.info("\nNext:\n" + "\n".join(f"  {line}" for line in next_commands(scaffold)))
+    return EXIT_OK
+
+
 def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    day: dt.date = args.date or dt.datetime.now(config.zone).date()
-    path = config.content_path / "briefings" / f"{day:%Y}" / f"{day.isoformat()}.md"
-    if path.exists():
-        raise UsageError(f"{path} already exists; edit it, or remove it first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(SKELETON.format(title=config.title, date=day.isoformat(),
-                                     lang=config.language))
+    from site_builder.scaffold import new_day
+
+    path = new_day(config, args.date or dt.datetime.now(config.zone).date())
     reporter.info(f"created {path} (a draft: set draft: false to publish it)")
     return EXIT_OK
 
@@ -179,6 +219,37 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
                       open_browser=args.open)
 
 
+def _deploy(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.deploy.command import DeployOptions, deploy
+
+    deploy(config, reporter, DeployOptions(
+        target=args.target, dry_run=args.dry_run, max_deletes=args.max_deletes,
+        changed_urls=args.changed_urls, force=args.force, ping=not args.no_ping,
+        output=args.output), sys.stdout)
+    return EXIT_OK
+
+
+def _ping(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.deploy.ping import run_ping
+
+    return run_ping(config, reporter, dry_run=args.dry_run)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def _email(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.newsletter.command import EmailRequest, email_edition
+
+    request = EmailRequest(args.date, out=args.out, to=tuple(args.to), smtp=args.smtp,
+                           dry_run=args.dry_run,
+                           output=args.output.absolute() if args.output else None)
+    return email_edition(config, reporter, request, sys.stdout)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -193,4 +264,4 @@ def _iso_date(text: str) -> dt.date:
 
 
 COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
-            "serve": _serve}
+            "serve": _serve, "deploy": _deploy, "ping": _ping, "email": _email}

@@ -67,3 +67,13 @@ class UsageError(SiteBuilderError):
 
 class BuildError(SiteBuilderError):
     """The build could not finish for a reason outside the content (disk full, read-only)."""
+
+
+class DeployError(SiteBuilderError):
+    """A deploy could not finish: the target refused, could not be reached, or ran out of room.
+    What the readers see is never half a site: the message says what stands at the target."""
+
+
+class MailError(SiteBuilderError):
+    """The email edition could not be made or sent: not built, no such day, or the SMTP server
+    refused (connection, TLS, login, a recipient)."""

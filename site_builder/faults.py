@@ -15,6 +15,8 @@ FAULT_ENV = "SITE_BUILDER_FAULT"
 POINTS = ("after-load", "mid-rebase", "mid-render", "after-aside", "before-swap", "after-swap",
           "mid-cache")
 """Every point the build has, in the order a build reaches them."""
+DEPLOY_POINTS = ("mid-upload", "before-manifest", "mid-delete")
+"""Every point a deploy has (site_builder/deploy/), in the order a deploy reaches them."""
 
 
 def fault_point(name: str, step: int | None = None) -> None:

@@ -156,8 +156,8 @@ class Company(_Record):
     aliases: tuple[str, ...] = ()
     description: str = ""
     website: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (language tag, display name): ("zh", "蔚来")
     listings: tuple[Listing, ...] = ()  # every listing, the primary first; () without a ticker
-    names: tuple[tuple[str, str], ...] = ()  # (language, name): its name in other languages
 
     @property
     def all_listings(self) -> tuple[Listing, ...]:
@@ -180,6 +180,7 @@ class Topic(_Record):
     description: str = ""
     keywords: tuple[str, ...] = ()
     mentions: int = 2  # keyword mentions in a story's body that tag it; the headline counts 2
+    names: tuple[tuple[str, str], ...] = ()  # (language tag, display name): ("zh", "人工智能")
 
     @property
     def url(self) -> str:

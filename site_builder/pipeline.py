@@ -21,6 +21,7 @@ from site_builder.incremental.versions import version_site
 from site_builder.index import index_site
 from site_builder.model import Briefing, Site
 from site_builder.output import feeds as feeds_stage
+from site_builder.output.i18n import catalog_dirs, check_languages
 from site_builder.output.pages import Page, plan_pages
 from site_builder.output.render import RenderStats, render_all
 from site_builder.output.sitemaps import plan_sitemaps
@@ -135,7 +136,8 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     theme = find_theme(config)
     cache = open_cache(config, reporter, use_cache=use_cache)
     try:
-        signature = input_signature(config, [*theme.template_dirs, *theme.static_dirs],
+        signature = input_signature(config, [*theme.template_dirs, *theme.static_dirs,
+                                             *catalog_dirs(config)],
                                     drafts=drafts, output=output)
         where = str(output)
         if signature is not None and cache.build_meta(where, "signature") == signature \
@@ -170,6 +172,9 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
               for path, source in statics.items()}
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
         index = index_site(site)
+        for warning in check_languages(config, [config.language,
+                                                *(b.lang for b in site.briefings)]):
+            reporter.warn(warning)
         with reporter.stage("plan"):
             versions = version_site(site, index, digests, cache)
             pages = plan_pages(site, index, versions, cache)
@@ -239,6 +244,8 @@ def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Si
     site = load_site(config, reporter, drafts=drafts)
     index = index_site(site)
     find_theme(config)
+    for warning in check_languages(config, [config.language, *(b.lang for b in site.briefings)]):
+        reporter.warn(warning)
     feeds = [(p, f.source) for f in feeds_stage.plan_feeds(site, index) for p in f.paths]
     _check_collisions(plan_pages(site, index), feeds, {})
     return site

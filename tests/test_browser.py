@@ -175,7 +175,15 @@ def test_dark_pages_render_without_errors(browser: Browser, sample: Sample):
 # Search -------------------------------------------------------------------------------------
 
 def result_links(page: Page) -> set[str]:
+    """Every result's link, with "Load more results" pressed until all are shown."""
     page.wait_for_selector(".pagefind-ui__result-link")
+    more = page.locator(".pagefind-ui__button")
+    for _ in range(20):
+        if not more.count() or not more.first.is_visible():
+            break
+        shown = page.locator(".pagefind-ui__result-link").count()
+        more.first.click()
+        page.locator(".pagefind-ui__result-link").nth(shown).wait_for()
     hrefs = page.eval_on_selector_all(".pagefind-ui__result-link",
                                       "links => links.map(a => a.getAttribute('href'))")
     return set(hrefs)
@@ -240,9 +248,15 @@ def test_filters_narrow_results_by_company_topic_and_section(browser: Browser,
     tab = open_tab(browser, sample.url("search without a query"))
     try:
         found = tab.page.evaluate("""async () => {
-            const {shards} = await (await fetch('/pagefind/shards.json')).json();
+            // Every bundle in every language, as search.js merges them.
+            const {shards, languages} = await (await fetch('/pagefind/shards.json')).json();
             const pagefind = await import(`/pagefind/${shards[0]}/pagefind.js`);
-            for (const shard of shards.slice(1)) await pagefind.mergeIndex(`/pagefind/${shard}/`);
+            for (const [older, shard] of shards.entries()) {
+              for (const language of languages[shard]) {
+                if (older === 0 && language === 'en') continue;
+                await pagefind.mergeIndex(`/pagefind/${older ? '' : './'}${shard}/`, {language});
+              }
+            }
             const urls = async (filters) => Promise.all(
               (await pagefind.search(null, {filters})).results.map(async r => (await r.data()).url));
             return {filters: await pagefind.filters(),
@@ -315,5 +329,109 @@ def test_axe_finds_nothing_serious(browser: Browser, sample: Sample, kind: str, 
         }""")
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert serious == []
+    finally:
+        tab.close()
+
+
+# The Chinese edition: the sample site with language = "zh" -------------------------------------
+
+CHINESE_SITE = {"language": "zh", "title": "科技财经早报", "description": "每日科技公司、市场与科学简报。"}
+# A two-character word from the middle of a sentence of a Chinese story ("国家数据局有关负责人
+# 表示"): found only when Pagefind's extended build has segmented the text into words.
+MIDDLE_WORD = "负责"
+ZH_PAGES = {"zh home": "/", "zh day": "/2025/04/02/", "zh story": "{story_zh}",
+            "zh company": "{company}", "zh topic": "{topic}", "zh archive": "/archive/",
+            "zh search": f"/search/?q={MIDDLE_WORD}", "zh 404": "/404.html"}
+
+
+@pytest.fixture(scope="module")
+def sample_zh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
+    output = tmp_path_factory.mktemp("browser-zh") / "output"
+    config = load_config(REPO_ROOT, CHINESE_SITE)[0]
+    build(config, Reporter(0), output=output, use_cache=False)
+    site = load_site(config, Reporter(0))
+    index = index_site(site)
+    handler = functools.partial(_Quiet, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    chinese = next(b for b in site.briefings if b.lang.startswith("zh"))
+    fill = {"story_zh": chinese.stories[0].url,
+            "company": next(c for c in index.companies.values() if c.name == COMPANY).url,
+            "topic": index.topics["artificial-intelligence"].url}
+    urls = {kind: url.format(**fill) for kind, url in ZH_PAGES.items()}
+    yield Sample(f"http://127.0.0.1:{server.server_address[1]}", index, urls)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("kind", ZH_PAGES)
+def test_chinese_pages_render_without_errors_or_sideways_scrolling(
+        browser: Browser, sample_zh: Sample, kind: str, width: int):
+    tab = open_tab(browser, sample_zh.url(kind), width)
+    try:
+        page = tab.page
+        assert tab.problems() == []
+        assert page.evaluate("document.documentElement.lang") == "zh"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shoot(page, f"{kind}-{width}")
+    finally:
+        tab.close()
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason=f"{AXE} is missing: npm ci --prefix tests/js")
+@pytest.mark.parametrize("kind", ["zh home", "zh story", "zh search", "zh archive"])
+def test_axe_finds_nothing_serious_on_chinese_pages(browser: Browser, sample_zh: Sample,
+                                                     kind: str):
+    tab = open_tab(browser, sample_zh.url(kind), 1280, bypass_csp=True)
+    try:
+        tab.page.add_script_tag(path=str(AXE))
+        violations = tab.page.evaluate("""async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => v.id + ': ' + v.help);
+        }""")
+        assert violations == []
+    finally:
+        tab.close()
+
+
+def test_a_word_from_the_middle_of_a_chinese_sentence_finds_its_story(
+        browser: Browser, sample: Sample, sample_zh: Sample):
+    """On the Chinese site and on the English one (whose search page merges the Chinese
+    index of each bundle too), in a Chinese interface on the first."""
+    story = sample_zh.urls["zh story"]
+    for where in (sample_zh, sample):
+        tab = open_tab(browser, f"{where.root}/search/?q={MIDDLE_WORD}")
+        try:
+            assert story in result_links(tab.page)
+            assert tab.problems() == []
+        finally:
+            tab.close()
+    tab = open_tab(browser, f"{sample_zh.root}/search/?q={MIDDLE_WORD}")
+    try:
+        page = tab.page
+        page.wait_for_selector(".pagefind-ui__result-link")
+        assert page.get_attribute(".pagefind-ui__search-input", "placeholder") == \
+            "搜索公司、主题、报道"
+        assert "条结果" in page.inner_text(".pagefind-ui__message")
+        assert "日期: " in page.inner_text(".pagefind-ui__results")
+        names = page.eval_on_selector_all(".pagefind-ui__filter-name",
+                                          "items => items.map(e => e.textContent.trim())")
+        assert set(names) == {"公司", "主题", "栏目"}
+    finally:
+        tab.close()
+
+
+def test_english_words_are_still_found_by_their_stem(browser: Browser, sample: Sample):
+    """Each page is indexed in its own language: English keeps its stemming ("foundries"
+    finds "foundry") beside Chinese segmentation."""
+    stories = {s.url for s in sample.index.stories
+               if "foundries" in s.body_markdown.lower() or "foundry" in s.body_markdown.lower()
+               or "foundry" in s.title.lower()}
+    assert stories
+    tab = open_tab(browser, f"{sample.root}/search/?q=foundries")
+    try:
+        assert result_links(tab.page) & stories
     finally:
         tab.close()

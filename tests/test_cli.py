@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,15 @@ def site(tmp_path: Path) -> Path:
     return write_site(tmp_path / "site", {"content/briefings/2025/2025-03-27.md": ONE_DAY})
 
 
-def test_version():
+def test_version_names_the_builder_pagefind_and_the_bundled_themes():
     result = run_cli("--version")
-    assert result.returncode == 0 and __version__ in result.stdout
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"site-builder {__version__}"
+    # pagefind[bin] is a dependency: the binary a build runs, and its own version
+    assert re.fullmatch(r"Pagefind \d+\.\d+\.\d+ \(/.+\)", lines[1]), lines
+    themes = Path(lines[3].removeprefix("bundled themes: "))
+    assert (themes / "default/templates/base.html").is_file()
 
 
 def test_build_writes_output_and_check_writes_nothing(site: Path):

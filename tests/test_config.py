@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.config import SiteConfig, load_config
+from site_builder.config import EmailConfig, SiteConfig, load_config, smtp_address
 from site_builder.errors import ConfigError
 
 
@@ -62,3 +62,55 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path):
 def test_overrides_win(tmp_path: Path):
     config, _ = load_config(tmp_path, {"base_url": "https://x.example/", "title": None})
     assert config.base_url == "https://x.example/" and config.title == SiteConfig().title
+
+
+# The [email] table -------------------------------------------------------------------------------
+
+def test_the_email_table_is_read_into_its_record(tmp_path: Path):
+    config, warnings = config_from(tmp_path, '[email]\nfrom = "Briefing <news@example.org>"\n'
+                                             'smtp = "smtp.example.org:587"\nusername = "desk"\n'
+                                             'list_unsubscribe = "https://example.org/leave"\n')
+    assert warnings == []
+    assert config.email == EmailConfig(sender="Briefing <news@example.org>",
+                                       smtp="smtp.example.org:587",
+                                       list_unsubscribe=("https://example.org/leave",),
+                                       username="desk")
+    assert config.email.unsubscribe_link == "https://example.org/leave"
+    assert smtp_address(config.email.smtp) == ("smtp.example.org", 587)
+    assert smtp_address("[::1]:2525") == ("::1", 2525)
+
+
+def test_the_footer_prefers_a_web_page_to_an_address():
+    links = EmailConfig(list_unsubscribe=("mailto:leave@example.org", "https://example.org/x"))
+    assert links.unsubscribe_link == "https://example.org/x"
+    assert EmailConfig(list_unsubscribe=("mailto:leave@example.org",)).unsubscribe_link == \
+        "mailto:leave@example.org"
+    assert EmailConfig().unsubscribe_link == ""
+
+
+def test_an_unknown_email_key_is_a_warning(tmp_path: Path):
+    config, warnings = config_from(tmp_path, '[email]\nreply_to = "x@example.org"\n')
+    assert config.email == EmailConfig()
+    assert len(warnings) == 1 and "'email.reply_to'" in warnings[0]
+
+
+@pytest.mark.parametrize("text,words", [
+    ('email = "news@example.org"\n', "email must be a table"),
+    ('[email]\nfrom = "not an address"\n', "email.from 'not an address' is not one email"),
+    ('[email]\nfrom = "a@example.org, b@example.org"\n', "is not one email address"),
+    ('[email]\nfrom = "x@example.org\\nBcc: all@example.org"\n', "is not one email address"),
+    ('[email]\nsmtp = "smtp.example.org"\n', "email.smtp: 'smtp.example.org' is not host:port"),
+    ('[email]\nsmtp = "smtp.example.org:99999"\n', "no port number from 1 to 65535"),
+    ('[email]\nsmtp = 587\n', "email.smtp must be a string, not int"),
+    ('[email]\nlist_unsubscribe = "javascript:alert(1)"\n', "is not an http(s) URL or a mailto"),
+    ('[email]\nlist_unsubscribe = ["https://x.org/a>, <https://evil.org/"]\n', "not an http(s)"),
+    ('[email]\nlist_unsubscribe = [1]\n', "a string or a list of strings"),
+    ('[email]\npassword = "hunter2"\n', "email.password does not belong in site.toml"),
+])
+def test_wrong_email_values_are_errors_naming_the_key(tmp_path: Path, text: str, words: str):
+    with pytest.raises(ConfigError) as raised:
+        config_from(tmp_path, text)
+    assert words in str(raised.value)
+    if "password" in text:
+        assert "hunter2" not in str(raised.value)
+        assert "SITE_BUILDER_SMTP_PASSWORD" in str(raised.value)

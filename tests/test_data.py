@@ -150,10 +150,10 @@ def test_the_sample_registry_loads() -> None:
     pytest.param({"companies": "- name: A\n  names: [蔚来]\n"}, [
         ("companies.yaml", 2, "names must be a mapping, not list")], id="names not a mapping"),
     pytest.param({"companies": "- name: A\n  names: {Chinese: 蔚来}\n"}, [
-        ("companies.yaml", 2, "'Chinese' in names is not a language code such as zh or en")],
+        ("companies.yaml", 2, "names: 'Chinese' is not a language tag")],
         id="not a language code"),
     pytest.param({"companies": "- name: A\n  names: {zh: ''}\n"}, [
-        ("companies.yaml", 2, "the zh name in names must be non-empty text")],
+        ("companies.yaml", 2, "names: the zh name must be non-empty text")],
         id="empty name in a language"),
     pytest.param({"companies": "- name: Open AI\n- name: open-ai\n"}, [
         ("companies.yaml", 2, "company name 'open-ai' is listed twice in companies.yaml")],

@@ -433,8 +433,9 @@ def test_feed_length_keeps_the_newest() -> None:
     assert [e.title for e in parsed(feeds, "atom.xml").entries] == [
         title for _, title in SITE_ORDER[:2]]
     assert len(json.loads(feeds["feed.json"].data)["items"]) == 2
+    # A day's entry is titled with its date, in its language, as its page is.
     assert [e.title for e in parsed(feeds, "digest/feed.xml").entries] == [
-        "Morning Report", "Morning Report"]
+        "Morning Report, Thursday, 27 March 2025", "Morning Report, Wednesday, 26 March 2025"]
 
 
 def test_icon_and_logo_when_configured() -> None:

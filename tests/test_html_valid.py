@@ -73,11 +73,15 @@ def missing_checker() -> str:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One page of each kind: the sample site at 3 items a page (so lists have numbered pages),
-    and a mini-site whose story has a table, sub-headings, code and a hostile headline."""
+    in English and with a Chinese interface, and a mini-site whose story has a table,
+    sub-headings, code and a hostile headline."""
     root = tmp_path_factory.mktemp("valid")
     sample = root / "sample"
     build(load_config(REPO_ROOT, {"per_page": 3})[0], Reporter(0), output=sample,
           use_cache=False)
+    chinese = root / "chinese"  # the same site with a Chinese interface (language = "zh")
+    build(load_config(REPO_ROOT, {"per_page": 3, "language": "zh"})[0], Reporter(0),
+          output=chinese, use_cache=False)
     tricky_site = write_site(root / "tricky", {
         "content/briefings/2025/2025-05-06.md": TRICKY_DAY})
     tricky = root / "tricky-out"
@@ -104,8 +108,25 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "archive": sample / "archive/index.html",
         "search": sample / "search/index.html",
         "404": sample / "404.html",
+        "zh home": chinese / "index.html",
+        "zh home page 1": chinese / "page/1/index.html",
+        "zh day": chinese / "2025/04/02/index.html",
+        "zh story": first(chinese, "2025/04/02/*/index.html"),
+        "zh English story": first(chinese, "2025/03/28/smic-*/index.html"),
+        "zh sections": chinese / "sections/index.html",
+        "zh section page 1": first(chinese, "sections/*/page/1/index.html"),
+        "zh companies": chinese / "companies/index.html",
+        "zh company": first(chinese, "companies/*/index.html"),
+        "zh topics": chinese / "topics/index.html",
+        "zh topic": first(chinese, "topics/*/index.html"),
+        "zh archive": chinese / "archive/index.html",
+        "zh search": chinese / "search/index.html",
+        "zh 404": chinese / "404.html",
         "tricky day": tricky / "2025/05/06/index.html",
         "tricky story": first(tricky, "2025/05/06/*/index.html"),
+        "email edition": sample / "digest/2025/03/28/email.html",
+        "email edition in Chinese": sample / "digest/2025/04/02/email.html",
+        "tricky email edition": tricky / "digest/2025/05/06/email.html",
     }
     for kind, path in found.items():
         assert path.is_file(), f"{kind}: {path} was not built"

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import write_site
+from conftest import REPO_ROOT, write_site
 
 from site_builder.config import load_config
 from site_builder.pipeline import build
@@ -198,7 +198,8 @@ def unsafe_markup(html: str, output: Path | None = None) -> list[str]:
 
 
 def pages(output: Path) -> list[Path]:
-    return sorted(output.rglob("*.html"))
+    """The web pages; the email editions, styled inline for mail clients, are tested below."""
+    return sorted(p for p in output.rglob("*.html") if p.name != "email.html")
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -268,6 +269,27 @@ def test_raw_html_is_escaped_unless_the_site_allows_it(hostile: Hostile):
     else:
         assert "Raw <b>bold</b>" in text and not bold
         assert "<iframe src=\"javascript:alert('iframe')\"></iframe>" in text
+
+
+def test_the_email_edition_runs_nothing_and_styles_only_as_its_theme_does(hostile: Hostile):
+    """An edition is styled inline by design (output/edition.py): no style may come from the
+    content, and nothing may run."""
+    theme = (REPO_ROOT / "themes/default/templates/email-clients.css").read_text("utf-8")
+    kept = re.sub(r"\{#.*?#\}", "", theme, flags=re.DOTALL).strip()
+    page = hostile.output / "digest/2025/03/27/email.html"
+    parsed = elements_of(page.read_text(encoding="utf-8"))
+    assert [found for found in unsafe_markup(page.read_text(encoding="utf-8"), hostile.output)
+            if not found.startswith("style in <")] == []
+    assert [e.text.strip() for e in parsed.elements if e.tag == "style"] == [kept]
+    styles = [e.attrs["style"] for e in parsed.elements if "style" in e.attrs]
+    assert styles and not [s for s in styles if "alert" in s or "url(" in s or
+                           "display: none" in s and "max-height: 0" not in s]
+    assert not [e for e in parsed.elements if e.tag in ("form", "iframe", "object", "embed",
+                                                        "svg", "math", "link", "base")]
+    if not hostile.raw_html:
+        text = "".join(parsed.texts)
+        assert "<script>alert('section')</script> desk" in text
+        assert "<script>alert('lead')</script>" in text
 
 
 def html_fields(root: ET.Element) -> list[ET.Element]:

@@ -25,7 +25,7 @@ from site_builder.search import pages as search_pages
 from site_builder.search import shards as search_shards
 
 pytestmark = pytest.mark.skipif(search.find_pagefind() is None,
-                                reason="needs Pagefind (pip install 'pagefind[bin]')")
+                                reason="needs Pagefind (pip install 'pagefind[extended]')")
 
 SECOND_DAY = ONE_DAY.replace("2025-03-27", "2025-03-28").replace(
     "Body of the first story.", "BYD (002594.SZ) and CATL (300750.SZ) sold more.")
@@ -56,11 +56,17 @@ def entry(output: Path, shard: str) -> dict:
     return json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text("utf-8"))
 
 
+def shard_list(output: Path) -> list[str]:
+    """The bundles pagefind/shards.json lists for the search page, newest first."""
+    listed: list[str] = json.loads((output / "pagefind/shards.json").read_text("utf-8"))["shards"]
+    return listed
+
+
 def test_a_week_of_the_newest_month_and_each_half_year_before_are_bundles(site: Path):
     run(site)
     output = site / "output"
-    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22", "2024-h2"]}
+    assert shard_list(output) == \
+        ["2025-03-22", "2024-h2"]
     assert (output / "pagefind/pagefind-ui.js").is_file()
     assert (output / "pagefind/pagefind-ui.css").is_file()
     for shard, stories in (("2025-03-22", 6), ("2024-h2", 3)):
@@ -137,8 +143,8 @@ def test_a_new_month_folds_the_weeks_of_the_last_and_a_new_year_its_months(site:
         "2025-03-27", "2025-02-14")})
     run(site)
     output = site / "output"
-    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22", "2025-02", "2024-h2"]}
+    assert shard_list(output) == \
+        ["2025-03-22", "2025-02", "2024-h2"]
     march = bundle_files(output, "2025-03-22")
     path = site / "content/briefings/2025/2025-02-14.md"
     path.write_text(path.read_text("utf-8").replace("first story.", "first story, edited."),
@@ -148,15 +154,15 @@ def test_a_new_month_folds_the_weeks_of_the_last_and_a_new_year_its_months(site:
     write_site(site, {"content/briefings/2025/2025-04-02.md": ONE_DAY.replace(
         "2025-03-27", "2025-04-02")})
     run(site)
-    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-04-01", "2025-03", "2025-02", "2024-h2"]}
+    assert shard_list(output) == \
+        ["2025-04-01", "2025-03", "2025-02", "2024-h2"]
     assert entry(output, "2025-03")["languages"]["en"]["page_count"] == 6
     assert not (output / "pagefind/2025-03-22").exists()
     write_site(site, {"content/briefings/2026/2026-01-02.md": ONE_DAY.replace(
         "2025-03-27", "2026-01-02")})
     run(site)
-    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2026-01-01", "2025-h1", "2024-h2"]}
+    assert shard_list(output) == \
+        ["2026-01-01", "2025-h1", "2024-h2"]
     assert entry(output, "2025-h1")["languages"]["en"]["page_count"] == 12
     for gone in ("2025-04-01", "2025-03", "2025-02"):
         assert not (output / f"pagefind/{gone}").exists()
@@ -171,8 +177,8 @@ def test_a_year_before_the_newest_is_two_bundles_and_an_edit_remakes_only_its_ha
     write_site(site, {"content/briefings/2024/2024-04-02.md": spring})
     run(site)
     output = site / "output"
-    assert json.loads((output / "pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22", "2024-h2", "2024-h1"]}
+    assert shard_list(output) == \
+        ["2025-03-22", "2024-h2", "2024-h1"]
     for half in ("2024-h2", "2024-h1"):
         assert entry(output, half)["languages"]["en"]["page_count"] == 3
     autumn = bundle_files(output, "2024-h2")
@@ -190,8 +196,8 @@ def test_a_year_without_stories_any_more_loses_its_bundle(site: Path):
     run(site)
     (site / "content/briefings/2024/2024-12-30.md").unlink()
     run(site)
-    assert json.loads((site / "output/pagefind/shards.json").read_text("utf-8")) == \
-        {"shards": ["2025-03-22"]}
+    assert shard_list(site / "output") == \
+        ["2025-03-22"]
     assert not (site / "output/pagefind/2024-h2").exists()
 
 
@@ -204,10 +210,23 @@ def test_without_pagefind_the_site_builds_and_says_search_is_missing(
     assert (site / "output/search/index.html").is_file()
 
 
-def test_index_language_is_the_sites_main_language():
-    assert search.index_language("en") == "en"
-    assert search.index_language("zh-Hans-CN") == "zh"
-    assert search.index_language("") == "en"
+def test_each_page_is_indexed_in_its_language_and_shards_json_lists_them(tmp_path: Path):
+    """A bundle of English and Chinese stories holds an index per language (most pages
+    first), listed for the search page; two builds give the same bytes (Pagefind writes the
+    languages of pagefind-entry.json in hash-map order)."""
+    chinese = ONE_DAY.replace("2025-03-27", "2025-03-28").replace(
+        "source: Financial Associated Press", "lang: zh").replace(
+        "Body of the first story.", "国家数据局有关负责人表示，将加快推进国家数据标注基地建设。")
+    site = write_site(tmp_path / "site", {"content/briefings/2025/2025-03-27.md": ONE_DAY,
+                                          "content/briefings/2025/2025-03-28.md": chinese})
+    run(site, cache=False)
+    first = tree_bytes(site / "output" / "pagefind")
+    listed = json.loads((site / "output/pagefind/shards.json").read_text("utf-8"))
+    assert listed == {"shards": ["2025-03-22"], "languages": {"2025-03-22": ["en", "zh"]}}
+    assert list(entry(site / "output", "2025-03-22")["languages"]) == ["en", "zh"]
+    assert search.bundle_languages(site / "output/pagefind/2025-03-22") == ["en", "zh"]
+    run(site, site / "again", cache=False)
+    assert tree_bytes(site / "again" / "pagefind") == first
 
 
 def test_shards_come_from_the_planned_story_pages_newest_first():
@@ -360,7 +379,7 @@ def test_the_cut_down_pages_make_the_same_index_as_the_whole_pages(site: Path, t
     assert binary is not None
     shard = search_shards.Shard("2025", f"2025/{search_shards.IN_YEAR}", "2025")
     for source, bundle in ((output, whole), (cut, tmp_path / "cut-bundle")):
-        search._run_pagefind(binary, source, search._options("en", shard, bundle))
+        search._run_pagefind(binary, source, search._options(shard, bundle))
         pagefind_files.sort_filters(bundle)
     assert tree_bytes(whole) == tree_bytes(tmp_path / "cut-bundle")
 

@@ -58,7 +58,7 @@ class _HeadParser(HTMLParser):
                 self._script = ""
             else:
                 self.head.other_scripts.append(values)
-        elif tag == "nav" and values.get("aria-label") == "Breadcrumb":
+        elif tag == "nav" and "breadcrumbs" in (values.get("class") or "").split():
             self._in_crumbs = True
         elif tag == "li" and self._in_crumbs:
             self._crumb = []
@@ -120,7 +120,10 @@ def page_of(output: Path, url: str) -> Path:
 
 
 def html_pages(output: Path) -> list[Path]:
-    return sorted(p for p in output.rglob("*.html") if "pagefind" not in p.parts)
+    """The web pages: not the search bundle's files, nor the email editions (messages for
+    mail clients, test_edition.py), which no search engine is sent to."""
+    return sorted(p for p in output.rglob("*.html")
+                  if "pagefind" not in p.parts and p.name != "email.html")
 
 
 # Sitemaps and robots.txt -------------------------------------------------------------------
@@ -198,7 +201,8 @@ def test_the_site_sitemap_names_the_files_it_makes(monkeypatch: pytest.MonkeyPat
     assert list(made) == list(job.paths) and len(made) > 2
     listed = [u.findtext(f"{SM}loc") for name in job.paths[1:]
               for u in ET.fromstring(made[name])]
-    assert len(listed) == len(paths) - 1  # every page but 404.html
+    # every page but 404.html and the two files of each day's email edition
+    assert len(listed) == len(paths) - 1 - 2 * len(site.briefings)
     assert isinstance(job, sitemaps.SiteSitemap) and len(job.sitemap.entries) == len(listed)
 
 

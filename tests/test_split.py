@@ -178,6 +178,47 @@ def test_summary_is_cut_near_a_sentence_boundary():
     assert summarise("short") == "short"
 
 
+def test_reading_time_of_mixed_text_counts_each_script_its_own_way():
+    """Chinese has no spaces between words: each CJK character counts, Latin words count
+    as words, and neither counts spaces (a story of 400 characters and 230 words is two
+    minutes, not one)."""
+    # 8 characters, and 002594.SZ, 3 and 37.74 as three words
+    assert count_words("比亚迪（002594.SZ）3月销量37.74万辆") == 8 + 3
+    assert count_words("英伟达 H20 芯片") == 3 + 1 + 2
+    assert reading_minutes("字" * 400 + " word" * 230) == 2
+    assert reading_minutes("字 " * 400) == reading_minutes("字" * 400) == 1
+
+
+# (text, summary): a CJK character takes two of the 220 columns, so some 110 characters fit.
+CJK_SUMMARIES = [
+    pytest.param("短句。", "短句。", id="short-text-whole"),
+    pytest.param("甲" * 60 + "。" + "乙" * 80 + "。", "甲" * 60 + "。",
+                 id="cut-at-the-last-full-stop-within-the-budget"),
+    pytest.param("甲" * 70 + "！" + "乙" * 80, "甲" * 70 + "！", id="exclamation-mark"),
+    pytest.param("甲" * 70 + "？" + "乙" * 80, "甲" * 70 + "？", id="question-mark"),
+    pytest.param("他说：“" + "甲" * 60 + "。”" + "乙" * 80, "他说：“" + "甲" * 60 + "。”",
+                 id="the-closing-quote-goes-with-its-sentence"),
+    pytest.param("甲" * 70 + "；" + "乙" * 80, "甲" * 70 + "；", id="clause-end-when-no-sentence-end"),
+    pytest.param("甲" * 300, "甲" * 110 + "…", id="no-boundary-cut-at-a-whole-character"),
+    pytest.param("甲" * 20 + "。" + "乙" * 200, "甲" * 20 + "。" + "乙" * 89 + "…",
+                 id="a-sentence-end-too-early-is-not-used"),
+    pytest.param("e\u0301" * 300, "e\u0301" * 110 + "…", id="never-between-a-letter-and-its-accent"),
+]
+
+
+@pytest.mark.parametrize(("text", "summary"), CJK_SUMMARIES)
+def test_a_cjk_summary_is_cut_at_a_character_budget_on_a_sentence_end(text, summary):
+    assert summarise(text) == summary
+
+
+def test_a_summary_never_ends_inside_a_character_sequence():
+    """An emoji with a skin tone or a joiner is one character to a reader: kept whole."""
+    text = "甲" * 109 + "👍🏽" + "乙" * 50
+    assert summarise(text) == "甲" * 109 + "…"
+    joined = "a" * 219 + "\u200d" + "b" * 10
+    assert not summarise(joined).rstrip("…").endswith("\u200d")
+
+
 @settings(derandomize=True, max_examples=200, deadline=None)
 @given(st.text())
 def test_any_body_splits_or_gives_a_content_error(body):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -206,16 +207,52 @@ def reading_minutes(text: str) -> int:
 
 
 def summarise(text: str) -> str:
-    """The opening of the story, cut at a sentence or word boundary near SUMMARY_LENGTH."""
+    """The opening of the story, within SUMMARY_LENGTH columns, cut at a sentence end.
+
+    A CJK character takes two columns (as it does on screen, and it says about as much as a
+    short word), so a Chinese summary holds some 110 characters. The cut is at the last
+    sentence end (。！？ . ! ?, with any closing quote after it) past half the budget, else at a
+    clause end (；;), else after a whole word, or for CJK text after a whole character (never
+    between a letter and its combining marks), with an ellipsis.
+    """
     text = " ".join(text.split())
-    if len(text) <= SUMMARY_LENGTH:
+    fits = _fitting(text, SUMMARY_LENGTH)
+    if fits == len(text):
         return text
-    cut = text[:SUMMARY_LENGTH]
-    for stop in ("。", ". ", "；", "; "):
-        at = cut.rfind(stop)
-        if at > SUMMARY_LENGTH // 2:
-            return cut[:at + 1].strip()
+    cut = text[:fits]
+    for stops in (_SENTENCE_ENDS, _CLAUSE_ENDS):
+        end = max((cut.rfind(stop) + 1 for stop in stops), default=0)
+        if end > fits // 2:
+            while end < len(text) and text[end] in _CLOSERS:
+                end += 1
+            return text[:end].strip()
     space = cut.rfind(" ")
-    if space > SUMMARY_LENGTH // 2:
+    if space > fits // 2 and not _CJK_CHARACTER.match(text, fits):
         cut = cut[:space]
-    return cut.rstrip(" ,;:，；") + "…"
+    else:
+        while cut and (_extends(text[len(cut)]) or cut[-1] == _ZWJ):
+            cut = cut[:-1]  # the next character belongs to the last: keep them together
+    return cut.rstrip(" ,;:，；、") + "…"
+
+
+_SENTENCE_ENDS = ("。", "！", "？", ". ", "! ", "? ")
+_CLAUSE_ENDS = ("；", "; ")
+_CLOSERS = "”’」』）》〉】\"')"
+_ZWJ = "\u200d"
+
+
+def _extends(character: str) -> bool:
+    """A character that belongs with the one before it on screen: a combining mark, a joiner,
+    a variation selector or an emoji skin tone (the common grapheme extenders)."""
+    return (unicodedata.category(character) in ("Mn", "Me", "Mc")
+            or character in "\u200d\ufe0e\ufe0f" or "\U0001f3fb" <= character <= "\U0001f3ff")
+
+
+def _fitting(text: str, columns: int) -> int:
+    """How many characters of text fit in columns, a wide (CJK) character taking two."""
+    used = 0
+    for count, character in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if used > columns:
+            return count
+    return len(text)

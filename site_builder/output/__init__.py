@@ -1,8 +1,9 @@
 """Output: the site's files, from the model, into a folder swapped in whole.
 
-Owns what templates see (views, dates, paging), the theme (templates), the page plan
-(pages), rendering in workers (render), feeds (feeds, jsonfeed, feed_times), sitemaps, and
-the atomic write (write).
+Owns what templates see (views, dates, paging), the interface's words in each language
+(i18n: gettext catalogs under site_builder/locale), the theme (templates), the page plan
+(pages), rendering in workers (render), feeds (feeds, jsonfeed, feed_times), sitemaps, each
+day's email edition (edition), and the atomic write (write).
 
 May import: incremental, tagging, content and the core.
 """

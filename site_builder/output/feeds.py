@@ -25,6 +25,7 @@ from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
+from site_builder.output.i18n import Interface, Interfaces, local_name
 from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.output.mention_links import linked_body
 
@@ -76,6 +77,8 @@ class FeedPlan:
     # Entries made so far in this process, by story URL, shared by the feeds of one plan: a
     # story is in some six feeds (the site's, its desk's, its companies' and topics').
     entries: dict[str, Entry] = field(default_factory=dict, repr=False)
+    # The words of each language, shared by the feeds of one plan like entries.
+    interfaces: Interfaces | None = field(default=None, repr=False)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -109,7 +112,11 @@ class FeedPlan:
     def make(self) -> list[tuple[str, bytes]]:
         """The RSS, Atom and JSON files, as (path, bytes)."""
         made = tuple(map(self._story_entry, self.stories))
-        made += _newest_first(_digest_entry(self.config, day, self._story_entry)
+        interfaces = self.interfaces or Interfaces(self.config)
+        made += _newest_first(_digest_entry(self.config, day, self._story_entry,
+                                            interfaces[day.lang].gettext(
+                                                "%(title)s, %(date)s", title=day.title,
+                                                date=interfaces[day.lang].long_date(day.date)))
                               for day in self.days)
         channel = _channel(self, made)
         rss, atom = _xml_feeds(channel, self.config)
@@ -127,6 +134,9 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
     """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
     topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs)."""
     config = site.config
+    interfaces = Interfaces(config)
+    ui = interfaces[config.language]  # feeds speak the site's language
+    lang = config.language
     clock = FeedClock.of(config, site.briefings)
     newest = max((day_start(config, b) for b in site.briefings), default=EMPTY_SITE_UPDATED)
 
@@ -136,28 +146,39 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
              stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
         return FeedPlan(base, page, title, description, source,
                         pick_newest(config, clock, stories), days, newest, config, index,
-                        versions, entries)
+                        versions, entries, interfaces)
 
     plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
         base = f"/sections/{section.slug}/"
         plans.append(plan(base, base, f"{config.title}: {section.name}",
-                          f"Every story of the {section.name} desk, newest first.",
+                          ui.gettext("Every story of the %(desk)s desk, newest first.",
+                                     desk=section.name),
                           f"section feed {section.slug}", section.stories))
     for company in sorted(index.companies.values(), key=lambda c: (c.slug, c.key)):
-        label = f"{company.name} ({company.ticker})" if company.ticker else company.name
-        plans.append(plan(company.url, company.url, f"{config.title}: {company.name}",
-                          company.description or f"Every story about {label}, newest first.",
+        name = local_name(company.names, lang, company.name)
+        label = f"{name} ({company.ticker})" if company.ticker else name
+        plans.append(plan(company.url, company.url, f"{config.title}: {name}",
+                          company.description or ui.gettext(
+                              "Every story about %(company)s, newest first.", company=label),
                           f"company feed {company.key}",
                           index.by_company.get(company.key, ())))
     for topic in sorted(index.topics.values(), key=lambda t: t.slug):
-        plans.append(plan(topic.url, topic.url, f"{config.title}: {topic.name}",
-                          topic.description or f"Every story on {topic.name}, newest first.",
+        name = local_name(topic.names, lang, topic.name)
+        plans.append(plan(topic.url, topic.url, f"{config.title}: {name}",
+                          topic.description or ui.gettext(
+                              "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
-    plans.append(plan(DIGEST_URL, "/", f"{config.title}: daily digest",
-                      "Each day's briefing as one entry: the lead and every story.",
+    plans.append(plan(DIGEST_URL, "/", digest_title(config, ui),
+                      ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
     return plans
+
+
+def digest_title(config: SiteConfig, ui: Interface) -> str:
+    """The daily digest feed's title in ui's language: the feed's own (in the site's), and
+    the one its links give on a page in another (a day's email edition)."""
+    return ui.gettext("%(title)s: daily digest", title=config.title)
 
 
 def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
@@ -167,10 +188,10 @@ def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
             story.day.isoformat(), story.position,
             briefing.published.isoformat() if briefing and briefing.published else None,
             briefing.lang if briefing else None,
-            [[index.companies[key].name, index.companies[key].url] for key in story.companies
-             if key in index.companies],
-            [[index.topics[slug].name, index.topics[slug].url] for slug in story.topics
-             if slug in index.topics]]
+            [[index.companies[key].name, index.companies[key].names, index.companies[key].url]
+             for key in story.companies if key in index.companies],
+            [[index.topics[slug].name, index.topics[slug].names, index.topics[slug].url]
+             for slug in story.topics if slug in index.topics]]
 
 
 def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
@@ -182,11 +203,14 @@ def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
 
 def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
     permalink = config.absolute(story.url)
-    categories = [Category(clean(index.companies[key].name),
-                           config.absolute(index.companies[key].url))
-                  for key in story.companies if key in index.companies]
-    categories += [Category(clean(index.topics[slug].name), config.absolute(index.topics[slug].url))
-                   for slug in story.topics if slug in index.topics]
+    # Named in the feed's language, the site's, as its title and description are.
+    lang = config.language
+    companies = [index.companies[key] for key in story.companies if key in index.companies]
+    topics = [index.topics[slug] for slug in story.topics if slug in index.topics]
+    categories = [Category(clean(local_name(c.names, lang, c.name)), config.absolute(c.url))
+                  for c in companies]
+    categories += [Category(clean(local_name(t.names, lang, t.name)), config.absolute(t.url))
+                   for t in topics]
     briefing = index.briefing_by_date.get(story.day)
     return Entry(
         id=tag_uri(config, story.day, story.url),
@@ -204,8 +228,9 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
 
 
 def _digest_entry(config: SiteConfig, briefing: Briefing,
-                  story_entry: Callable[[Story], Entry]) -> Entry:
-    """A whole day as one entry: the lead, then each desk's stories in reading order."""
+                  story_entry: Callable[[Story], Entry], title: str) -> Entry:
+    """A whole day as one entry, titled with its date in its language: the lead, then each
+    desk's stories in reading order."""
     day_url = config.absolute(briefing.url)
     parts = [absolute_links(clean(briefing.lead_html), day_url, config.base_url)]
     titles = []
@@ -219,7 +244,7 @@ def _digest_entry(config: SiteConfig, briefing: Briefing,
             parts.append(entry.content_html)
     return Entry(
         id=tag_uri(config, briefing.date, briefing.url),
-        title=clean(briefing.title) or briefing.date.isoformat(),
+        title=clean(title) or briefing.date.isoformat(),
         url=day_url,
         published=day_start(config, briefing),
         summary="; ".join(titles),

@@ -20,8 +20,9 @@ from site_builder.file_memo import FileMemo
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
-from site_builder.output.dates import long_date, month_name, short_date
+from site_builder.output.edition import edition_files, edition_view
 from site_builder.output.feeds import day_start, story_time
+from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.paging import neighbours, paginate
 from site_builder.output.templates import template_error
 from site_builder.output.views import (
@@ -35,6 +36,7 @@ from site_builder.output.views import (
     feed_links,
     news_article_data,
     page_meta,
+    search_tags,
     story_card,
     story_full,
     story_link,
@@ -85,7 +87,7 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
     plan = _Planner(site, index, versions, memo)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
              *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
-             plan.not_found()]
+             plan.not_found(), *plan.edition_pages()]
     return pages
 
 
@@ -96,7 +98,10 @@ def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) ->
         raise template_error(error, page.path) from None
 
 
-HOME = {"url": "/", "title": "Home"}
+def home_crumb(ui: Interface) -> View:
+    return {"url": "/", "title": ui.gettext("Home")}
+
+
 _URL = attrgetter("url")
 _DAY = attrgetter("day")
 
@@ -118,6 +123,10 @@ class _Planner:
         self.config = site.config
         self.site_feeds = feed_links("/", site.config.title)
         self.site_path = urlsplit(site.config.base_url).path.rstrip("/")  # for links in bodies
+        # The words of each page language; the site's for the pages of the whole site.
+        self.interfaces = Interfaces(site.config)
+        self.ui = self.interfaces[site.config.language]
+        self.lang = site.config.language
         # "More on" windows by company, then story url: of stories, and of their card stamps
         self._more: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._more_stamps: dict[str, dict[str, tuple[Any, ...]]] = {}
@@ -188,8 +197,8 @@ class _Planner:
 
     def _home_view(self, chunk: list[Briefing], pagination: View) -> View:
         first = pagination["front"]
-        title = self.config.title if first else \
-            f"{self.config.title}: page {pagination['number']}"
+        title = self.config.title if first else self.ui.gettext(
+            "%(title)s: page %(number)s", title=self.config.title, number=pagination["number"])
         return {
             "page": page_meta(self.config, pagination["url"], title, "home",
                               feeds=self.site_feeds,
@@ -257,21 +266,25 @@ class _Planner:
                            date)
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
-        return [HOME, {"url": "/archive/", "title": "Archive"},
-                {"url": briefing.url, "title": short_date(briefing.date, briefing.lang)}]
+        ui = self.interfaces[briefing.lang]
+        return [home_crumb(ui), {"url": "/archive/", "title": ui.gettext("Archive")},
+                {"url": briefing.url, "title": ui.short_date(briefing.date)}]
 
     def _day_view(self, number: int) -> View:
         briefings = self.site.briefings
         briefing = briefings[number]
         day = briefing_view(briefing, self.index, self.site_path)
         return {
-            "page": page_meta(self.config, briefing.url, f"{briefing.title}, {day['date_text']}",
+            "page": page_meta(self.config, briefing.url, self.interfaces[briefing.lang].gettext(
+                                  "%(title)s, %(date)s", title=briefing.title,
+                                  date=day["date_text"]),
                               "day", lang=briefing.lang, feeds=self.site_feeds,
                               breadcrumbs=self._day_crumbs(briefing),
                               description=summarise(briefing.lead_text)),
             "day": day,
-            "newer": day_link(briefings[number - 1] if number > 0 else None),
-            "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None),
+            "newer": day_link(briefings[number - 1] if number > 0 else None, briefing.lang),
+            "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None,
+                              briefing.lang),
         }
 
     def _story_view(self, number: int, position: int) -> View:
@@ -293,8 +306,10 @@ class _Planner:
                               linked_data=[news_article_data(self.config, full, briefing.lang,
                                                              published)]),
             "story": full,
-            "day": {"url": briefing.url, "date_text": long_date(briefing.date, briefing.lang),
+            "day": {"url": briefing.url,
+                    "date_text": self.interfaces[briefing.lang].long_date(briefing.date),
                     "title": briefing.title, "source_name": briefing.source_name},
+            "search": search_tags(story, self.index, self.lang),
             "previous": story_link(stories[position - 1] if position > 0 else None),
             "next": story_link(stories[position + 1] if position + 1 < len(stories) else None),
             "day_stories": [story_link(other) for other in stories],
@@ -310,7 +325,7 @@ class _Planner:
                 continue
             others = self._windows(key, self._more, lambda s: s).get(story.url, ())
             if others:
-                more.append({"company": company_link(company),
+                more.append({"company": company_link(company, lang),
                              "stories": [story_card(s, self.index, lang) for s in others]})
         return more
 
@@ -340,24 +355,26 @@ class _Planner:
                          pagination: View, extra: Callable[[bool], View], feeds: list[View],
                          crumbs: list[View], description: str, about: View) -> View:
         front = pagination["front"]
-        page_title = title if front else f"{title}: page {pagination['number']}"
+        page_title = title if front else self.ui.gettext(
+            "%(title)s: page %(number)s", title=title, number=pagination["number"])
         return {
             "page": page_meta(self.config, pagination["url"], page_title, kind,
                               feeds=feeds, breadcrumbs=crumbs, description=description,
                               linked_data=[collection_data(
                                   self.config, pagination["url"], page_title, description,
                                   about, [story.url for story in chunk])]),
-            "stories": [story_card(s, self.index, self.config.language) for s in chunk],
+            "stories": [story_card(s, self.index, self.lang) for s in chunk],
             "story_count": total if front else None,
             "pagination": pagination,
             **extra(front),
         }
 
     def section_pages(self) -> Iterator[Page]:
-        listing = {"url": "/sections/", "title": "Sections"}
+        ui = self.ui
+        listing = {"url": "/sections/", "title": ui.gettext("Sections")}
         yield Page("sections/index.html", "sections.html", lambda: {
-            "page": page_meta(self.config, "/sections/", "Sections", "sections",
-                              feeds=self.site_feeds, breadcrumbs=[HOME, listing]),
+            "page": page_meta(self.config, "/sections/", listing["title"], "sections",
+                              feeds=self.site_feeds, breadcrumbs=[home_crumb(ui), listing]),
             "sections": [{"name": s.name, "url": f"/sections/{s.slug}/",
                           "count": len(s.stories)} for s in self.index.sections],
         }, "sections")
@@ -367,8 +384,8 @@ class _Planner:
                 base, "section", section.name, section.stories,
                 partial(self._section_extra, section.name, base),
                 [*feed_links(base, f"{self.config.title}: {section.name}"), *self.site_feeds],
-                [HOME, listing, {"url": base, "title": section.name}],
-                f"Every story of the {section.name} desk, newest first.",
+                [home_crumb(ui), listing, {"url": base, "title": section.name}],
+                ui.gettext("Every story of the %(desk)s desk, newest first.", desk=section.name),
                 {"@type": "Thing", "name": section.name})
 
     @staticmethod
@@ -376,21 +393,24 @@ class _Planner:
         return {"section": {"name": name, "url": base, "feeds": feed_links(base, name)}}
 
     def company_pages(self) -> Iterator[Page]:
-        listing = {"url": "/companies/", "title": "Companies"}
+        ui, lang = self.ui, self.lang
+        listing = {"url": "/companies/", "title": ui.gettext("Companies")}
         companies = sorted(self.index.companies.values(),
                            key=lambda c: (c.name.casefold(), c.key))
         yield Page("companies/index.html", "companies.html",
                    partial(self._companies_view, companies, listing), "companies")
         for company in companies:
-            label = f"{company.name} ({company.ticker})" if company.ticker else company.name
+            name = company_link(company, lang)["name"]
+            label = f"{name} ({company.ticker})" if company.ticker else name
             yield from self._story_list_pages(
                 company.url, "company", label, self.index.by_company.get(company.key, ()),
                 partial(self._company_extra, company),
-                [*feed_links(company.url, f"{self.config.title}: {company.name}"),
+                [*feed_links(company.url, f"{self.config.title}: {name}"),
                  *self.site_feeds],
-                [HOME, listing, {"url": company.url, "title": company.name}],
-                company.description or f"Every story about {label}, newest first.",
-                corporation(self.config, company_link(company)), self._stamp_of(company),
+                [home_crumb(ui), listing, {"url": company.url, "title": name}],
+                company.description or ui.gettext("Every story about %(company)s, newest "
+                                                  "first.", company=label),
+                corporation(self.config, company_link(company, lang)), self._stamp_of(company),
                 [(slug, count, self._stamp_of(self.index.topics.get(slug))) for slug, count
                  in self.index.related_topics.get(company.key, ())])
 
@@ -400,54 +420,73 @@ class _Planner:
             letter = company.name[:1].upper()
             letter = letter if "A" <= letter <= "Z" else "#"
             groups.setdefault(letter, []).append(
-                {**company_link(company),
+                {**company_link(company, self.lang),
                  "count": len(self.index.by_company.get(company.key, ()))})
         return {
-            "page": page_meta(self.config, "/companies/", "Companies", "companies",
-                              feeds=self.site_feeds, breadcrumbs=[HOME, listing],
-                              description="Every company in the briefings, A to Z."),
+            "page": page_meta(self.config, "/companies/", listing["title"], "companies",
+                              feeds=self.site_feeds, breadcrumbs=[home_crumb(self.ui), listing],
+                              description=self.ui.gettext(
+                                  "Every company in the briefings, A to Z.")),
             "groups": [{"letter": letter, "companies": groups[letter]}
                        for letter in sorted(groups)],
         }
 
     def _company_extra(self, company: Company, front: bool) -> View:
-        related = [dict(topic_link(self.index.topics[slug]), count=count)
+        related = [dict(topic_link(self.index.topics[slug], self.lang), count=count)
                    for slug, count in self.index.related_topics.get(company.key, ())
                    if slug in self.index.topics] if front else []
-        return {"company": {**company_link(company), "description": company.description,
+        link = company_link(company, self.lang)
+        return {"company": {**link, "description": company.description,
                             "website": company.website, "aliases": list(company.aliases),
-                            "feeds": feed_links(company.url, company.name)},
+                            "feeds": feed_links(company.url, link["name"])},
                 "related_topics": related}
 
     def topic_pages(self) -> Iterator[Page]:
-        listing = {"url": "/topics/", "title": "Topics"}
+        ui, lang = self.ui, self.lang
+        listing = {"url": "/topics/", "title": ui.gettext("Topics")}
         topics = sorted(self.index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
         yield Page("topics/index.html", "topics.html", lambda: {
-            "page": page_meta(self.config, "/topics/", "Topics", "topics",
-                              feeds=self.site_feeds, breadcrumbs=[HOME, listing],
-                              description="Technologies, industries and corporate events."),
-            "topics": [{**topic_link(t), "description": t.description,
+            "page": page_meta(self.config, "/topics/", listing["title"], "topics",
+                              feeds=self.site_feeds, breadcrumbs=[home_crumb(ui), listing],
+                              description=ui.gettext(
+                                  "Technologies, industries and corporate events.")),
+            "topics": [{**topic_link(t, lang), "description": t.description,
                         "count": len(self.index.by_topic.get(t.slug, ()))} for t in topics],
         }, "topics")
         for topic in topics:
+            name = topic_link(topic, lang)["name"]
             yield from self._story_list_pages(
-                topic.url, "topic", topic.name, self.index.by_topic.get(topic.slug, ()),
+                topic.url, "topic", name, self.index.by_topic.get(topic.slug, ()),
                 partial(self._topic_extra, topic),
-                [*feed_links(topic.url, f"{self.config.title}: {topic.name}"),
+                [*feed_links(topic.url, f"{self.config.title}: {name}"),
                  *self.site_feeds],
-                [HOME, listing, {"url": topic.url, "title": topic.name}],
-                topic.description or f"Every story on {topic.name}, newest first.",
-                {"@type": "Thing", "name": topic.name}, self._stamp_of(topic),
+                [home_crumb(ui), listing, {"url": topic.url, "title": name}],
+                topic.description or ui.gettext("Every story on %(topic)s, newest first.",
+                                                topic=name),
+                {"@type": "Thing", "name": name}, self._stamp_of(topic),
                 [(key, count, self._stamp_of(self.index.companies.get(key))) for key, count
                  in self.index.related_companies.get(topic.slug, ())])
 
     def _topic_extra(self, topic: Topic, front: bool) -> View:
-        related = [dict(company_link(self.index.companies[key]), count=count)
+        related = [dict(company_link(self.index.companies[key], self.lang), count=count)
                    for key, count in self.index.related_companies.get(topic.slug, ())
                    if key in self.index.companies] if front else []
-        return {"topic": {**topic_link(topic), "description": topic.description,
-                          "feeds": feed_links(topic.url, topic.name)},
+        link = topic_link(topic, self.lang)
+        return {"topic": {**link, "description": topic.description,
+                          "feeds": feed_links(topic.url, link["name"])},
                 "related_companies": related}
+
+    def edition_pages(self) -> Iterator[Page]:
+        """Each day's email edition (edition.py): its HTML and text parts, from one view that
+        shows what the day's stamp covers."""
+        for briefing in self.site.briefings:
+            view = partial(self._edition_view, briefing)
+            key = self._key("email", self._day(briefing))
+            for path, template in edition_files(briefing.date):
+                yield Page(path, template, view, briefing.source, key)
+
+    def _edition_view(self, briefing: Briefing) -> View:
+        return edition_view(self.config, self.index, briefing, self.interfaces[briefing.lang])
 
     # Archive, search and 404 -----------------------------------------------------------------
 
@@ -458,15 +497,18 @@ class _Planner:
         years: dict[int, dict[int, list[View]]] = {}
         for briefing in self.site.briefings:
             years.setdefault(briefing.date.year, {}).setdefault(briefing.date.month, []).append(
-                {**(day_link(briefing) or {}), "title": briefing.title,
+                {**(day_link(briefing, self.lang) or {}), "title": briefing.title,
                  "story_count": len(briefing.stories), "day": briefing.date.day})
+        ui = self.ui
         return {
-            "page": page_meta(self.config, "/archive/", "Archive", "archive",
+            "page": page_meta(self.config, "/archive/", ui.gettext("Archive"), "archive",
                               feeds=self.site_feeds,
-                              breadcrumbs=[HOME, {"url": "/archive/", "title": "Archive"}],
-                              description="Every briefing, by year and month."),
+                              breadcrumbs=[home_crumb(ui), {"url": "/archive/",
+                                                            "title": ui.gettext("Archive")}],
+                              description=ui.gettext("Every briefing, by year and month.")),
             "years": [{"year": year, "months": [
-                {"month": month, "name": month_name(month), "id": f"y{year}-{month:02d}",
+                {"month": month, "name": ui.month_year(year, month),
+                 "id": f"y{year}-{month:02d}",
                  "days": days} for month, days in months.items()]}
                 for year, months in years.items()],
             "day_count": len(self.site.briefings),
@@ -481,18 +523,21 @@ class _Planner:
         counts = {key: len(stories) for key, stories in self.index.by_company.items()}
         busiest = sorted((c for c in self.index.companies.values() if counts.get(c.key)),
                          key=lambda c: (-counts[c.key], c.name.casefold(), c.key))
+        ui = self.ui
         return {
-            "page": page_meta(self.config, "/search/", "Search", "search", feeds=self.site_feeds,
-                              breadcrumbs=[HOME, {"url": "/search/", "title": "Search"}],
-                              description="Search every story by words, company, topic or "
-                                          "section."),
+            "page": page_meta(self.config, "/search/", ui.gettext("Search"), "search",
+                              feeds=self.site_feeds,
+                              breadcrumbs=[home_crumb(ui), {"url": "/search/",
+                                                            "title": ui.gettext("Search")}],
+                              description=ui.gettext("Search every story by words, company, "
+                                                     "topic or section.")),
             "sections": [{"name": s.name, "url": f"/sections/{s.slug}/"}
                          for s in self.index.sections],
-            "companies": [company_link(c) for c in busiest[:SEARCH_PAGE_COMPANIES]],
+            "companies": [company_link(c, self.lang) for c in busiest[:SEARCH_PAGE_COMPANIES]],
             "story_count": len(self.index.stories),
         }
 
     def not_found(self) -> Page:
         return Page("404.html", "404.html", lambda: {
-            "page": page_meta(self.config, "/404.html", "Page not found", "404",
+            "page": page_meta(self.config, "/404.html", self.ui.gettext("Page not found"), "404",
                               feeds=self.site_feeds)}, "404")

@@ -15,14 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import jinja2
-
 from site_builder.config import SiteConfig
 from site_builder.incremental.inputs import builder_key, config_items
 from site_builder.index import SiteIndex
 from site_builder.model import Site
+from site_builder.output.i18n import SITE_LOCALE, catalogs_stamp
 from site_builder.output.pages import Page, fingerprint, render_page
-from site_builder.output.templates import Theme, make_environment
+from site_builder.output.templates import Environments, Theme
 from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
 from site_builder.stamps import stamp
@@ -71,7 +70,7 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     """Render the pages, then the feeds; pages_done(n) hears when the first n pages are
     written (the search index starts on them), page_written(path, bytes) of each page
     rendered, in the process that rendered it."""
-    env = make_environment(site.config, theme, assets)
+    env = Environments(site.config, theme, assets)  # one Jinja environment per language
     work: list[Page | FeedJob] = [*pages, *feed_jobs]
     total = RenderStats()
     # Pages whose stamps are the live file's are kept here, so that the workers get only what
@@ -144,7 +143,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], in
     stats, files unchanged, files written, and end (how far through todo the work is done)."""
     work: list[Page | FeedJob] = shared("work")
     todo: list[int] = shared("todo")
-    env: jinja2.Environment = shared("env")
+    env: Environments = shared("env")
     theme_hash: str = shared("theme_hash")
     previous: dict[str, str] = shared("previous")
     transaction: OutputTransaction = shared("transaction")
@@ -168,7 +167,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], in
                     stats.reused += 1
                     stats.fingerprints[job.path] = mark
                     continue
-            page = render_page(job, context, env)
+            page = render_page(job, context, env.for_view(context))
             transaction.write(job.path, page)
             if page_written is not None:
                 page_written(job.path, page)
@@ -196,6 +195,7 @@ def _feed_fingerprint(job: FeedJob, config_hash: str) -> str:
 
 
 def _config_hash(config: SiteConfig) -> str:
+    """The config, the builder and the catalogs (feed titles and descriptions are words)."""
     return hashlib.sha256(builder_key(config).encode() + repr(config_items(config)).encode()
-                          ).hexdigest()
+                          + catalogs_stamp(config.root / SITE_LOCALE).encode()).hexdigest()
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import traceback
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,9 +17,14 @@ from markupsafe import Markup
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, ConfigError
+from site_builder.output.edition import EDITION_FILTERS
+from site_builder.output.i18n import SITE_LOCALE, Interface, Interfaces, catalogs_stamp
 from site_builder.output.views import site_view
 
-BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "themes"
+# The builder's own themes: the repository's themes/, installed as site_builder.themes
+# (pyproject.toml maps the one onto the other), so the clone in an editable install and
+# site-packages otherwise. The one place that knows where they are.
+BUNDLED_THEMES = Path(str(resources.files("site_builder.themes")))
 SHARE_IMAGE = "/static/share.png"  # 1200x630, for OpenGraph and Twitter cards
 
 
@@ -61,8 +67,10 @@ def static_files(theme: Theme) -> dict[str, Path]:
 
 
 def theme_fingerprint(config: SiteConfig, theme: Theme) -> str:
-    """Changes whenever any template, static file, the config or the builder changes."""
+    """Changes whenever any template, static file, catalog, the config or the builder
+    changes."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(catalogs_stamp(config.root / SITE_LOCALE).encode())
     digest.update(json.dumps(site_view(config), sort_keys=True).encode())
     digest.update(repr(sorted((name, str(getattr(config, name)))
                               for name in config.__dataclass_fields__ if name != "root")).encode())
@@ -93,10 +101,44 @@ class ViewEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def make_environment(config: SiteConfig, theme: Theme,
-                     assets: dict[str, str]) -> jinja2.Environment:
-    """Autoescaping, strict Jinja: an undefined name in a template is an error, not a blank."""
+class Environments:
+    """One Jinja environment per page language, made when a page in it is first rendered.
+
+    An environment holds one set of gettext translations (and its own partial cache, whose
+    cards are in its language), so each page is rendered by the environment of the language
+    its view names (page.lang): the view, which is hashed, stays plain data.
+    """
+
+    def __init__(self, config: SiteConfig, theme: Theme, assets: dict[str, str]) -> None:
+        self.config = config
+        self.theme = theme
+        self.assets = assets
+        self.interfaces = Interfaces(config)
+        self._made: dict[str, jinja2.Environment] = {}
+
+    def __getitem__(self, lang: str) -> jinja2.Environment:
+        found = self._made.get(lang)
+        if found is None:
+            found = self._made[lang] = make_environment(self.config, self.theme, self.assets,
+                                                        self.interfaces[lang])
+        return found
+
+    def for_view(self, view: dict[str, Any]) -> jinja2.Environment:
+        page = view.get("page")
+        return self[page.get("lang", "") if isinstance(page, dict) else ""]
+
+
+def make_environment(config: SiteConfig, theme: Theme, assets: dict[str, str],
+                     interface: Interface | None = None) -> jinja2.Environment:
+    """Autoescaping, strict Jinja: an undefined name in a template is an error, not a blank.
+
+    Templates mark their words with _() and ngettext() (jinja2.ext.i18n, newstyle: values are
+    escaped and "%(num)s" filled in); interface gives their translations, the site's language
+    when it is not given.
+    """
+    interface = interface or Interfaces(config)[config.language]
     env = ViewEnvironment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -134,9 +176,12 @@ def make_environment(config: SiteConfig, theme: Theme,
                        absolute=config.absolute, partial_cached=partial_cached,
                        share_image=share_image)
     env.filters["json_script"] = json_for_script
+    env.filters["number"] = interface.number
+    env.install_gettext_translations(interface.translations, newstyle=True)  # type: ignore[attr-defined]
     # As filters too ({{ story.url|url }}): Jinja calls a filter directly, and a global
     # function through its context, which cost a tenth of a story page's fifty links.
     env.filters.update(url=url, asset=asset)
+    env.filters.update(EDITION_FILTERS)
     return env
 
 

@@ -15,21 +15,26 @@ from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Story, Topic
 from site_builder.output.dates import long_date, short_date
 from site_builder.output.html_fragments import FragmentWriter
+from site_builder.output.i18n import local_name
 from site_builder.output.mention_links import linked_body
 
 View = dict[str, Any]
 
 
-def company_link(company: Company) -> View:
-    """A company wherever it is named: its primary listing, and every listing it has."""
-    return {"name": company.name, "ticker": company.ticker, "url": company.url,
-            "exchange": company.exchange, "board": company.board, "key": company.key,
+def company_link(company: Company, lang: str = "") -> View:
+    """A company as a link, named in the page's language where the registry has that name, with
+    its primary listing and every listing it has."""
+    return {"name": local_name(company.names, lang, company.name), "ticker": company.ticker,
+            "url": company.url, "exchange": company.exchange, "board": company.board,
+            "key": company.key,
             "listings": [{"ticker": listing.ticker, "exchange": listing.exchange,
                           "board": listing.board} for listing in company.all_listings]}
 
 
-def topic_link(topic: Topic) -> View:
-    return {"name": topic.name, "url": topic.url, "slug": topic.slug}
+def topic_link(topic: Topic, lang: str = "") -> View:
+    """A topic as a link, named in the page's language where the topic table has that name."""
+    return {"name": local_name(topic.names, lang, topic.name), "url": topic.url,
+            "slug": topic.slug}
 
 
 def story_card(story: Story, index: SiteIndex, lang: str) -> View:
@@ -46,9 +51,9 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
         "section_url": f"/sections/{story.section_slug}/",
         "summary": story.summary,
         "reading_minutes": story.reading_minutes,
-        "companies": [company_link(index.companies[key]) for key in story.companies
+        "companies": [company_link(index.companies[key], lang) for key in story.companies
                       if key in index.companies],
-        "topics": [topic_link(index.topics[slug]) for slug in story.topics
+        "topics": [topic_link(index.topics[slug], lang) for slug in story.topics
                    if slug in index.topics],
     }
 
@@ -60,6 +65,15 @@ def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4,
     body = linked_body(story, index, site_path)
     return {**story_card(story, index, lang),
             "body_html": nest_headings(body, heading_top), "words": story.words}
+
+
+def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
+    """A story's companies and topics as the search page filters them: named in the search
+    page's language (the site's), whatever the story's own, so one filter holds them all."""
+    return {"companies": [local_name(index.companies[key].names, lang, index.companies[key].name)
+                          for key in story.companies if key in index.companies],
+            "topics": [local_name(index.topics[slug].names, lang, index.topics[slug].name)
+                       for slug in story.topics if slug in index.topics]}
 
 
 def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> View:
@@ -101,9 +115,9 @@ def day_tags(briefing: Briefing, index: SiteIndex) -> View:
     by_topic = sorted(topics.items(), key=lambda item: (
         -item[1], index.topics[item[0]].name.casefold(), item[0]))
     return {
-        "companies": [{**company_link(index.companies[key]), "count": count}
+        "companies": [{**company_link(index.companies[key], briefing.lang), "count": count}
                       for key, count in by_company],
-        "topics": [{**topic_link(index.topics[slug]), "count": count}
+        "topics": [{**topic_link(index.topics[slug], briefing.lang), "count": count}
                    for slug, count in by_topic],
     }
 
@@ -126,10 +140,11 @@ def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
     }
 
 
-def day_link(briefing: Briefing | None) -> View | None:
+def day_link(briefing: Briefing | None, lang: str = "") -> View | None:
+    """A link to a day, dated in the language of the page it is on (lang), else its own."""
     if briefing is None:
         return None
-    return {"url": briefing.url, "date_text": short_date(briefing.date, briefing.lang),
+    return {"url": briefing.url, "date_text": short_date(briefing.date, lang or briefing.lang),
             "date": briefing.date.isoformat()}
 
 

@@ -9,6 +9,12 @@ week of the newest month (search_shards.py), so that a ten-year site is indexed 
 reads pagefind/shards.json, newest first, and queries every bundle at once (Pagefind's
 multisite search, `mergeIndex`).
 
+Each page is indexed in its own language (its <html lang>): Pagefind's extended build (the
+`pagefind[extended]` dependency) segments Chinese into words, so a word from the middle of a
+Chinese sentence finds its story, while English keeps its stemming. A bundle then holds an
+index per language; shards.json lists each bundle's languages, and the search page merges
+every one of them.
+
 A bundle is a pure function of its story pages, so when none of them changed since the live
 site was built, and the live bundle was made the same way (its site-builder.json says how), the
 live bundle is carried over instead.
@@ -36,7 +42,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
 from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
-from site_builder.search.pagefind_files import sort_filters
+from site_builder.search.pagefind_files import ENTRY, sort_filters
 from site_builder.search.pages import cut_down, rendered_page, scratch_folder, searchable
 from site_builder.search.shards import (
     BUNDLE,
@@ -54,7 +60,7 @@ SHARDS = "shards.json"  # in pagefind/: the bundles the search page merges, newe
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # loaded by the search page from pagefind/
 PEAK_POLL = 0.02  # seconds between looks at a Pagefind process's memory
 RECIPE = "site-builder.json"  # in each bundle: how its index was made, so reuse is safe
-RECIPE_FORMAT = 3  # raise it whenever this module changes what it makes of Pagefind's output
+RECIPE_FORMAT = 4  # raise it whenever this module changes what it makes of Pagefind's output
 # Pagefind holds its bundle's index in memory (some 270 MiB for half a year's 2,800 stories):
 # one runs at a time beside the renderers, and once they are done (their memory freed) two.
 PARALLEL = 1
@@ -89,9 +95,8 @@ class SearchIndexer:
         self.shard_of: Callable[[str], str | None] = lambda path: None
         if self.binary is None:
             reporter.warn("search: Pagefind is not installed, so the site has no search index "
-                          "(pip install 'pagefind[bin]')")
+                          "(pip install 'pagefind[extended]')")
             return
-        self.language = index_language(config.language)
         self.version = _version(self.binary)
         self.planned = frozenset(paths)
         story_pages = [(number, path) for number, path in enumerate(paths)
@@ -101,7 +106,7 @@ class SearchIndexer:
         known = _known_bundles(transaction.existing)
         self.pages, last = shard_pages(self.shards, story_pages)
         for shard in self.shards:
-            recipe = _recipe(self.version, self.language, shard)
+            recipe = _recipe(self.version, shard)
             live = _live_bundle(transaction.output, shard, recipe, known)
             stamp = self.stamps.get(shard.name)
             if live and stamp is not None and (previous or {}).get(shard.name) == stamp \
@@ -181,7 +186,7 @@ class SearchIndexer:
                 self.reporter.debug(f"search: kept {shard.folder} ({len(live)} files)")
             else:
                 if peak is None:  # the live bundle could not be linked over after all
-                    peak = self._index(shard, _recipe(self.version, self.language, shard), ())
+                    peak = self._index(shard, _recipe(self.version, shard), ())
                 self.transaction.adopt(shard.folder)
                 peaks.append(peak or 0)
         if peaks:
@@ -219,7 +224,7 @@ class SearchIndexer:
             site = cut_down(transaction.aside, pages, self.scratch, self.scratch / shard.name)
         try:
             peak = _run_pagefind(self.binary or Path(), site,
-                                 _options(self.language, shard, bundle))
+                                 _options(shard, bundle))
         finally:
             if site != transaction.aside:
                 shutil.rmtree(site, ignore_errors=True)
@@ -236,8 +241,11 @@ def _write_shard_list(transaction: OutputTransaction, shards: tuple[Shard, ...])
     """pagefind/shards.json for the search page, and the UI it loads (the same in every
     bundle of one Pagefind version) next to it."""
     names = [shard.name for shard in shards]
+    languages = {shard.name: bundle_languages(transaction.aside / shard.folder)
+                 for shard in shards}
     transaction.write(f"{BUNDLE}/{SHARDS}",
-                      (json.dumps({"shards": names}) + "\n").encode("utf-8"))
+                      (json.dumps({"shards": names, "languages": languages}, sort_keys=True)
+                       + "\n").encode("utf-8"))
     for name in UI_FILES:
         transaction.copy(f"{BUNDLE}/{name}", transaction.aside / shards[0].folder / name)
 
@@ -265,13 +273,16 @@ def find_pagefind() -> Path | None:
         return None
 
 
-def index_language(language: str) -> str:
-    """One index for the whole site, in its main language: a search finds every story.
-
-    Pagefind would otherwise split the index by each page's lang, and the search page would
-    only ever see the stories of its own language.
-    """
-    return language.split("-")[0].lower() or "en"
+def bundle_languages(bundle: Path) -> list[str]:
+    """The languages a bundle has an index for, most pages first (then by name): the order
+    Pagefind picks a page's index in when none is in the page's language."""
+    try:
+        entry = json.loads((bundle / ENTRY).read_text(encoding="utf-8"))
+        found = [(-int(info.get("page_count", 0)), str(language))
+                 for language, info in entry["languages"].items()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    return [language for _, language in sorted(found)]
 
 
 def _version(binary: Path) -> str:
@@ -284,15 +295,15 @@ def _version(binary: Path) -> str:
     return result.stdout.split()[-1] if result.stdout.split() else ""
 
 
-def _options(language: str, shard: Shard, bundle: Path | None = None) -> list[str]:
+def _options(shard: Shard, bundle: Path | None = None) -> list[str]:
     """Pagefind's options; the recipe records them with the bundle's place left out."""
     where = ["--output-path", str(bundle)] if bundle else ["--output-subdir", shard.folder]
-    return [*where, "--glob", shard.pages, "--force-language", language, "--quiet"]
+    return [*where, "--glob", shard.pages, "--quiet"]
 
 
-def _recipe(version: str, language: str, shard: Shard) -> str:
+def _recipe(version: str, shard: Shard) -> str:
     return json.dumps({"format": RECIPE_FORMAT, "pagefind": version,
-                       "options": _options(language, shard)}, sort_keys=True) + "\n"
+                       "options": _options(shard)}, sort_keys=True) + "\n"
 
 
 def _run_pagefind(binary: Path, site: Path, options: list[str]) -> int:

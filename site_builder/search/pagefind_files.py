@@ -2,7 +2,8 @@
 
 Pagefind writes the values of each filter in hash-map order, which differs from run to run
 (its issue #638); the filter files are rewritten in sorted order so that the same pages always
-give the same bytes, as the rest of the site does. The files are gzipped CBOR (RFC 8949).
+give the same bytes, as the rest of the site does; so are the languages of pagefind-entry.json.
+The files are gzipped CBOR (RFC 8949).
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def sort_filters(bundle: Path) -> None:
             (bundle / "filter" / f"{short}.pf_filter").write_bytes(pack(data))
         (bundle / f"pagefind.{meta_hash}.pf_meta").write_bytes(pack(meta_data))
         entry_text = entry_text.replace(f'"{info["hash"]}"', f'"{meta_hash}"')
-    entry_path.write_text(entry_text, encoding="utf-8")
+    # Its languages in hash-map order too, when a bundle has more than one: sorted.
+    entry = json.loads(entry_text)
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
+                          encoding="utf-8")
 
 
 def _short_hash(full: str, language: str, taken: dict[str, bytes]) -> str:

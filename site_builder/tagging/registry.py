@@ -27,12 +27,13 @@ COMPANIES_FILE = "companies.yaml"
 TOPICS_FILE = "topics.yaml"
 DEFAULT_TOPICS = "default_topics.yaml"
 
+NAMES_HINT = "its name in other languages, by language tag, e.g. names: {zh: 人工智能}"
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 TICKER_HINT = ("write it like 002241.SZ, 688052.SH, 830799.BJ, 01810.HK, NVDA.O or BABA.N "
                "(or NASDAQ: NVDA, HKEX: 700, 600519.SS)")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WEBSITE = re.compile(r"https?://[^\s/]", re.IGNORECASE)  # never javascript:, data: or a path
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag: zh, en, zh-Hant
 
 # (key, required, expected type, hint): the shape of one entry, as data
 COMPANY_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
@@ -40,9 +41,9 @@ COMPANY_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("ticker", False, str, TICKER_HINT),
     ("tickers", False, list, "its listings, the primary first: tickers: [002594.SZ, 01211.HK]"),
     ("aliases", False, list, 'a list of other names, e.g. aliases: ["Goertek Inc."]'),
-    ("names", False, dict, "its name in each language, e.g. names: {zh: 歌尔股份}"),
     ("description", False, str, "one sentence of text"),
     ("website", False, str, 'e.g. website: "https://www.goertek.com/"'),
+    ("names", False, dict, NAMES_HINT),
 )
 TOPIC_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("name", True, str, 'e.g. name: "Semiconductors"'),
@@ -50,6 +51,7 @@ TOPIC_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("description", False, str, "one sentence of text"),
     ("keywords", False, list, 'a list of words that tag a story, e.g. keywords: [chip, 芯片]'),
     ("mentions", False, int, "how many keyword mentions in a story's body tag it: 1 or more"),
+    ("names", False, dict, NAMES_HINT),
 )
 
 
@@ -189,12 +191,7 @@ def _value_problem(key: str, value: object, kind: type) -> str:
     if key == "tickers" and not value:
         return "tickers is empty"
     if isinstance(value, dict):
-        for language, name in value.items():
-            if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
-                return f"{language!r} in {key} is not a language code such as zh or en"
-            if not isinstance(name, str) or not name.strip():
-                return f"the {language} name in {key} must be non-empty text"
-        value = list(value.values())
+        return _names_problem(key, value)
     if any(_SURROGATE.search(v) for v in (value if isinstance(value, list) else [value])
            if isinstance(v, str)):
         return f"{key} holds an unpaired surrogate (\\ud800-\\udfff), which no page can show"
@@ -237,9 +234,8 @@ def _companies(entries: list[_Entry], name: str, where: str,
             aliases=tuple(alias.strip() for alias in values.get("aliases") or ()),
             description=(values.get("description") or "").strip(),
             website=(values.get("website") or "").strip(),
+            names=_names(values.get("names")),
             listings=listings,
-            names=tuple((language, text.strip())
-                        for language, text in (values.get("names") or {}).items()),
         ))
     return tuple(companies)
 
@@ -294,5 +290,23 @@ def _topics(entries: list[_Entry], where: str, problems: list[Problem]) -> tuple
             description=(values.get("description") or "").strip(),
             keywords=tuple(keyword.strip() for keyword in values.get("keywords") or ()),
             **({"mentions": values["mentions"]} if "mentions" in values else {}),
+            names=_names(values.get("names")),
         ))
     return tuple(topics)
+
+
+def _names_problem(key: str, value: dict[Any, Any]) -> str:
+    """What is wrong with a names mapping (language tag -> display name), or ""."""
+    for tag, name in value.items():
+        if not isinstance(tag, str) or not _LANG_TAG.fullmatch(tag):
+            return f"{key}: {tag!r} is not a language tag"
+        if not isinstance(name, str) or not name.strip() or _SURROGATE.search(name):
+            return f"{key}: the {tag} name must be non-empty text"
+    return ""
+
+
+def _names(value: object) -> tuple[tuple[str, str], ...]:
+    """A checked names mapping as (language tag, name) pairs, in tag order."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(tag), str(name).strip()) for tag, name in value.items()))
