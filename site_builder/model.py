@@ -130,8 +130,22 @@ class Briefing(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Listing(_Record):
+    """One line of a company's shares on one exchange, its ticker in canonical form."""
+
+    ticker: str  # "002241.SZ", "01810.HK", "NVDA.O"
+    exchange: str  # "SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE"
+    board: str  # "STAR Market", "ChiNext", ... or "" when no board rule applies
+
+
+@dataclass(frozen=True, slots=True)
 class Company(_Record):
-    """A listed (or registered) company; its identity is its ticker."""
+    """A listed (or registered) company; its identity is its primary listing's ticker.
+
+    A company listed on several exchanges (A and H shares, H shares and a US ADR) is one
+    company: ``ticker``, ``exchange`` and ``board`` are its primary listing's, which keys it,
+    and ``listings`` holds every listing, the primary first.
+    """
 
     key: str  # canonical ticker ("002241.SZ"), or "name:<slug>" for registry-only companies
     name: str
@@ -143,6 +157,14 @@ class Company(_Record):
     description: str = ""
     website: str = ""
     names: tuple[tuple[str, str], ...] = ()  # (language tag, display name): ("zh", "蔚来")
+    listings: tuple[Listing, ...] = ()  # every listing, the primary first; () without a ticker
+
+    @property
+    def all_listings(self) -> tuple[Listing, ...]:
+        """Every listing, the primary first (a record made with a ticker alone has one)."""
+        if self.listings or not self.ticker:
+            return self.listings
+        return (Listing(self.ticker, self.exchange, self.board),)
 
     @property
     def url(self) -> str:

@@ -76,6 +76,22 @@ def test_registry_entries_become_companies(tmp_path: Path) -> None:
     assert (byd.key, byd.slug) == ("002594.SZ", "bi-ya-di-002594-sz")
 
 
+def test_a_company_with_several_listings_and_names_in_other_languages(tmp_path: Path) -> None:
+    data = load_site_data(content(tmp_path, companies="""
+        - name: NIO
+          tickers: [NIO.N, "HKEX: 9866"]
+          names: {zh: 蔚来, zh-Hant: 蔚來}
+        - name: Kweichow Moutai
+          tickers: [600519.SS]
+    """))
+    nio, moutai = data.companies
+    assert (nio.key, nio.ticker, nio.exchange, nio.slug) == ("NIO.N", "NIO.N", "NYSE", "nio-nio-n")
+    assert [(x.ticker, x.exchange, x.board) for x in nio.listings] == [
+        ("NIO.N", "NYSE", ""), ("09866.HK", "HKEX", "HKEX Main Board")]
+    assert nio.names == (("zh", "蔚来"), ("zh-Hant", "蔚來"))
+    assert (moutai.key, [x.ticker for x in moutai.all_listings]) == ("600519.SH", ["600519.SH"])
+
+
 def test_company_slug() -> None:
     assert company_slug("Goertek", "002241.SZ") == "goertek-002241-sz"
     assert company_slug("OpenAI") == "openai"
@@ -116,6 +132,29 @@ def test_the_sample_registry_loads() -> None:
     pytest.param({"companies": "- name: A\n  ticker: 1810.HK\n- name: B\n  ticker: 01810.HK\n"}, [
         ("companies.yaml", 3, "ticker 01810.HK is listed twice in companies.yaml")],
         id="duplicate ticker"),
+    pytest.param({"companies": "- name: A\n  tickers: [1810.HK]\n- name: B\n  tickers: [NIO.N, "
+                                "01810.HK]\n"}, [
+        ("companies.yaml", 3, "ticker 01810.HK is listed twice in companies.yaml")],
+        id="a second listing listed twice"),
+    pytest.param({"companies": "- name: A\n  ticker: 1810.HK\n  tickers: [1810.HK]\n"}, [
+        ("companies.yaml", 3, "entry has both ticker and tickers")], id="ticker and tickers"),
+    pytest.param({"companies": "- name: A\n  tickers: [1810.HK, 01810.HK]\n"}, [
+        ("companies.yaml", 2, "ticker 01810.HK is given twice")], id="one listing twice"),
+    pytest.param({"companies": "- name: A\n  tickers: [1810.HK, 'TWSE: 2330']\n"}, [
+        ("companies.yaml", 2, "ticker 'TWSE: 2330' is not a ticker we know")],
+        id="a listing we do not know"),
+    pytest.param({"companies": "- name: A\n  tickers: []\n"}, [
+        ("companies.yaml", 2, "tickers is empty")], id="no listings"),
+    pytest.param({"companies": "- name: A\n  tickers: 1810.HK\n"}, [
+        ("companies.yaml", 2, "tickers must be a list, not str")], id="tickers not a list"),
+    pytest.param({"companies": "- name: A\n  names: [蔚来]\n"}, [
+        ("companies.yaml", 2, "names must be a mapping, not list")], id="names not a mapping"),
+    pytest.param({"companies": "- name: A\n  names: {Chinese: 蔚来}\n"}, [
+        ("companies.yaml", 2, "names: 'Chinese' is not a language tag")],
+        id="not a language code"),
+    pytest.param({"companies": "- name: A\n  names: {zh: ''}\n"}, [
+        ("companies.yaml", 2, "names: the zh name must be non-empty text")],
+        id="empty name in a language"),
     pytest.param({"companies": "- name: Open AI\n- name: open-ai\n"}, [
         ("companies.yaml", 2, "company name 'open-ai' is listed twice in companies.yaml")],
         id="duplicate name without ticker"),

@@ -488,8 +488,10 @@ def test_digest_has_one_entry_per_day(feeds: dict[str, FeedFile]) -> None:
     assert content.startswith("<p>The day's lead.</p>")
     for _, title in SITE_ORDER[:3]:
         assert f'<a href="{permalink("2025-03-27", title)}">{html.escape(title)}</a>' in content
-    for _, title in SITE_ORDER[1:3]:
-        assert f"<p>{html.escape(title)}: the details.</p>" in content
+    assert "<p>Shanghai plans 200 EFLOPS: the details.</p>" in content
+    # The story's company, first named in its body, links to its page with an absolute URL.
+    assert (f'<p><a class="mention" href="{BASE}companies/goertek-002241-sz/">Goertek</a> '
+            "profit up 144%: the details.</p>") in content
     assert f'src="{permalink(*SITE_ORDER[0])}chart.png"' in content
     assert content.index("Market dynamics") < content.index("Company news")
     assert len(parsed(feeds, "digest/feed.xml").entries) == 3

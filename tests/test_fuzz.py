@@ -23,9 +23,11 @@ from site_builder.content.split import split_briefing
 from site_builder.errors import ContentError
 from site_builder.importer.convert import import_report
 from site_builder.model import Briefing, Company, Topic
+from site_builder.tagging.mentions import find_mentions
 from site_builder.tagging.registry import SiteData, company_slug
-from site_builder.tagging.tag import _matcher_for, _Seen, build_matcher, extract_tags
-from site_builder.tagging.tickers import find_mentions, parse_ticker
+from site_builder.tagging.sightings import Seen
+from site_builder.tagging.tag import _matcher_for, build_matcher, extract_tags
+from site_builder.tagging.tickers import parse_ticker
 
 CONFIG = SiteConfig(root=Path("/site"))
 HEAD = "---\ndate: 2025-03-27\n---\n"
@@ -200,7 +202,7 @@ def test_a_matcher_of_the_words_in_the_text_tags_it_as_the_whole_matcher_does(
                    mentions=1))
     data = SiteData(registry, table)
     name_keys = {company.name: company.key for company in registry}
-    seen = _Seen({}, name_keys, {}, ())
+    seen = Seen({}, name_keys, {}, {}, ())
     headline = text.partition(" ")[0]
     story = f"{headline}\n{text}"
     assert extract_tags(story, _matcher_for(seen, data, [story, "other"])) == \

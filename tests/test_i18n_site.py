@@ -149,7 +149,9 @@ def content_words(site: Site) -> list[str]:
     for company in site.companies:
         words += [company.name, company.ticker, company.exchange, company.board,
                   company.description, company.website, *company.aliases,
-                  *(name for _, name in company.names)]
+                  *(name for _, name in company.names),
+                  *(part for listing in company.all_listings
+                    for part in (listing.ticker, listing.exchange, listing.board))]
     for topic in site.topics:
         words += [topic.name, topic.description, *(name for _, name in topic.names)]
     return sorted((word for word in words if word), key=len, reverse=True)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from site_builder.errors import ContentError
-from site_builder.importer.convert import ImportedReport, import_report, run_import
+from site_builder.importer.convert import ImportedReport, JoinedLine, import_report, run_import
 from site_builder.importer.rules import classify_line, clean_line, escape_markdown
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -112,7 +112,7 @@ def test_seed_joins_the_paragraph_broken_after_its_first_word(seed: ImportedRepo
         "The Chinese research team published a paper online in the British journal Nature on "
         "the 26th, London time, reporting the world's first successful case of transplanting the "
         "liver of a gene-edited pig into a brain-dead person."),)
-    assert seed.joined == (35,)
+    assert seed.joined == (JoinedLine(35, "one word alone"),)
 
 
 def test_seed_front_matter_and_lead(seed: ImportedReport) -> None:
@@ -538,3 +538,32 @@ def test_front_matter_is_valid_yaml(title: str, source: str) -> None:
     meta, _ = split_front_matter(report.markdown)
     assert meta == {"title": title, "date": SEED_DAY, "lang": "en",
                     **({"source": source} if source else {})}
+
+
+def broken_line_cases() -> list[tuple[int, list[str]]]:
+    return stanzas("broken_lines.txt")
+
+
+@pytest.mark.parametrize(("line", "case"), broken_line_cases(),
+                         ids=lambda value: f"broken_lines.txt:{value}"
+                         if isinstance(value, int) else "")
+def test_lines_broken_mid_sentence_are_joined(line: int, case: list[str]) -> None:
+    cut = case.index(">")
+    raw_lines, expected, joins = case[:cut], case[cut + 1:-1], case[-1]
+    report = import_report("[Desk].\n" + "\n".join(raw_lines), origin="case.txt",
+                           date=SEED_DAY)
+    made = [f"{kind} {text}" for story in report.stories
+            for kind, text in (("H", story.headline), *(("B", p) for p in story.paragraphs))]
+    assert made == expected
+    wanted = [] if joins == "joined: -" else [int(n) + 1 for n in joins[8:].split(",")]
+    assert [j.line for j in report.joined] == wanted  # + 1: the section marker is line 1
+    assert all(j.reason for j in report.joined)
+
+
+def test_the_import_report_lists_every_join(tmp_path: Path) -> None:
+    report = tmp_path / "2025-03-27.txt"
+    report.write_text("On March 27, the report.\n[Desk].\nGoertek: Profit rose\nGoertek "
+                      "(002241.SZ) said that its profit rose in\n2024, by a lot.\n",
+                      encoding="utf-8")
+    said = run([str(report)], tmp_path / "content", dry_run=True)
+    assert "  joined line 4 with the line after it (ends on 'in')\n" in said

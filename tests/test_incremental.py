@@ -122,11 +122,38 @@ def list_newcomer(site: Path, n: int) -> None:
         encoding="utf-8")
 
 
+def alias_company(site: Path, n: int) -> None:
+    """The registry gives Goertek a new alias that a story writes before "Goertek": its tag
+    stays, the first mention, which links to its page, moves."""
+    path = site / "content/_data/companies.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("aliases: [Goertek Inc., ", f"aliases: [GTK{n}, Goertek Inc., ", 1),
+                    encoding="utf-8")
+    story = briefing_files(site)[n % len(briefing_files(site))]
+    story.write_text(story.read_text(encoding="utf-8") + f"\nGTK{n}, that is Goertek (002241.SZ), "
+                     "rose.\n", encoding="utf-8")
+
+
+def list_second_listing(site: Path, n: int) -> None:
+    """Goertek gains a Hong Kong listing, in the registry or in a mention: one company."""
+    if n % 2:
+        path = site / "content/_data/companies.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("ticker: 002241.SZ", "tickers: [002241.SZ, 02241.HK]", 1),
+                        encoding="utf-8")
+    date = f"2025-07-{1 + n % 28:02d}"
+    (site / f"content/briefings/2025/{date}.md").write_text(
+        DAY_TEMPLATE.format(date=date) + "\n### Goertek in Hong Kong\n\nGoertek (002241.SZ, "
+        "2241.HK) listed H shares.\n" * (1 - n % 2) + "\n### H shares\n\n歌尔股份（02241）涨了。\n",
+        encoding="utf-8")
+
+
 EDITS: dict[str, Callable[[Path, int], None]] = {
     "edit a story": edit_story, "add a day": add_day, "delete a day": delete_day,
     "rename a company": rename_company, "change a template": change_template,
     "change the base URL": change_base_url, "mention a new company": mention_newcomer,
-    "list a new company": list_newcomer,
+    "list a new company": list_newcomer, "alias a company": alias_company,
+    "list a second listing": list_second_listing,
 }
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,66 @@ def test_feed_links_in_head_point_at_files(built: Path):
     for name in ("feed.xml", "atom.xml", "feed.json"):
         assert f'href="/{name}"' in home and (built / name).is_file()
     json.loads((built / "feed.json").read_text(encoding="utf-8"))
+
+
+class _Facts(HTMLParser):
+    """The text of each listing of a company page's facts, and the body links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.listings: list[str] = []
+        self.mentions: list[tuple[str, str]] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("class") == "listing":
+            self._in = "listing"
+            self.listings.append("")
+        elif tag == "a" and values.get("class") == "mention":
+            self._in = "mention"
+            self.mentions.append((values.get("href") or "", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if (tag, self._in) in (("div", "listing"), ("a", "mention")):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "listing":
+            self.listings[-1] += data
+        elif self._in == "mention":
+            href, text = self.mentions[-1]
+            self.mentions[-1] = (href, text + data)
+
+
+def facts(path: Path) -> _Facts:
+    parser = _Facts()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def test_a_dual_listed_company_is_one_page_with_every_listing(site, built: Path):
+    byd = facts(built / "companies/byd-002594-sz/index.html")
+    assert byd.listings == ["Listing 1002594.SZ · SZSE · SZSE Main Board",
+                            "Listing 201211.HK · HKEX · HKEX Main Board"]
+    nio = facts(built / "companies/nio-nio-n/index.html")  # written 蔚来（NIO.N） in Chinese
+    assert nio.listings == ["Listing 1NIO.N · NYSE", "Listing 209866.HK · HKEX · HKEX Main Board"]
+    pages = {p.name for p in (built / "companies").iterdir()}
+    assert not any(name.endswith(("01211-hk", "09866-hk")) for name in pages)
+    # BYD, Ganfeng, Tianqi, CATL, Sinopec, GAC, Hua Hong, SMIC, Alibaba, Li Auto, NIO, XPeng
+    assert sorted(c.key for c in site.companies if len(c.listings) > 1) == [
+        "002460.SZ", "002466.SZ", "002594.SZ", "300750.SZ", "600028.SH", "601238.SH",
+        "688347.SH", "688981.SH", "BABA.N", "LI.O", "NIO.N", "XPEV.N"]
+
+
+def test_a_story_links_the_first_mention_of_each_of_its_companies(site, built: Path):
+    story = next(s for s in site.stories if s.title.startswith("集邦咨询"))
+    page = facts(built / story.url.strip("/") / "index.html")
+    assert page.mentions == [("/companies/bytedance/", "字节跳动"),
+                             ("/companies/alibaba-baba-n/", "阿里巴巴"),
+                             ("/companies/tencent-00700-hk/", "腾讯"),
+                             ("/companies/nvidia-nvda-o/", "英伟达"),
+                             ("/companies/deepseek/", "DeepSeek")]
+    assert sorted(href for href, _ in page.mentions) == sorted(
+        next(c for c in site.companies if c.key == key).url for key in story.companies)

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from site_builder.errors import ContentError, SourcePos
 from site_builder.model import Briefing, Company, Section, Story, TagEdit, Topic
 from site_builder.tagging.registry import SiteData, load_site_data
+from site_builder.tagging.sightings import Seen
 from site_builder.tagging.tag import (
     TaggedSite,
     _matcher_for,
-    _Seen,
     build_matcher,
     extract_tags,
     tag_stories,
@@ -350,7 +350,7 @@ def test_a_rebuilds_matcher_keeps_the_words_its_texts_hold_in_any_case() -> None
     data = SiteData(registry, (Topic("fruit", "Fruit", keywords=("äpfel",)),
                                Topic("widgets", "Widgets", keywords=("widgets",)),
                                Topic("unused", "Unused", keywords=("nowhere",))))
-    seen = _Seen({}, {"Acme": "name:acme"}, {}, ())
+    seen = Seen({}, {"Acme": "name:acme"}, {}, {}, ())
     text = "Acme: ÄPFEL\nÄPFEL sold."
     subset = _matcher_for(seen, data, [text])
     assert extract_tags(text, subset) == extract_tags(text, build_matcher(

@@ -1,25 +1,35 @@
-"""Tests for site_builder.tickers: the rule cases live in tests/fixtures/tickers.txt."""
+"""Tests for site_builder.tagging.tickers: every ticker style is a stanza of
+tests/fixtures/tickers.txt, read by find_mentions as a story's text would be."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from markdown_it.utils import read_fixture_file
 
-from site_builder.tagging.tickers import BOARD_RULES, Mention, board_of, find_mentions, parse_ticker
+from site_builder.tagging.mentions import Mention, find_mentions
+from site_builder.tagging.tickers import (
+    BOARD_RULES,
+    CODE_PREFIXES,
+    board_of,
+    exchange_of_code,
+    find_tickers,
+    parse_bare_code,
+    parse_ticker,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tickers.txt"
 CASES = read_fixture_file(FIXTURE)
 
 
 def describe(mention: Mention) -> str:
-    """One mention as the fixture writes it: ``TICKER | EXCHANGE | BOARD | NAME``."""
+    """One mention as the fixture writes it: ``TICKER | EXCHANGE | BOARD | NAME``, and
+    ``| aka TERM, TERM`` when it defines terms."""
     first = mention.listings[0]
     tickers = " + ".join(listing.ticker for listing in mention.listings)
-    return f"{tickers} | {first.exchange} | {first.board or '-'} | {mention.name or '-'}"
+    found = f"{tickers} | {first.exchange} | {first.board or '-'} | {mention.name or '-'}"
+    return found + (f" | aka {', '.join(mention.aliases)}" if mention.aliases else "")
 
 
 @pytest.mark.parametrize(("line", "title", "text", "expected"), CASES,
@@ -41,10 +51,24 @@ def test_fixture_file_has_cases() -> None:
     ("01810.HK", "01810.HK", "HKEX", "HKEX Main Board"),
     ("700.HK", None, None, None),
     ("nvda.o", "NVDA.O", "NASDAQ", ""),
-    ("MU.OQ", "MU.OQ", "NASDAQ", ""),
+    ("MU.OQ", "MU.O", "NASDAQ", ""),
     ("BABA.N", "BABA.N", "NYSE", ""),
     ("830799.BJ", "830799.BJ", "BSE", "BSE"),
     ("NVDA", None, None, None),
+    ("600519.SS", "600519.SH", "SSE", "SSE Main Board"),
+    ("NASDAQ: NVDA", "NVDA.O", "NASDAQ", ""),
+    ("nyse: tsm", "TSM.N", "NYSE", ""),
+    ("SEHK: 700", "00700.HK", "HKEX", "HKEX Main Board"),
+    ("HKEX: 08001", "08001.HK", "HKEX", "GEM"),
+    ("SZSE: 300750", "300750.SZ", "SZSE", "ChiNext"),
+    ("BSE: 832885", "832885.BJ", "BSE", "BSE"),
+    ("BSE: 500325", None, None, None),  # Bombay's, not Beijing's
+    ("SH600519", "600519.SH", "SSE", "SSE Main Board"),
+    ("sz:300750", "300750.SZ", "SZSE", "ChiNext"),
+    ("证券代码：688981", "688981.SH", "SSE", "STAR Market"),
+    ("H股：01211", "01211.HK", "HKEX", "HKEX Main Board"),
+    ("SGX: NIO", None, None, None),
+    ("2330.TW", None, None, None),
     ("002241", None, None, None),
     ("002241.SS", None, None, None),
     ("", None, None, None),
@@ -65,27 +89,19 @@ def test_board_rules_are_a_table_the_first_match_wins() -> None:
     assert all(len(row) == 3 for row in BOARD_RULES)
 
 
-def test_mention_spans_cover_name_and_parentheses() -> None:
-    text = "Today Goertek (002241.SZ) rose."
-    (mention,) = find_mentions(text)
-    assert text[mention.start:mention.end] == "Goertek (002241.SZ)"
+def test_a_bare_code_takes_its_exchange_from_its_first_digits() -> None:
+    assert [exchange_of_code(code) for code in ("600519", "688981", "000001", "300750",
+                                                  "200002", "900901", "430047", "835185",
+                                                  "920001", "123456", "60051")] == [
+        "SSE", "SSE", "SZSE", "SZSE", "SZSE", "SSE", "BSE", "BSE", "BSE", "", ""]
+    assert all(len(row) == 2 for row in CODE_PREFIXES)
+    assert parse_bare_code("01810") is not None and parse_bare_code("01810").ticker == "01810.HK"
+    assert parse_bare_code("10000") is None  # five digits are Hong Kong's only with a leading 0
+    assert parse_bare_code("123456") is None
+    assert parse_bare_code("2024") is None
 
 
-@settings(derandomize=True, max_examples=200)
-@given(st.text())
-def test_any_text_gives_consistent_mentions(text: str) -> None:
-    mentions = find_mentions(text)
-    assert find_mentions(text) == mentions
-    for mention in mentions:
-        assert 0 <= mention.start <= mention.end <= len(text)
-        assert mention.listings
-        if mention.name:
-            assert text[mention.start:mention.start + len(mention.name)] == mention.name
-
-
-@settings(derandomize=True, max_examples=200)
-@given(st.lists(st.sampled_from(["Goertek", " ", "(", "（", ")", "）", "002241", ".SZ", ".hk",
-                                 "1810", "比亚迪", "称", "\n", "Co.,", "of", "'s", "NVDA", ".O"]))
-                .map("".join))
-def test_ticker_like_text_never_crashes(text: str) -> None:
-    assert find_mentions(text) == find_mentions(text)
+def test_find_tickers_gives_where_each_is_written() -> None:
+    text = "Alibaba (NYSE: BABA; HKEX: 9988) and 0700.HK, not 2330.TW"
+    found = [(text[t.start:t.end], t.listing.ticker) for t in find_tickers(text)]
+    assert found == [("NYSE: BABA", "BABA.N"), ("HKEX: 9988", "09988.HK"), ("0700.HK", "00700.HK")]

@@ -34,6 +34,14 @@ class DroppedLine:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinedLine:
+    """A line of the raw report broken mid-sentence, joined with the line after it."""
+
+    line: int
+    reason: str  # "ends on 'of'", "one word alone", ...
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedStory:
     """A headline and its paragraphs, as plain text (escaped only when rendered)."""
 
@@ -64,7 +72,7 @@ class ImportedReport:
     lead: tuple[str, ...]
     sections: tuple[ImportedSection, ...]
     dropped: tuple[DroppedLine, ...] = ()
-    joined: tuple[int, ...] = ()  # lines holding one lone word, joined with the next line
+    joined: tuple[JoinedLine, ...] = ()  # lines broken mid-sentence, joined with the next
     warnings: tuple[Problem, ...] = ()
 
     @property
@@ -128,9 +136,9 @@ def import_report(
             blocks.append((_Line(line.number, value), []))
         else:
             (blocks[-1][1] if blocks else lead).append(line)
-    joined: list[int] = []
-    lead = _join_lone_words(lead, joined)
-    blocks = [(marker, _join_lone_words(body, joined)) for marker, body in blocks]
+    joined: list[JoinedLine] = []
+    lead = _join_broken_lines(lead, joined)
+    blocks = [(marker, _join_broken_lines(body, joined)) for marker, body in blocks]
     if blocks:
         _drop_cut_off_table(blocks[-1][1], dropped, signed_off)
     sections = []
@@ -172,20 +180,25 @@ def import_report(
         warnings=tuple(warnings))
 
 
-def _join_lone_words(lines: list[_Line], joined: list[int]) -> list[_Line]:
+def _join_broken_lines(lines: list[_Line], joined: list[JoinedLine]) -> list[_Line]:
+    """The lines with each one broken mid-sentence joined with the next (rules.break_reason),
+    as often as a sentence was broken; every join is kept in joined."""
     result: list[_Line] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        after = lines[index + 1] if index + 1 < len(lines) else None
-        if after and rules.LONE_WORD.fullmatch(line.text) and not rules.is_table_cell(after.text):
-            glue = "" if rules.cjk_count(line.text) else " "
-            result.append(_Line(line.number, line.text + glue + after.text))
-            joined.append(line.number)
-            index += 2
-        else:
-            result.append(line)
-            index += 1
+    before_open = False  # the kept line before ended without a sentence stop
+    for previous, line in zip([None, *lines], lines):
+        last = result[-1] if result else None
+        reason = "" if last is None or previous is None or rules.is_table_cell(line.text) \
+            else rules.break_reason(last.text, line.text, before_open=before_open)
+        if last is not None and previous is not None and reason:
+            tight = rules.cjk_count(last.text[-1:] + line.text[:1]) or \
+                line.text[:1] in rules.CONTINUATION_STARTS or last.text[-1:] in "(（“‘《/-"
+            result[-1] = _Line(last.number, last.text + ("" if tight else " ") + line.text)
+            joined.append(JoinedLine(previous.number, reason))
+            continue
+        if last is not None:
+            before_open = not (rules.ends_with_stop(last.text)
+                               or rules.ends_with_question(last.text))
+        result.append(line)
     return result
 
 
@@ -375,7 +388,8 @@ def describe(report: ImportedReport, target: Path) -> str:
         rows.append(f"    {section.name} ({len(section.stories)})")
         rows.extend(f"      - {story.headline}" for story in section.stories)
     rows.extend(f"  dropped line {d.line}: {d.text!r} ({d.reason})" for d in report.dropped)
-    rows.extend(f"  joined line {n} with the line after it" for n in report.joined)
+    rows.extend(f"  joined line {j.line} with the line after it ({j.reason})"
+                for j in report.joined)
     rows.extend(f"  warning: {warning}" for warning in report.warnings)
     return "\n".join(rows) + "\n"
 

@@ -3,7 +3,8 @@
 Raw reports (English and Chinese) arrive as plain lines: a stray code fragment, a
 "Transferred from:" line, a lead, section markers such as ``[Market dynamics].`` or
 ``【市场动态】``, headline lines followed by body paragraphs, a sign-off and sometimes the start
-of a table cut off at the end. The importer asks these tables what a line is; the order of
+of a table cut off at the end; a paragraph may arrive broken over several lines, mid-sentence
+(``BREAK_CUES``). The importer asks these tables what a line is; the order of
 each table is the order the rules are tried in. The small functions after the tables apply them
 to one line at a time; the encodings a report may arrive in are the last table.
 """
@@ -101,6 +102,19 @@ FILE_NAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
 LONE_WORD = re.compile(f"[A-Za-z]{{1,12}}|[{CJK}]{{1,2}}")
 """A paragraph broken after its first word ("The" alone on a line) is joined with the next."""
 
+CONTINUING_WORDS: frozenset[str] = frozenset((
+    # English words no sentence ends on: a line ending on one was broken mid-sentence.
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "by", "from", "into", "onto",
+    "over", "under", "about", "as", "than", "via", "per", "between", "among", "including",
+    "and", "or", "but", "nor", "its", "their", "our", "this", "that", "these", "those", "which",
+))
+CONTINUING_MARKS = ",，、(（“‘《/&-–"
+"""A line ending on one of these goes on in the next line."""
+CONTINUATION_STARTS = "，、；;,)）》」』”’%"
+"""A line starting with one of these goes on from the line before."""
+_LAST_WORD = re.compile(r"([A-Za-z]+)[\"'”’)]*$")
+_LOWER_START = re.compile(r"[a-z]+\b(?![A-Z])")  # "yuan.", not "iFlytek"
+
 _STOPS = ".。;；:：…"
 _QUESTION = "?？!！"
 _CLOSERS = "\"'”’」』"
@@ -165,6 +179,57 @@ HEADLINE_CUES: tuple[Cue, ...] = (
 """Summed over a line that follows story text; at HEADLINE_THRESHOLD or more it opens a story."""
 
 HEADLINE_THRESHOLD = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A line that ends on a Chinese character without 。！？, the lines around it, and
+    whether the line before it ended mid-sentence too."""
+
+    text: str
+    after: str
+    before_open: bool  # the line before has no sentence stop at its end (a headline, often)
+
+
+BREAK_CUES: tuple[tuple[str, int, Callable[[Context], bool]], ...] = (
+    # Chinese headlines end on a character without 。 as broken lines do; these cues, summed,
+    # tell them apart: at BREAK_THRESHOLD or more the line is joined with the next.
+    ("a sentence ends inside it", 3, lambda c: bool(re.search("[。！？][^。！？]", c.text))),
+    ("long for a headline", 2, lambda c: size(c.text) > 25),
+    ("a clause ends inside it", 1, lambda c: "，" in c.text[:-2]),
+    ("the line before ends mid-sentence too (a headline, then this)", 2,
+     lambda c: c.before_open),
+    ("the next line is a sentence's short tail", 2,
+     lambda c: ends_with_stop(c.after) and size(c.after) <= 8 and not _SUBJECT.match(c.after)),
+    ("opens with a subject and a colon, as a headline does", -3,
+     lambda c: bool(_SUBJECT.match(c.text))),
+    ("the next line opens like a headline", -4,
+     lambda c: bool(_SUBJECT.match(c.after)) and not ends_with_stop(c.after)),
+    ("the next line is as short as a headline and ends without a stop", -3,
+     lambda c: size(c.after) <= 20 and not ends_with_stop(c.after) and sentence_breaks(c.after) == 0),
+)
+BREAK_THRESHOLD = 3
+
+
+def break_reason(text: str, after: str, *, before_open: bool) -> str:
+    """Why a line was broken mid-sentence and goes on in the next one, or "" if it was not."""
+    if LONE_WORD.fullmatch(text):
+        return "one word alone"
+    if after[:1] in CONTINUATION_STARTS:
+        return f"the next line goes on with {after[:1]!r}"
+    end = text.rstrip()[-1:]
+    if end in CONTINUING_MARKS:
+        return f"ends on {end!r}"
+    if cjk_count(end) == 0:
+        word = _LAST_WORD.search(text)
+        if word and word.group(1).casefold() in CONTINUING_WORDS:
+            return f"ends on {word.group(1)!r}"
+        if word and _LOWER_START.match(after) and not ends_with_question(text):
+            return "the next line goes on in lower case"
+        return ""
+    context = Context(text, after, before_open)
+    score = sum(weight for _, weight, test in BREAK_CUES if test(context))
+    return "ends on a Chinese character without 。！？" if score >= BREAK_THRESHOLD else ""
 
 BRACKETED_HEADLINE = re.compile(r"【\s*(?P<value>[^【】]+?)\s*】")
 """A headline wrapped in 【】 (too long or with a colon for a section marker) loses them."""

@@ -19,7 +19,6 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from site_builder import __version__
-from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
@@ -28,6 +27,7 @@ from site_builder.output.feed_times import FeedClock, day_start, entry_time, pic
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import Interface, Interfaces, local_name
 from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
+from site_builder.output.mention_links import linked_body
 
 GENERATOR = "site_builder"
 RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
@@ -184,7 +184,7 @@ def digest_title(config: SiteConfig, ui: Interface) -> str:
 def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
     """What a story's entry is made from, its day's time and its tags' names included."""
     briefing = index.briefing_by_date.get(story.day)
-    return [story.url, story.title, story.slug, story.summary, body_html(story),
+    return [story.url, story.title, story.slug, story.summary, linked_body(story, index),
             story.day.isoformat(), story.position,
             briefing.published.isoformat() if briefing and briefing.published else None,
             briefing.lang if briefing else None,
@@ -218,7 +218,9 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
         url=permalink,
         published=entry_time(config, index, story),
         summary=clean(story.summary),
-        content_html=absolute_links(clean(body_html(story)), permalink, config.base_url),
+        # The companies' links are site-relative here: absolute_links puts them under base_url.
+        content_html=absolute_links(clean(linked_body(story, index)), permalink,
+                                    config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
         order=(story.position, story.url),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -121,6 +122,7 @@ class _Planner:
         self.memo = memo
         self.config = site.config
         self.site_feeds = feed_links("/", site.config.title)
+        self.site_path = urlsplit(site.config.base_url).path.rstrip("/")  # for links in bodies
         # The words of each page language; the site's for the pages of the whole site.
         self.interfaces = Interfaces(site.config)
         self.ui = self.interfaces[site.config.language]
@@ -201,7 +203,8 @@ class _Planner:
             "page": page_meta(self.config, pagination["url"], title, "home",
                               feeds=self.site_feeds,
                               linked_data=[website_data(self.config)] if first else []),
-            "latest": briefing_view(chunk[0], self.index) if first and chunk else None,
+            "latest": briefing_view(chunk[0], self.index, self.site_path)
+            if first and chunk else None,
             "days": [briefing_summary(b, self.index) for b in (chunk[1:] if first else chunk)],
             "pagination": pagination,
         }
@@ -270,7 +273,7 @@ class _Planner:
     def _day_view(self, number: int) -> View:
         briefings = self.site.briefings
         briefing = briefings[number]
-        day = briefing_view(briefing, self.index)
+        day = briefing_view(briefing, self.index, self.site_path)
         return {
             "page": page_meta(self.config, briefing.url, self.interfaces[briefing.lang].gettext(
                                   "%(title)s, %(date)s", title=briefing.title,
@@ -288,7 +291,8 @@ class _Planner:
         briefing = self.site.briefings[number]
         stories = briefing.stories
         story = stories[position]
-        full = story_full(story, self.index, briefing.lang, heading_top=2)
+        full = story_full(story, self.index, briefing.lang, heading_top=2,
+                          site_path=self.site_path)
         published = story_time(day_start(self.config, briefing), story.position).isoformat()
         return {
             "page": page_meta(self.config, story.url, story.title, "story", lang=briefing.lang,

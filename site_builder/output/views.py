@@ -10,22 +10,25 @@ import datetime as dt
 import json
 from typing import Any
 
-from site_builder.bodies import body_html
 from site_builder.config import SiteConfig
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Story, Topic
 from site_builder.output.dates import long_date, short_date
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import local_name
+from site_builder.output.mention_links import linked_body
 
 View = dict[str, Any]
 
 
 def company_link(company: Company, lang: str = "") -> View:
-    """A company as a link, named in the page's language where the registry has that name."""
+    """A company as a link, named in the page's language where the registry has that name, with
+    its primary listing and every listing it has."""
     return {"name": local_name(company.names, lang, company.name), "ticker": company.ticker,
             "url": company.url, "exchange": company.exchange, "board": company.board,
-            "key": company.key}
+            "key": company.key,
+            "listings": [{"ticker": listing.ticker, "exchange": listing.exchange,
+                          "board": listing.board} for listing in company.all_listings]}
 
 
 def topic_link(topic: Topic, lang: str = "") -> View:
@@ -55,10 +58,13 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
     }
 
 
-def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4) -> View:
-    """A story with its body; the body's headings start at heading_top (h4 under an h3)."""
+def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4,
+               site_path: str = "") -> View:
+    """A story with its body, its companies' first mentions linked (site_path: the path the
+    site lives under); the body's headings start at heading_top (h4 under an h3)."""
+    body = linked_body(story, index, site_path)
     return {**story_card(story, index, lang),
-            "body_html": nest_headings(body_html(story), heading_top), "words": story.words}
+            "body_html": nest_headings(body, heading_top), "words": story.words}
 
 
 def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
@@ -70,7 +76,7 @@ def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
                        for slug in story.topics if slug in index.topics]}
 
 
-def briefing_view(briefing: Briefing, index: SiteIndex) -> View:
+def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> View:
     lang = briefing.lang
     return {
         "date": briefing.date.isoformat(),
@@ -85,7 +91,8 @@ def briefing_view(briefing: Briefing, index: SiteIndex) -> View:
         "story_count": len(briefing.stories),
         "sections": [
             {"name": section.name, "slug": section.slug, "url": f"/sections/{section.slug}/",
-             "stories": [story_full(story, index, lang) for story in section.stories]}
+             "stories": [story_full(story, index, lang, site_path=site_path)
+                         for story in section.stories]}
             for section in briefing.sections
         ],
         **day_tags(briefing, index),
@@ -219,8 +226,9 @@ def corporation(config: SiteConfig, company: View) -> View:
     """A company as schema.org sees it, from a company_link view."""
     found: View = {"@type": "Corporation", "name": company["name"],
                    "url": config.absolute(company["url"])}
-    if company["ticker"]:
-        found["tickerSymbol"] = company["ticker"]
+    tickers = [listing["ticker"] for listing in company["listings"]]
+    if tickers:
+        found["tickerSymbol"] = tickers[0] if len(tickers) == 1 else tickers
     return found
 
 

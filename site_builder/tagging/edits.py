@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from site_builder.errors import Problem
 from site_builder.model import Story, TagEdit
 from site_builder.tagging.memo import StoryTags
+from site_builder.tagging.mentions import find_mentions
 from site_builder.tagging.registry import SiteData
-from site_builder.tagging.tickers import find_mentions, parse_ticker
+from site_builder.tagging.tickers import parse_ticker
 
 
 @dataclass(frozen=True, slots=True)

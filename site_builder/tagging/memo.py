@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from site_builder.file_memo import FileMemo
-from site_builder.model import Briefing
-from site_builder.tagging.tickers import Listing, Mention
+from site_builder.model import Briefing, Listing
+from site_builder.tagging.mentions import Mention
 from site_builder.workers import map_flat, shared
 
 PARALLEL_TAG_THRESHOLD = 2000
+MENTIONS = "mentions-2"  # the memo's kind for each file's mentions (2: with defined terms)
 TAG_TABLE = "tag-table"  # the memo's kind for the name table the last tagging used
 LAST = "last"  # its one key
 
 PlainListing = tuple[str, str, str]  # ticker, exchange, board
-PlainMention = tuple[str, tuple[PlainListing, ...], int, int]  # name, listings, start, end
+PlainMention = tuple[str, tuple[PlainListing, ...], int, int, tuple[str, ...]]
+"""name, listings, start, end, defined terms"""
 PlainTags = tuple[tuple[str, ...], tuple[str, ...]]  # company keys, topic slugs
 
 
@@ -42,12 +44,12 @@ class StoryTags:
 def plain_mentions(mentions: Sequence[Mention]) -> tuple[PlainMention, ...]:
     return tuple((mention.name, tuple((listing.ticker, listing.exchange, listing.board)
                                       for listing in mention.listings),
-                  mention.start, mention.end) for mention in mentions)
+                  mention.start, mention.end, mention.aliases) for mention in mentions)
 
 
 def mentions_of(plain: Sequence[PlainMention]) -> tuple[Mention, ...]:
-    return tuple(Mention(name, tuple(Listing(*listing) for listing in listings), start, end)
-                 for name, listings, start, end in plain)
+    return tuple(Mention(name, tuple(Listing(*listing) for listing in listings), start, end,
+                         aliases) for name, listings, start, end, aliases in plain)
 
 
 def run_chunks(task: Callable[[int, int], list[Any]], todo: list[int], jobs: int,

@@ -19,7 +19,7 @@ from slugify import slugify
 
 from site_builder.content.load import too_deep
 from site_builder.errors import ContentError, Problem
-from site_builder.model import Company, Topic
+from site_builder.model import Company, Listing, Topic
 from site_builder.tagging.tickers import parse_ticker
 
 DATA_DIR = "_data"
@@ -29,7 +29,8 @@ DEFAULT_TOPICS = "default_topics.yaml"
 
 NAMES_HINT = "its name in other languages, by language tag, e.g. names: {zh: 人工智能}"
 _LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-TICKER_HINT = "write it like 002241.SZ, 688052.SH, 830799.BJ, 01810.HK, NVDA.O or BABA.N"
+TICKER_HINT = ("write it like 002241.SZ, 688052.SH, 830799.BJ, 01810.HK, NVDA.O or BABA.N "
+               "(or NASDAQ: NVDA, HKEX: 700, 600519.SS)")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WEBSITE = re.compile(r"https?://[^\s/]", re.IGNORECASE)  # never javascript:, data: or a path
@@ -38,7 +39,8 @@ _WEBSITE = re.compile(r"https?://[^\s/]", re.IGNORECASE)  # never javascript:, d
 COMPANY_FIELDS: tuple[tuple[str, bool, type, str], ...] = (
     ("name", True, str, 'e.g. name: "Goertek"'),
     ("ticker", False, str, TICKER_HINT),
-    ("aliases", False, list, 'a list of other names, e.g. aliases: ["歌尔股份"]'),
+    ("tickers", False, list, "its listings, the primary first: tickers: [002594.SZ, 01211.HK]"),
+    ("aliases", False, list, 'a list of other names, e.g. aliases: ["Goertek Inc."]'),
     ("description", False, str, "one sentence of text"),
     ("website", False, str, 'e.g. website: "https://www.goertek.com/"'),
     ("names", False, dict, NAMES_HINT),
@@ -186,6 +188,8 @@ def _value_problem(key: str, value: object, kind: type) -> str:
         return f"{key} is empty"
     if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
         return f"every item of {key} must be non-empty text"
+    if key == "tickers" and not value:
+        return "tickers is empty"
     if isinstance(value, dict):
         return _names_problem(key, value)
     if any(_SURROGATE.search(v) for v in (value if isinstance(value, list) else [value])
@@ -199,38 +203,67 @@ def _value_problem(key: str, value: object, kind: type) -> str:
 def _companies(entries: list[_Entry], name: str, where: str,
                problems: list[Problem]) -> tuple[Company, ...]:
     companies: list[Company] = []
-    seen: dict[str, int] = {}  # key -> line
+    seen: dict[str, tuple[int, str]] = {}  # key or ticker -> (line, company name)
     for entry in entries:
         if not _check_fields(entry, COMPANY_FIELDS, where, problems):
             continue
         values = entry.values
         company_name = values["name"].strip()
-        raw_ticker = values.get("ticker")
-        listing = parse_ticker(raw_ticker) if raw_ticker else None
-        if raw_ticker and listing is None:
-            problems.append(Problem(where, entry.lines["ticker"],
-                                    f"ticker {raw_ticker!r} is not a ticker we know", TICKER_HINT))
+        listings = _listings(entry, where, problems)
+        if listings is None:
             continue
-        key = listing.ticker if listing else f"name:{company_slug(company_name)}"
-        if key in seen:
-            what = f"ticker {key}" if listing else f"company name {company_name!r}"
+        key = listings[0].ticker if listings else f"name:{company_slug(company_name)}"
+        taken = [k for k in (key, *(listing.ticker for listing in listings[1:])) if k in seen]
+        if taken:
+            line, other = seen[taken[0]]
+            what = f"ticker {taken[0]}" if listings else f"company name {company_name!r}"
             problems.append(Problem(where, entry.line, f"{what} is listed twice in {name}",
-                                    f"first listed on line {seen[key]}; merge the two entries"))
+                                    f"first listed on line {line} ({other}); merge the two "
+                                    "entries"))
             continue
-        seen[key] = entry.line
+        for k in (key, *(listing.ticker for listing in listings[1:])):
+            seen[k] = (entry.line, company_name)
+        primary = listings[0] if listings else None
         companies.append(Company(
             key=key,
             name=company_name,
-            slug=company_slug(company_name, listing.ticker if listing else ""),
-            ticker=listing.ticker if listing else "",
-            exchange=listing.exchange if listing else "",
-            board=listing.board if listing else "",
+            slug=company_slug(company_name, primary.ticker if primary else ""),
+            ticker=primary.ticker if primary else "",
+            exchange=primary.exchange if primary else "",
+            board=primary.board if primary else "",
             aliases=tuple(alias.strip() for alias in values.get("aliases") or ()),
             description=(values.get("description") or "").strip(),
             website=(values.get("website") or "").strip(),
             names=_names(values.get("names")),
+            listings=listings,
         ))
     return tuple(companies)
+
+
+def _listings(entry: _Entry, where: str, problems: list[Problem]) -> tuple[Listing, ...] | None:
+    """An entry's listings from ``ticker`` or ``tickers``, the primary first; None (and a
+    problem) when one is not a ticker, when both keys are given, or one is given twice."""
+    values = entry.values
+    if "ticker" in values and "tickers" in values:
+        problems.append(Problem(where, entry.lines["tickers"], "entry has both ticker and tickers",
+                                "keep tickers: [...] alone, the primary listing first"))
+        return None
+    key = "tickers" if "tickers" in values else "ticker"
+    raw = values.get(key)
+    written = raw if isinstance(raw, list) else [raw] if raw else []
+    listings: list[Listing] = []
+    for text in written:
+        listing = parse_ticker(text)
+        if listing is None:
+            problems.append(Problem(where, entry.lines[key],
+                                    f"ticker {text!r} is not a ticker we know", TICKER_HINT))
+            return None
+        if any(known.ticker == listing.ticker for known in listings):
+            problems.append(Problem(where, entry.lines[key],
+                                    f"ticker {listing.ticker} is given twice", "list it once"))
+            return None
+        listings.append(listing)
+    return tuple(listings)
 
 
 def _topics(entries: list[_Entry], where: str, problems: list[Problem]) -> tuple[Topic, ...]:

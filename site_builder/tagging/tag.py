@@ -1,7 +1,8 @@
 """Stage 3, tag: the companies and topics of every story, and the site's company list.
 
-Two passes. The first reads every ``Name (TICKER)`` on the site to learn which names belong to
-which ticker; the second compiles one matcher for the site (names, tickers, topic keywords)
+Two passes. The first reads every mention of a company with its tickers on the site (in any
+style, mentions.py) to learn which listings are one company and which names belong to it
+(sightings.py); the second compiles one matcher for the site (names, tickers, topic keywords)
 and runs the pure function ``extract_tags`` over each story, so a name written with its ticker
 anywhere is recognised everywhere. Authors' ``Companies:``/``Topics:`` edits are applied last.
 """
@@ -23,6 +24,7 @@ from site_builder.stamps import stamp
 from site_builder.tagging.edits import EditLookup
 from site_builder.tagging.memo import (
     LAST,
+    MENTIONS,
     TAG_TABLE,
     NameTable,
     PlainMention,
@@ -35,14 +37,12 @@ from site_builder.tagging.memo import (
     run_chunks,
     todo_items,
 )
-from site_builder.tagging.registry import SiteData, company_slug
-from site_builder.tagging.tickers import ASCII_WORD, CJK, Mention, find_mentions, parse_ticker
+from site_builder.tagging.mentions import Mention, find_mentions
+from site_builder.tagging.names import ASCII_WORD, CJK
+from site_builder.tagging.registry import SiteData
+from site_builder.tagging.sightings import Seen, learn_names, tagged_companies
 from site_builder.workers import shared
 
-EXCHANGE_ORDER = ("SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE")
-"""Which listing of a dual-listed company ("BYD (002594.SZ, 01211.HK)") becomes its key."""
-MARKETS = {"SSE": "CN", "SZSE": "CN", "BSE": "CN", "HKEX": "HK", "NASDAQ": "US", "NYSE": "US"}
-"""A company has at most one listing per market: two tickers of one market are two companies."""
 FOLDED_ENDINGS = "(?:e?s|e?d)?"
 """What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
 CASED_ENDINGS = "s?"
@@ -102,11 +102,11 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     stories = [story for briefing in briefings for story in briefing.stories]
     keys = file_keys(briefings, digests)
     mentions: list[tuple[PlainMention, ...]] = per_story(
-        briefings, keys, memo, "mentions",
+        briefings, keys, memo, MENTIONS,
         lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories}))
     edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
                      for edit in story.tag_edits if edit.kind == "companies" and edit.add]
-    seen = _learn_names(mentions + edit_mentions, data)
+    seen = learn_names([*(mentions[i] for i in _oldest_first(briefings)), *edit_mentions], data)
     data_stamp = stamp(data.companies, data.topics)
     table = NameTable(stamp(sorted(seen.ticker_keys.items()), sorted(seen.name_keys.items()),
                             data_stamp), data_stamp, seen.ticker_keys, seen.name_keys)
@@ -146,13 +146,26 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     return TaggedSite(
         # A rebuild's cached parses carry their tags: usually no briefing is made anew.
         briefings=with_stories(briefings, iter(tagged)) if retagged else briefings,
-        companies=_companies(used, seen, data),
+        companies=tagged_companies(used, seen, data),
         topics=tuple(sorted(data.topics, key=lambda t: (t.name.casefold(), t.slug))),
         warnings=tuple(warnings),
     )
 
 
-def _matcher_for(seen: _Seen, data: SiteData, texts: list[str]) -> Matcher:
+def _oldest_first(briefings: tuple[Briefing, ...]) -> list[int]:
+    """The indexes of the site's stories, oldest day first, then reading order: the order in
+    which the site came to know its companies (the first listing seen keys a company)."""
+    starts = []
+    start = 0
+    for briefing in briefings:
+        starts.append(start)
+        start += len(briefing.stories)
+    order = sorted(range(len(briefings)),
+                   key=lambda n: (briefings[n].date, briefings[n].source.path))
+    return [starts[n] + i for n in order for i in range(len(briefings[n].stories))]
+
+
+def _matcher_for(seen: Seen, data: SiteData, texts: list[str]) -> Matcher:
     """The site's matcher; for a few texts, with only the names and keywords in them.
 
     A word that occurs in none of the texts can match nowhere, and leaving it out of an
@@ -325,94 +338,3 @@ def _bounded(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
             continue
         yield match
         position = match.end()
-
-
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """What the first pass learned from every ``Name (TICKER)`` on the site."""
-
-    ticker_keys: dict[str, str]  # ticker -> company key
-    name_keys: dict[str, str]  # name -> company key (registry names and aliases win)
-    names: dict[str, Counter[str]]  # company key -> how often each name was written with it
-    warnings: tuple[str, ...]
-
-
-def _learn_names(mentions: Iterable[tuple[PlainMention, ...]], data: SiteData) -> _Seen:
-    registered = {company.ticker for company in data.companies if company.ticker}
-    listed_with: dict[str, set[str]] = {}  # ticker -> the tickers written together with it
-    sightings: list[tuple[str, str]] = []  # (name, ticker)
-    for found in mentions:
-        for name, listings, _, _ in found:
-            if len(listings) == 1:  # most mentions: one ticker, its own group, nothing to join
-                ticker = listings[0][0]
-                if ticker not in listed_with:
-                    listed_with[ticker] = {ticker}
-                if name:
-                    sightings.append((name, ticker))
-                continue
-            tickers = [listing[0] for listing in listings]
-            if not tickers:
-                continue
-            markets = [MARKETS[listing[1]] for listing in listings]
-            one_company = len(set(markets)) == len(markets)  # "BYD (002594.SZ, 01211.HK)"
-            for ticker in tickers:
-                listed_with.setdefault(ticker, {ticker})
-            if one_company:
-                group = set().union(*(listed_with[ticker] for ticker in tickers))
-                for ticker in group:
-                    listed_with[ticker] = group
-            if name and (one_company or len(tickers) == 1):
-                sightings.append((name, tickers[0]))
-
-    def rank(ticker: str) -> tuple[bool, int, str]:
-        listing = parse_ticker(ticker)
-        exchange = EXCHANGE_ORDER.index(listing.exchange) if listing else len(EXCHANGE_ORDER)
-        return ticker not in registered, exchange, ticker
-
-    ticker_keys = {ticker: min(group, key=rank) for ticker, group in listed_with.items()}
-    names: dict[str, Counter[str]] = defaultdict(Counter)
-    keys_of_name: dict[str, Counter[str]] = defaultdict(Counter)
-    for name, ticker in sightings:
-        names[ticker_keys[ticker]][name] += 1
-        keys_of_name[name][ticker_keys[ticker]] += 1
-    warnings = []
-    name_keys: dict[str, str] = {}
-    for name, keys in sorted(keys_of_name.items()):
-        name_keys[name] = min(keys, key=lambda key: (-keys[key], key))
-        if len(keys) > 1:
-            warnings.append(f"{name!r} is written with tickers {', '.join(sorted(keys))}; "
-                            f"a mention without a ticker is taken as {name_keys[name]}")
-    for company in data.companies:
-        for name in (company.name, *company.aliases):
-            name_keys[name] = ticker_keys.get(company.key, company.key)
-    return _Seen(ticker_keys, name_keys, dict(names), tuple(warnings))
-
-
-def _companies(used: set[str], seen: _Seen, data: SiteData) -> tuple[Company, ...]:
-    """The companies with stories: registry details merged in, unique slugs, by name."""
-    registry = {company.key: company for company in data.companies}
-    companies = []
-    for key in sorted(used):
-        counts = seen.names.get(key, Counter())
-        written = sorted(counts, key=lambda name: (-counts[name], name))
-        company = registry.get(key)
-        if company is None:
-            listing = parse_ticker(key)
-            company = Company(
-                key=key, name=written[0] if written else key, slug="",
-                ticker=listing.ticker if listing else "",
-                exchange=listing.exchange if listing else "",
-                board=listing.board if listing else "")
-        aliases = tuple(dict.fromkeys(
-            name for name in (*company.aliases, *written) if name != company.name))
-        companies.append(dataclasses.replace(company, aliases=aliases))
-    taken: set[str] = set()
-    for index, company in enumerate(companies):  # in key order, so slugs stay put
-        wanted = slug = company_slug(company.name, company.ticker)
-        number = 1
-        while slug in taken:
-            number += 1
-            slug = f"{wanted}-{number}"
-        taken.add(slug)
-        companies[index] = dataclasses.replace(company, slug=slug)
-    return tuple(sorted(companies, key=lambda company: (company.name.casefold(), company.key)))

@@ -1,59 +1,83 @@
-"""Stock tickers: find ``Name (TICKER)`` mentions in text and put tickers in canonical form.
+"""Stock tickers as wire copy writes them, and their one canonical form per listing.
 
-A mention is a company name followed by one or more tickers in ASCII or full-width
-parentheses: ``Goertek (002241.SZ)``, ``比亚迪（002594.SZ）``, ``BYD (002594.SZ, 01211.HK)``.
-Which tickers exist and which board a code belongs to are the tables ``TICKER_RULES`` and
-``BOARD_RULES``; everything here is a pure function of its arguments.
+A listing is written in many ways: with a suffix (``002241.SZ``, Reuters' ``600519.SS`` and
+``NVDA.OQ``), after an exchange's name (``NASDAQ: NVDA``, ``SEHK: 700``, ``证券代码：300750``),
+compact (``SH600519``), or in Chinese copy as a bare code (``（600519）``, whose exchange follows
+from its first digits). Each form is a row of a table below; everything here is a pure function
+of its arguments. Canonical forms: six digits with ``.SH``/``.SZ``/``.BJ``, five with ``.HK``,
+a US symbol with ``.O`` (Nasdaq) or ``.N`` (NYSE).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-ASCII_WORD = "0-9A-Za-z\u00c0-\u024f"
-"""Characters that continue a Latin-script word (a name boundary is anything else)."""
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-"""CJK ideographs: Chinese names run over these without spaces."""
+from site_builder.model import Listing
 
+__all__ = [
+    "BOARD_RULES",
+    "CODE_PREFIXES",
+    "EXCHANGE_LABELS",
+    "SUFFIX_RULES",
+    "Listing",
+    "Ticker",
+    "board_of",
+    "exchange_of_code",
+    "find_tickers",
+    "listing_for",
+    "parse_bare_code",
+    "parse_ticker",
+]
 
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A ticker in canonical form with the exchange and board it belongs to."""
-
-    ticker: str  # "002241.SZ", "01810.HK", "NVDA.O"
-    exchange: str  # "SSE", "SZSE", "BSE", "HKEX", "NASDAQ", "NYSE"
-    board: str  # "STAR Market", "ChiNext", ... or "" when no board rule applies
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """``Name (TICKER)`` found in a text; ``start``/``end`` span the name and the parentheses."""
-
-    name: str  # "" when nothing name-like stands before the parenthesis
-    listings: tuple[Listing, ...]  # one per ticker inside the parentheses, in written order
-    start: int
-    end: int
+CN = "CN"
+"""An exchange label that names no exchange of its own ("A股", "证券代码"): the code's first
+digits decide between Shanghai, Shenzhen and Beijing."""
 
 
 @dataclass(frozen=True, slots=True)
-class TickerRule:
-    """One form of ticker: how it is written and how it becomes canonical."""
+class SuffixRule:
+    """A ticker written as CODE.SUFFIX: which suffixes, for which exchange."""
 
-    pattern: str  # regex for the code; the suffix is matched case-insensitively
-    suffix: str  # as written, upper-case: "SH", "HK", "OQ"
+    pattern: str  # regex for the code, upper-case
+    suffixes: tuple[str, ...]  # as written, upper-case ("SS" is Reuters' Shanghai)
     exchange: str
-    pad: int = 0  # zero-pad the code to this width ("1810" -> "01810")
 
 
-TICKER_RULES: tuple[TickerRule, ...] = (
-    TickerRule(r"[0-9]{6}", "SH", "SSE"),
-    TickerRule(r"[0-9]{6}", "SZ", "SZSE"),
-    TickerRule(r"[0-9]{6}", "BJ", "BSE"),
-    TickerRule(r"[0-9]{4,5}", "HK", "HKEX", pad=5),
-    TickerRule(r"[A-Z]{1,5}", "OQ", "NASDAQ"),
-    TickerRule(r"[A-Z]{1,5}", "O", "NASDAQ"),
-    TickerRule(r"[A-Z]{1,5}", "N", "NYSE"),
+SUFFIX_RULES: tuple[SuffixRule, ...] = (
+    SuffixRule(r"[0-9]{6}", ("SH", "SS"), "SSE"),
+    SuffixRule(r"[0-9]{6}", ("SZ",), "SZSE"),
+    SuffixRule(r"[0-9]{6}", ("BJ",), "BSE"),
+    SuffixRule(r"[0-9]{4,5}", ("HK",), "HKEX"),
+    SuffixRule(r"[A-Z]{1,5}", ("OQ", "O"), "NASDAQ"),
+    SuffixRule(r"[A-Z]{1,5}", ("N",), "NYSE"),
+)
+
+EXCHANGE_LABELS: dict[str, str] = {
+    # What copy writes before "CODE" with a colon ("NASDAQ: NVDA", "股票代码：002594"), compared
+    # case-insensitively, and the exchange it names. Labels of other exchanges ("SGX: NIO",
+    # "ADR: LNVGY", "TWSE: 2330") are not here, so their codes are no listing of ours.
+    "nasdaq": "NASDAQ", "nasdaqgs": "NASDAQ", "nasdaqgm": "NASDAQ", "nasdaqcm": "NASDAQ",
+    "nasdaq gs": "NASDAQ", "nasdaq/aim": "NASDAQ",
+    "nyse": "NYSE", "new york stock exchange": "NYSE",
+    "hkex": "HKEX", "sehk": "HKEX", "hkse": "HKEX", "hong kong stock exchange": "HKEX",
+    "h股": "HKEX", "港股": "HKEX", "h股代码": "HKEX", "港股代码": "HKEX", "股份代号": "HKEX",
+    "sse": "SSE", "sse star": "SSE", "sse star market": "SSE", "shanghai stock exchange": "SSE",
+    "sh": "SSE", "上交所": "SSE",
+    "szse": "SZSE", "shenzhen stock exchange": "SZSE", "sz": "SZSE", "深交所": "SZSE",
+    "bse": "BSE", "beijing stock exchange": "BSE", "bj": "BSE", "北交所": "BSE",
+    "a股": CN, "a股代码": CN, "证券代码": CN, "股票代码": CN, "代码": CN,
+}
+
+COMPACT_PREFIXES: dict[str, str] = {"sh": "SSE", "sz": "SZSE", "bj": "BSE", "hk": "HKEX"}
+"""``SH600519``, ``SZ:300750``, ``HK00700``: an exchange's letters glued to the code."""
+
+CODE_PREFIXES: tuple[tuple[str, str], ...] = (
+    # (first digits, exchange) of a mainland code written without an exchange; first match wins
+    ("920", "BSE"), ("900", "SSE"), ("6", "SSE"), ("0", "SZSE"), ("3", "SZSE"), ("2", "SZSE"),
+    ("4", "BSE"), ("8", "BSE"),
 )
 
 BOARD_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -69,89 +93,49 @@ BOARD_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("HKEX", ("0", "1", "2", "3", "4", "5", "6", "7", "9"), "HKEX Main Board"),
 )
 
-NOT_COMPANIES: frozenset[str] = frozenset((
-    # Names a run of capitalised words can produce that never name a company on their own:
-    # generic nouns, government bodies and places (compared case-insensitively).
-    "company", "the company", "group", "the group", "shares", "stock", "subsidiary", "holdings",
-    "corporation", "bank", "exchange", "china", "hong kong", "us", "u.s.", "state council",
-    "ministry of commerce", "ministry of industry and information technology",
-    "ministry of science and technology", "ministry of finance", "csrc", "ndrc", "miit", "pboc",
-    "national development and reform commission", "china securities regulatory commission",
-    "people's bank of china", "national energy administration", "national data administration",
-    "shanghai stock exchange", "shenzhen stock exchange", "beijing stock exchange",
-    "hong kong stock exchange", "beijing", "shanghai", "shenzhen", "guangzhou", "hangzhou",
-    "chengdu", "wuhan", "hefei", "suzhou", "nanjing", "xi'an", "chongqing", "tianjin",
-    "changsha", "zhengzhou", "qingdao", "xiamen", "jiangsu", "zhejiang", "guangdong", "anhui",
-    "shandong", "sichuan", "hubei", "hunan", "fujian", "henan", "hebei", "pudong",
-    "公司", "集团", "子公司", "国务院", "商务部", "工信部", "工业和信息化部", "科技部", "财政部",
-    "发改委", "国家发改委", "证监会", "中国证监会", "央行", "人民银行", "中国人民银行", "国资委",
-    "国家能源局", "国家数据局", "上交所", "深交所", "北交所", "港交所", "中国", "香港", "北京",
-    "上海", "深圳", "广州", "杭州", "成都", "武汉", "合肥", "苏州", "南京", "西安", "重庆", "天津",
-    "长沙", "郑州", "青岛", "厦门", "江苏", "浙江", "广东", "安徽", "山东", "四川", "湖北", "湖南",
-    "福建", "河南", "河北", "浦东",
-))
+CANONICAL_SUFFIX = {"SSE": "SH", "SZSE": "SZ", "BSE": "BJ", "HKEX": "HK", "NASDAQ": "O",
+                    "NYSE": "N"}
+MAINLAND = frozenset(("SSE", "SZSE", "BSE"))
 
-LEADING_WORDS: frozenset[str] = frozenset((
-    # Capitalised words that open a sentence before a name ("Meanwhile Goertek (...)").
-    "a", "an", "the", "and", "but", "also", "meanwhile", "both", "while",
-    "shares", "peer", "peers", "rival", "rivals", "among", "as", "at", "by", "for", "from", "in",
-    "on", "with", "yesterday", "today", "this", "that", "its", "their", "according", "if", "when", "after", "before", "since", "then", "however", "besides", "moreover",
-))
-CONNECTORS: frozenset[str] = frozenset(("of", "&", "de", "the", "und"))
-"""Lower-case words allowed inside a name ("Bank of China"), never at its ends; not "and",
-which joins two names far more often than it sits inside one."""
-ABBREVIATIONS: frozenset[str] = frozenset((
-    # Name words that end in "." or ".," without ending the sentence.
-    "co.", "co.,", "ltd.", "inc.", "corp.", "plc.", "s.a.", "n.v.", "ag.", "bhd.", "llc.",
-))
-CHINESE_LEADS = (
-    # Words that stand before a Chinese name in a run of ideographs; the name starts after the
-    # last of them ("公告称比亚迪（002594.SZ）" -> "比亚迪").
-    "公告称", "公告", "宣布", "表示", "披露", "发布", "旗下", "子公司", "包括", "其中", "此外",
-    "同时", "以及", "龙头", "消息", "今日", "昨日", "日前", "近日", "称", "据", "与", "及", "的",
-    "了", "在", "对", "向", "将", "由", "是", "为", "如", "年", "月", "日",
+
+class Ticker(NamedTuple):
+    """A ticker found in a text: its listing and where it is written (a named tuple: a build
+    finds some hundred thousand)."""
+
+    listing: Listing
+    start: int
+    end: int
+
+
+def _suffix_form() -> str:
+    forms = []
+    for rule in SUFFIX_RULES:
+        suffixes = "|".join(sorted(("".join(f"[{c}{c.lower()}]" for c in suffix)
+                                    for suffix in rule.suffixes), key=len, reverse=True))
+        forms.append(f"{rule.pattern}\\.(?:{suffixes})")
+    return "|".join(forms)
+
+
+def _label_form() -> str:
+    labels = sorted(EXCHANGE_LABELS, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, label.split())) for label in labels)
+
+
+_CODE_END = r"(?![0-9A-Za-z]|\.[A-Za-z])"
+_TICKER = re.compile(
+    f"(?<![0-9A-Za-z.])(?P<suffixed>{_suffix_form()}){_CODE_END}"
+    f"|(?<![A-Za-z])(?P<label>(?i:{_label_form()}))[ \\t\u3000]*[:：][ \\t\u3000]*"
+    f"(?P<code>[0-9]{{1,6}}|[A-Z]{{1,5}}){_CODE_END}"
+    f"|(?<![0-9A-Za-z])(?P<compact>(?i:sh|sz|bj|hk))[:：]?(?P<digits>[0-9]{{4,6}})(?![0-9])"
 )
-MAX_NAME_WORDS = 8
-MAX_CHINESE_NAME = 16
-_WINDOW = 100
-
-_CJK_CHAR = re.compile(f"[{CJK}]")
-_CHINESE_RUN = re.compile(f"[{CJK}A-Za-z0-9*]+$")
-_CHINESE_LEAD = re.compile("|".join(map(re.escape, CHINESE_LEADS)))
-_NAME_WORD = re.compile(r"(?:[A-Z0-9\u00c0-\u00de]|[a-z](?=[A-Z]))[\w&.'’+-]*,?")  # iFlytek too
-_HAS_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_DESCRIBING = re.compile(r"-(?:listed|based|owned|backed|controlled|funded|headquartered|"
-                         r"registered|focused|made|led|invested|affiliated)$")
-"""A word that describes the name after it ("Hong Kong-listed Xiaomi") and ends the run."""
-_POSSESSIVE = re.compile(r"['’]s?$")
-_MARKUP = "*_`[]\"“”‘’'"
-_TOKEN = re.compile(r"\S+")
+_SUFFIX_EXCHANGES = {suffix: rule.exchange for rule in SUFFIX_RULES for suffix in rule.suffixes}
 
 
-def _rule_pattern(rule: TickerRule) -> str:
-    suffix = "".join(f"[{c}{c.lower()}]" for c in rule.suffix)
-    return f"{rule.pattern}\\.{suffix}"
-
-
-_ONE_TICKER = "|".join(_rule_pattern(rule) for rule in TICKER_RULES)
-_PARENTHESES = re.compile(
-    f"[(\uff08][ \\t\u3000]*((?:{_ONE_TICKER})(?:[ \\t\u3000]*[,\uff0c/\uff0f\u3001;\uff1b][ \\t\u3000]*"
-    f"(?:{_ONE_TICKER}))*)[ \\t\u3000]*[)\uff09]"
-)
-_SEPARATORS = re.compile("[,\uff0c/\uff0f\u3001;\uff1b]")
-_RULE_PATTERNS = tuple((re.compile(_rule_pattern(rule)), rule) for rule in TICKER_RULES)
-
-
-def parse_ticker(raw: str) -> Listing | None:
-    """The canonical listing for one written ticker ("1810.hk" -> 01810.HK), or None."""
-    text = raw.strip()
-    code, _, suffix = text.rpartition(".")
-    text = f"{code.upper()}.{suffix}"
-    for pattern, rule in _RULE_PATTERNS:
-        if pattern.fullmatch(text):
-            code = code.upper().zfill(rule.pad) if rule.pad else code.upper()
-            return Listing(f"{code}.{rule.suffix}", rule.exchange, board_of(rule.exchange, code))
-    return None
+def exchange_of_code(code: str) -> str:
+    """The mainland exchange of a six-digit code from its first digits, or ""."""
+    if len(code) != 6 or not code.isdigit():
+        return ""
+    return next((exchange for prefix, exchange in CODE_PREFIXES if code.startswith(prefix)), "")
 
 
 def board_of(exchange: str, code: str) -> str:
@@ -162,84 +146,74 @@ def board_of(exchange: str, code: str) -> str:
     return ""
 
 
-def find_mentions(text: str) -> tuple[Mention, ...]:
-    """Every ``Name (TICKER)`` in text, in order; pure, so it can run in a worker process."""
-    mentions = []
-    for match in _PARENTHESES.finditer(text):
-        listings = tuple(
-            listing for raw in _SEPARATORS.split(match.group(1))
-            if (listing := parse_ticker(raw)) is not None
-        )
-        name, start = name_before(text, match.start())
-        mentions.append(Mention(name, listings, start, match.end()))
-    return tuple(mentions)
+def listing_for(exchange: str, code: str) -> Listing | None:
+    """The canonical listing of a code on an exchange (CN: the code's own), or None when the
+    code cannot trade there (a mainland label with a code of another exchange: "BSE: 500325"
+    is Bombay's)."""
+    if exchange == CN or exchange in MAINLAND:
+        own = exchange_of_code(code)
+        if not own or exchange not in (CN, own):
+            return None
+        exchange = own
+    elif exchange == "HKEX":
+        if not code.isdigit() or len(code) > 5 or not code.strip("0"):
+            return None
+        code = code.zfill(5)
+    elif not (code.isalpha() and code.isupper() and len(code) <= 5):
+        return None
+    return Listing(f"{code}.{CANONICAL_SUFFIX[exchange]}", exchange, board_of(exchange, code))
 
 
-def name_before(text: str, end: int) -> tuple[str, int]:
-    """The company name that ends just before ``end`` and where it starts ("" if none)."""
-    stop = end
-    while stop > 0 and text[stop - 1] in " \t\u3000":
-        stop -= 1
-    if stop and _CJK_CHAR.match(text[stop - 1]):
-        return _chinese_name(text, stop)
-    return _english_name(text, stop)
+def find_tickers(text: str, start: int = 0, end: int | None = None) -> list[Ticker]:
+    """Every written ticker in text[start:end] that is one of ours, in order."""
+    found = []
+    for match in _TICKER.finditer(text, start, len(text) if end is None else end):
+        listing = _listing_of(match)
+        if listing is not None:
+            found.append(Ticker(listing, match.start(), match.end()))
+    return found
 
 
-def _chinese_name(text: str, stop: int) -> tuple[str, int]:
-    window_start = max(0, stop - 40)
-    run = _CHINESE_RUN.search(text, window_start, stop)
-    if run is None:
-        return "", stop
-    start = run.start()
-    for lead in _CHINESE_LEAD.finditer(text, start, stop):
-        if stop - lead.end() >= 2:
-            start = lead.end()
-    while start < stop and not _CJK_CHAR.match(text[start]) and text[start] in "0123456789":
-        start += 1
-    start = max(start, stop - MAX_CHINESE_NAME)
-    name = text[start:stop]
-    if len(name) < 2 or name.casefold() in NOT_COMPANIES:
-        return "", stop
-    return name, start
+def _listing_of(match: re.Match[str]) -> Listing | None:
+    return _listing_of_groups(match.group("suffixed"), match.group("label"),
+                              match.group("code"), match.group("compact"), match.group("digits"))
 
 
-def _english_name(text: str, stop: int) -> tuple[str, int]:
-    window_start = max(0, stop - _WINDOW)
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text, window_start, stop)]
-    if tokens and window_start and tokens[0][0] == window_start and not text[window_start - 1].isspace():
-        del tokens[0]  # cut in half by the window
-    words: list[tuple[int, int, str]] = []  # the name's words, last first
-    for token_start, token_end in reversed(tokens):
-        if words and "\n" in text[token_end:words[-1][0]]:
-            break  # a name does not run across lines
-        raw = text[token_start:token_end]
-        word = raw.strip(_MARKUP) if not _POSSESSIVE.search(raw) else raw.lstrip(_MARKUP)
-        start = token_start + raw.index(word) if word else token_start
-        if not _is_name_word(word) or len(words) == MAX_NAME_WORDS:
-            break
-        words.append((start, start + len(word), word))
-    while words and (words[-1][2] in CONNECTORS or words[-1][2].casefold() in LEADING_WORDS):
-        words.pop()
-    while words and words[0][2] in CONNECTORS:
-        words.pop(0)
-    if not words:
-        return "", stop
-    start, end = words[-1][0], words[0][1]
-    name = text[start:end]
-    if len(name) < 2 or name.casefold() in NOT_COMPANIES:
-        return "", stop
-    return name, start
+@functools.lru_cache(maxsize=8192)
+def _listing_of_groups(suffixed: str | None, label: str | None, code: str | None,
+                       compact: str | None, digits: str | None) -> Listing | None:
+    """The listing a match of _TICKER writes, kept by how it is written: a site writes the
+    same few thousand tickers again and again."""
+    if suffixed is not None:
+        code, _, suffix = suffixed.rpartition(".")
+        exchange = _SUFFIX_EXCHANGES[suffix.upper()]
+        if exchange == "HKEX":
+            code = code.zfill(5)
+        elif exchange in MAINLAND and exchange_of_code(code) not in ("", exchange):
+            return None  # "002241.SH": a Shenzhen code cannot trade in Shanghai
+        return Listing(f"{code}.{CANONICAL_SUFFIX[exchange]}", exchange, board_of(exchange, code))
+    if label is not None and code is not None:
+        return listing_for(EXCHANGE_LABELS[" ".join(label.casefold().split())], code)
+    if compact is None or digits is None:
+        return None
+    exchange = COMPACT_PREFIXES[compact.casefold()]
+    return listing_for(exchange, digits) if (exchange == "HKEX") == (len(digits) < 6) else None
 
 
-def _is_name_word(word: str) -> bool:
-    if word in CONNECTORS:
-        return True
-    if word.endswith((".", ",")) and word.casefold() not in ABBREVIATIONS and not (
-        len(word) == 2 and word[0].isupper()  # an initial, "J."
-    ):
-        return False
-    return bool(
-        _NAME_WORD.fullmatch(word) and _HAS_LETTER.search(word)
-        and not _DESCRIBING.search(word) and not _POSSESSIVE.search(word)
-        and ("." not in word or parse_ticker(word) is None)
-    )
+def parse_ticker(raw: str) -> Listing | None:
+    """The canonical listing of one written ticker ("1810.hk" -> 01810.HK, "NASDAQ: NVDA" ->
+    NVDA.O, "SH600519" -> 600519.SH), or None; a bare code is not enough on its own."""
+    text = raw.strip()
+    match = _TICKER.fullmatch(text) or _TICKER.fullmatch(text.upper())  # "nvda.o" in a registry
+    return _listing_of(match) if match is not None else None
+
+
+def parse_bare_code(code: str) -> Listing | None:
+    """A code Chinese copy writes bare in parentheses after a name: six digits on a mainland
+    board ("600519"), or five with a leading zero in Hong Kong ("01810")."""
+    if len(code) == 5 and code.startswith("0"):
+        return listing_for("HKEX", code)
+    exchange = exchange_of_code(code)
+    if not exchange or not board_of(exchange, code):
+        return None
+    return listing_for(exchange, code)
