@@ -91,6 +91,38 @@ class Story(NamedTuple):
                      self.body_digest)
 
 
+class Card(NamedTuple):
+    """What a list shows of a story (a card): every field of it but its body and bookkeeping.
+
+    Views of lists read cards, not stories, and the card stamp (versions.py) is made of these
+    same fields, so a list page's key covers whatever a card can show.
+    """
+
+    day: dt.date
+    section: str
+    section_slug: str
+    headline_html: str
+    title: str
+    summary: str
+    reading_minutes: int
+    slug: str
+    url: str
+    companies: tuple[str, ...]
+    topics: tuple[str, ...]
+
+    @property
+    def anchor(self) -> str:
+        return self.slug
+
+
+card_fields = attrgetter(*Card._fields)
+"""A story's card fields, in Card's order: `Card(*card_fields(story))`."""
+
+
+def card(story: Story) -> Card:
+    return Card(*card_fields(story))
+
+
 @dataclass(frozen=True, slots=True)
 class Section(_Record):
     """A desk of one day ("Market dynamics") with the stories filed under it."""

@@ -183,7 +183,7 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             reporter.warn(warning)
         with reporter.stage("plan"):
             versions = version_site(site, index, digests, cache)
-            pages = plan_pages(site, index, versions, cache)
+            pages = plan_pages(site, index, versions)
             page_paths = [page.path for page in pages]
             # The sitemaps first: the site's is the costliest job of a rebuild, so it starts
             # at once beside the pages.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from site_builder.bodies import body_html
-from site_builder.index import SiteIndex
+from site_builder.index import TagNames
 from site_builder.model import Company, Story
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.tagging.mentions import tickers_in_brackets
@@ -41,7 +41,7 @@ class _Target:
     tickers: frozenset[str]  # its listings' canonical tickers
 
 
-def linked_body(story: Story, index: SiteIndex, site_path: str = "") -> str:
+def linked_body(story: Story, index: TagNames, site_path: str = "") -> str:
     """The story's body HTML with its companies' first mentions linked; site_path is the path
     the site lives under ("" at the root of its host)."""
     companies = [index.companies[key] for key in story.companies if key in index.companies]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from site_builder.config import SiteConfig
-from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.index import TagNames
+from site_builder.model import Briefing, Card, Company, Story, Topic, card
 from site_builder.output.dates import long_date, short_date
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import local_name
@@ -37,8 +37,9 @@ def topic_link(topic: Topic, lang: str = "") -> View:
             "slug": topic.slug}
 
 
-def story_card(story: Story, index: SiteIndex, lang: str) -> View:
-    """A story as it appears in lists: headline, date, desk, summary and its tags."""
+def story_card(story: Card, index: TagNames, lang: str) -> View:
+    """A story as it appears in lists: headline, date, desk, summary and its tags; from its
+    card (model.card), so a list shows nothing its card stamp does not cover."""
     return {
         "title": story.title,
         "headline_html": story.headline_html,
@@ -58,16 +59,16 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
     }
 
 
-def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4,
+def story_full(story: Story, index: TagNames, lang: str, heading_top: int = 4,
                site_path: str = "") -> View:
     """A story with its body, its companies' first mentions linked (site_path: the path the
     site lives under); the body's headings start at heading_top (h4 under an h3)."""
     body = linked_body(story, index, site_path)
-    return {**story_card(story, index, lang),
+    return {**story_card(card(story), index, lang),
             "body_html": nest_headings(body, heading_top), "words": story.words}
 
 
-def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
+def search_tags(story: Story, index: TagNames, lang: str) -> View:
     """A story's companies and topics as the search page filters them: named in the search
     page's language (the site's), whatever the story's own, so one filter holds them all."""
     return {"companies": [local_name(index.companies[key].names, lang, index.companies[key].name)
@@ -76,7 +77,7 @@ def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
                        for slug in story.topics if slug in index.topics]}
 
 
-def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> View:
+def briefing_view(briefing: Briefing, index: TagNames, site_path: str = "") -> View:
     lang = briefing.lang
     return {
         "date": briefing.date.isoformat(),
@@ -99,7 +100,7 @@ def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> 
     }
 
 
-def day_tags(briefing: Briefing, index: SiteIndex) -> View:
+def day_tags(briefing: Briefing, index: TagNames) -> View:
     """The companies and topics of a day, most stories first, then by name: for its sidebar."""
     companies: dict[str, int] = {}
     topics: dict[str, int] = {}
@@ -122,7 +123,7 @@ def day_tags(briefing: Briefing, index: SiteIndex) -> View:
     }
 
 
-def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
+def briefing_summary(briefing: Briefing, index: TagNames) -> View:
     """A day as a list entry: its date, lead and headlines, without the story bodies."""
     lang = briefing.lang
     return {
@@ -134,13 +135,26 @@ def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
         "lead_html": briefing.lead_html,
         "sections": [
             {"name": section.name, "url": f"/sections/{section.slug}/",
-             "stories": [story_card(story, index, lang) for story in section.stories]}
+             "stories": [story_card(card(story), index, lang) for story in section.stories]}
             for section in briefing.sections
         ],
     }
 
 
-def day_link(briefing: Briefing | None, lang: str = "") -> View | None:
+class Day(Protocol):
+    """A day as a link shows it: a Briefing, or page_inputs.DayRef."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def date(self) -> dt.date: ...
+
+    @property
+    def lang(self) -> str: ...
+
+
+def day_link(briefing: Day | None, lang: str = "") -> View | None:
     """A link to a day, dated in the language of the page it is on (lang), else its own."""
     if briefing is None:
         return None

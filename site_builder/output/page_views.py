@@ -1,0 +1,257 @@
+"""Each page kind's view: a function of its inputs record (page_inputs.py) and the Chrome.
+
+A view reads its record and the Chrome alone, so the page's key (the Stamper's stamp of the
+record) covers every piece of content it shows.
+"""
+
+from __future__ import annotations
+
+from site_builder.content.split import summarise
+from site_builder.model import Briefing, Company, Topic, card
+from site_builder.output.edition import edition_view
+from site_builder.output.feeds import day_start, story_time
+from site_builder.output.i18n import Interface
+from site_builder.output.page_inputs import (
+    Chrome,
+    DayInputs,
+    EditionInputs,
+    HomeInputs,
+    ListInputs,
+    SectionSubject,
+    StoryInputs,
+    View,
+    WholeSite,
+)
+from site_builder.output.views import (
+    briefing_summary,
+    briefing_view,
+    collection_data,
+    company_link,
+    day_link,
+    feed_links,
+    news_article_data,
+    page_meta,
+    search_tags,
+    story_card,
+    story_full,
+    story_link,
+    topic_link,
+    website_data,
+)
+
+
+def home_crumb(ui: Interface) -> View:
+    return {"url": "/", "title": ui.gettext("Home")}
+
+
+def day_crumbs(chrome: Chrome, briefing: Briefing) -> list[View]:
+    ui = chrome.interfaces[briefing.lang]
+    return [home_crumb(ui), {"url": "/archive/", "title": ui.gettext("Archive")},
+            {"url": briefing.url, "title": ui.short_date(briefing.date)}]
+
+
+def home_view(inputs: HomeInputs, chrome: Chrome) -> View:
+    config, pagination, chunk = chrome.config, inputs.pagination, inputs.briefings
+    first = pagination["front"]
+    title = config.title if first else chrome.ui.gettext(
+        "%(title)s: page %(number)s", title=config.title, number=pagination["number"])
+    return {
+        "page": page_meta(config, pagination["url"], title, "home", feeds=chrome.site_feeds,
+                          linked_data=[website_data(config)] if first else []),
+        "latest": briefing_view(chunk[0], chrome.names, chrome.site_path)
+        if first and chunk else None,
+        "days": [briefing_summary(b, chrome.names) for b in (chunk[1:] if first else chunk)],
+        "pagination": pagination,
+    }
+
+
+def day_view(inputs: DayInputs, chrome: Chrome) -> View:
+    briefing = inputs.briefing
+    day = briefing_view(briefing, chrome.names, chrome.site_path)
+    return {
+        "page": page_meta(chrome.config, briefing.url,
+                          chrome.interfaces[briefing.lang].gettext(
+                              "%(title)s, %(date)s", title=briefing.title,
+                              date=day["date_text"]),
+                          "day", lang=briefing.lang, feeds=chrome.site_feeds,
+                          breadcrumbs=day_crumbs(chrome, briefing),
+                          description=summarise(briefing.lead_text)),
+        "day": day,
+        "newer": day_link(inputs.newer, briefing.lang),
+        "older": day_link(inputs.older, briefing.lang),
+    }
+
+
+def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
+    briefing, config = inputs.briefing, chrome.config
+    stories = briefing.stories
+    position = inputs.position
+    story = stories[position]
+    full = story_full(story, chrome.names, briefing.lang, heading_top=2,
+                      site_path=chrome.site_path)
+    published = story_time(day_start(config, briefing), story.position).isoformat()
+    return {
+        "page": page_meta(config, story.url, story.title, "story", lang=briefing.lang,
+                          description=story.summary, feeds=chrome.site_feeds,
+                          breadcrumbs=[*day_crumbs(chrome, briefing),
+                                       {"url": story.url, "title": story.title}],
+                          published=story.day, published_time=published,
+                          section=story.section,
+                          tags=[c["name"] for c in full["companies"]] +
+                          [t["name"] for t in full["topics"]],
+                          linked_data=[news_article_data(config, full, briefing.lang,
+                                                         published)]),
+        "story": full,
+        "day": {"url": briefing.url,
+                "date_text": chrome.interfaces[briefing.lang].long_date(briefing.date),
+                "title": briefing.title, "source_name": briefing.source_name},
+        "search": search_tags(story, chrome.names, chrome.lang),
+        "previous": story_link(stories[position - 1] if position > 0 else None),
+        "next": story_link(stories[position + 1] if position + 1 < len(stories) else None),
+        "day_stories": [story_link(other) for other in stories],
+        "more": [{"company": company_link(chrome.names.companies[key], briefing.lang),
+                  "stories": [story_card(card(s), chrome.names, briefing.lang)
+                              for s in others]}
+                 for key, others in inputs.more],
+    }
+
+
+def list_view(inputs: ListInputs, chrome: Chrome) -> View:
+    """A page of a desk's, company's or topic's stories, with what it shows of its subject."""
+    config, pagination, kind = chrome.config, inputs.pagination, inputs.kind
+    front = pagination["front"]
+    page_title = inputs.title if front else chrome.ui.gettext(
+        "%(title)s: page %(number)s", title=inputs.title, number=pagination["number"])
+    return {
+        "page": page_meta(config, pagination["url"], page_title, kind,
+                          feeds=inputs.feeds, breadcrumbs=inputs.crumbs,
+                          description=inputs.description,
+                          linked_data=[collection_data(
+                              config, pagination["url"], page_title, inputs.description,
+                              inputs.about, [story.url for story in inputs.stories])]),
+        "stories": [story_card(card(s), chrome.names, chrome.lang) for s in inputs.stories],
+        "story_count": inputs.total,
+        "pagination": pagination,
+        **_subject(inputs, chrome.lang),
+    }
+
+
+def _subject(inputs: ListInputs, lang: str) -> View:
+    subject = inputs.subject
+    if isinstance(subject, SectionSubject):
+        return {"section": {"name": subject.name, "url": subject.url,
+                            "feeds": feed_links(subject.url, subject.name)}}
+    related = [dict(company_link(tag, lang) if isinstance(tag, Company)
+                    else topic_link(tag, lang), count=count) for tag, count in inputs.related]
+    if isinstance(subject, Company):
+        link = company_link(subject, lang)
+        return {"company": {**link, "description": subject.description,
+                            "website": subject.website, "aliases": list(subject.aliases),
+                            "feeds": feed_links(subject.url, link["name"])},
+                "related_topics": related}
+    assert isinstance(subject, Topic)
+    link = topic_link(subject, lang)
+    return {"topic": {**link, "description": subject.description,
+                      "feeds": feed_links(subject.url, link["name"])},
+            "related_companies": related}
+
+
+def edition_page_view(inputs: EditionInputs, chrome: Chrome) -> View:
+    briefing = inputs.briefing
+    return edition_view(chrome.config, chrome.names, briefing, chrome.interfaces[briefing.lang])
+
+
+# Pages about the whole site: keyed by their view's hash (page_inputs.WholeSite) ------------
+
+SEARCH_PAGE_COMPANIES = 24  # the most covered companies, offered when search cannot run
+
+
+def sections_view(inputs: WholeSite, chrome: Chrome) -> View:
+    ui = chrome.ui
+    listing = {"url": "/sections/", "title": ui.gettext("Sections")}
+    return {
+        "page": page_meta(chrome.config, "/sections/", listing["title"], "sections",
+                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing]),
+        "sections": [{"name": s.name, "url": f"/sections/{s.slug}/",
+                      "count": len(s.stories)} for s in inputs.index.sections],
+    }
+
+
+def companies_view(inputs: WholeSite, chrome: Chrome) -> View:
+    index, ui, lang = inputs.index, chrome.ui, chrome.lang
+    listing = {"url": "/companies/", "title": ui.gettext("Companies")}
+    groups: dict[str, list[View]] = {}
+    for company in sorted(index.companies.values(), key=lambda c: (c.name.casefold(), c.key)):
+        letter = company.name[:1].upper()
+        letter = letter if "A" <= letter <= "Z" else "#"
+        groups.setdefault(letter, []).append(
+            {**company_link(company, lang), "count": len(index.by_company.get(company.key, ()))})
+    return {
+        "page": page_meta(chrome.config, "/companies/", listing["title"], "companies",
+                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
+                          description=ui.gettext("Every company in the briefings, A to Z.")),
+        "groups": [{"letter": letter, "companies": groups[letter]}
+                   for letter in sorted(groups)],
+    }
+
+
+def topics_view(inputs: WholeSite, chrome: Chrome) -> View:
+    index, ui, lang = inputs.index, chrome.ui, chrome.lang
+    listing = {"url": "/topics/", "title": ui.gettext("Topics")}
+    topics = sorted(index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
+    return {
+        "page": page_meta(chrome.config, "/topics/", listing["title"], "topics",
+                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
+                          description=ui.gettext(
+                              "Technologies, industries and corporate events.")),
+        "topics": [{**topic_link(t, lang), "description": t.description,
+                    "count": len(index.by_topic.get(t.slug, ()))} for t in topics],
+    }
+
+
+def archive_view(inputs: WholeSite, chrome: Chrome) -> View:
+    years: dict[int, dict[int, list[View]]] = {}
+    for briefing in inputs.site.briefings:
+        years.setdefault(briefing.date.year, {}).setdefault(briefing.date.month, []).append(
+            {**(day_link(briefing, chrome.lang) or {}), "title": briefing.title,
+             "story_count": len(briefing.stories), "day": briefing.date.day})
+    ui = chrome.ui
+    return {
+        "page": page_meta(chrome.config, "/archive/", ui.gettext("Archive"), "archive",
+                          feeds=chrome.site_feeds,
+                          breadcrumbs=[home_crumb(ui), {"url": "/archive/",
+                                                        "title": ui.gettext("Archive")}],
+                          description=ui.gettext("Every briefing, by year and month.")),
+        "years": [{"year": year, "months": [
+            {"month": month, "name": ui.month_year(year, month),
+             "id": f"y{year}-{month:02d}",
+             "days": days} for month, days in months.items()]}
+            for year, months in years.items()],
+        "day_count": len(inputs.site.briefings),
+        "story_count": len(inputs.index.stories),
+    }
+
+
+def search_view(inputs: WholeSite, chrome: Chrome) -> View:
+    """The search box, and for readers without JavaScript the ways to browse instead."""
+    index = inputs.index
+    counts = {key: len(stories) for key, stories in index.by_company.items()}
+    busiest = sorted((c for c in index.companies.values() if counts.get(c.key)),
+                     key=lambda c: (-counts[c.key], c.name.casefold(), c.key))
+    ui = chrome.ui
+    return {
+        "page": page_meta(chrome.config, "/search/", ui.gettext("Search"), "search",
+                          feeds=chrome.site_feeds,
+                          breadcrumbs=[home_crumb(ui), {"url": "/search/",
+                                                        "title": ui.gettext("Search")}],
+                          description=ui.gettext("Search every story by words, company, "
+                                                 "topic or section.")),
+        "sections": [{"name": s.name, "url": f"/sections/{s.slug}/"} for s in index.sections],
+        "companies": [company_link(c, chrome.lang) for c in busiest[:SEARCH_PAGE_COMPANIES]],
+        "story_count": len(index.stories),
+    }
+
+
+def not_found_view(inputs: WholeSite, chrome: Chrome) -> View:
+    return {"page": page_meta(chrome.config, "/404.html", chrome.ui.gettext("Page not found"),
+                              "404", feeds=chrome.site_feeds)}
