@@ -14,7 +14,7 @@ from typing import TypeGuard
 
 from site_builder.file_memo import FileMemo
 from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Site, Story
+from site_builder.model import Briefing, Site, Story, card_fields
 from site_builder.stamps import stamp, stamp_text, text_stamp
 
 
@@ -88,7 +88,6 @@ def _file_stamps(briefing: Briefing, stories: tuple[Story, ...],
                 *[topic_stamps.get(slug, slug) for slug in story.topics]]
         story_stamps.append(stamp_text(text_stamp(story), day_facts, *tags))
         # A card is the story without its body: editing a body leaves lists alone.
-        cards.append(stamp_text(story.url, story.title, story.headline_html, story.summary,
-                                story.section, story.section_slug, str(story.reading_minutes),
-                                lang, *tags))
+        # (its fields are model.Card's, the only ones a list's view can read of it)
+        cards.append(stamp_text(*map(str, card_fields(story)), lang, *tags))
     return tuple(story_stamps), tuple(cards)
