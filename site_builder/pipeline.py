@@ -1,12 +1,23 @@
-"""The build, top to bottom: load, split, tag, render, feeds, write."""
+"""The build, top to bottom, as its -v timings and progress line name its stages:
+
+    load+split           read each content file, split it into days and stories (content/)
+    tag                  tag each story with its companies and topics (tagging/)
+    plan                 stamp the model; plan every page, feed and sitemap, each page with
+                         its inputs and key (incremental/keys.py, output/pages.py)
+    render+feeds+write   render what the live site does not hold yet (output/render.py)
+    search               finish the search index (search/)
+    swap                 record the build, then swap the new site in (incremental/memory.py)
+
+What the builder remembers between builds (the no-op signature, each file's key, what the
+live folder is) sits behind one BuildMemory; the stages only use the cache as their memo.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from site_builder import bodies
@@ -15,26 +26,26 @@ from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
-from site_builder.incremental.cache import CACHE_DIR, BuildCache, output_identity
-from site_builder.incremental.inputs import builder_key, input_signature, load_sources, remember
-from site_builder.incremental.versions import version_site
-from site_builder.index import index_site
+from site_builder.incremental.cache import BuildCache
+from site_builder.incremental.inputs import input_signature, load_sources, remember
+from site_builder.incremental.memory import COUNTS, BuildMemory, Made
+from site_builder.incremental.versions import Versions, version_site
+from site_builder.index import SiteIndex, index_site
 from site_builder.model import Briefing, Site
 from site_builder.output import feeds as feeds_stage
 from site_builder.output.i18n import catalog_dirs, check_languages
 from site_builder.output.pages import Page, plan_pages
-from site_builder.output.render import RenderStats, render_all
+from site_builder.output.render import FeedJob, RenderPlan, RenderStats, render_all
 from site_builder.output.sitemaps import plan_sitemaps
 from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.output.write import (
-    LiveRecord,
     OutputTransaction,
     all_safe_output_paths,
     check_output_folder,
     safe_output_path,
 )
 from site_builder.report import Reporter
-from site_builder.search.indexer import SearchIndexer
+from site_builder.search.indexer import SearchIndexer, SearchStamps
 from site_builder.tagging.registry import load_site_data
 from site_builder.tagging.tag import tag_stories
 from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
@@ -62,31 +73,32 @@ class BuildSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class _Made:
-    """What the cache records of a build: each output file's fingerprint, the build's meta,
-    the new site's list of files, and what the cache held of the live site before (None: not
-    trusted), so that only what changed is written."""
+class BuildOptions:
+    """How to build: with drafts, into which folder, with how many workers, with the cache."""
 
-    fingerprints: dict[str, str]
-    meta: dict[str, str]
-    files: frozenset[str]
-    previous: dict[str, str] | None
-    previous_files: frozenset[str] | None
+    drafts: bool = False
+    output: Path | None = None  # default: the site's output folder
+    jobs: int | None = None  # default: the CPUs this process may use
+    use_cache: bool = True
 
 
-def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
-    if not use_cache:
-        return BuildCache.throwaway(builder_key(config), reporter.warn)
-    return BuildCache(config.root / CACHE_DIR, builder_key(config), reporter.warn)
+@dataclass(frozen=True, slots=True)
+class BuildPlan:
+    """The plan stage's result: the model and everything to write, each with its key."""
+
+    site: Site
+    index: SiteIndex
+    versions: Versions
+    pages: list[Page]
+    feeds: Sequence[FeedJob]
+    statics: dict[str, Path]  # output path -> the theme's static file
 
 
 def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
               cache: BuildCache | None = None, jobs: int = 1,
               digests: dict[str, str] | None = None) -> Site:
-    """Read, split and tag every briefing; report every broken file at once.
-
-    digests, when given, is filled with each content file's sha256 (for versions.py).
-    """
+    """Stages load+split and tag: every briefing read, split and tagged; every broken file
+    reported at once. digests, when given, is filled with each content file's sha256."""
     cache = cache or BuildCache(None, "", reporter.warn)
     database = cache.database()
     bodies.use(BodyStore(database) if database is not None else None)
@@ -122,134 +134,116 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
           output: Path | None = None, jobs: int | None = None,
-          use_cache: bool = True, keep: list[object] | None = None) -> BuildSummary:
-    """Build the site into a sibling folder and swap it in; nothing is lost on error.
+          use_cache: bool = True) -> BuildSummary:
+    """Build the site into a sibling folder and swap it in; nothing is lost on error."""
+    return run_build(config, reporter, BuildOptions(drafts, output, jobs, use_cache), [])
 
-    keep, when given, takes the build's model and plan when it ends, rather than their being
-    freed: a command that exits right after (cli.run) need not spend a tenth of a second of a
-    rebuild freeing 70,000 pages and 55,000 stories one object at a time.
-    """
+
+def run_build(config: SiteConfig, reporter: Reporter, options: BuildOptions,
+              keep: list[object]) -> BuildSummary:
+    """build(), its model and plan put into keep when it ends, rather than freed: a command
+    that exits right after (cli.run) need not spend a tenth of a second of a rebuild freeing
+    70,000 pages and 55,000 stories one object at a time."""
     started = time.perf_counter()
-    output = (output or config.output_path).absolute()
+    output = (options.output or config.output_path).absolute()
     check_output_folder(output, config.root, config.content_path)
-    jobs = jobs or available_cpus()
     theme = find_theme(config)
-    cache = open_cache(config, reporter, use_cache=use_cache)
+    memory = BuildMemory.open(config, reporter, output=output, use_cache=options.use_cache)
     try:
-        signature = input_signature(config, [*theme.template_dirs, *theme.static_dirs,
-                                             *catalog_dirs(config)],
-                                    drafts=drafts, output=output)
-        where = str(output)
-        if signature is not None and cache.build_meta(where, "signature") == signature \
-                and cache.build_meta(where, "identity") == output_identity(output):
-            previous = json.loads(cache.build_meta(where, "summary") or "{}")
-            return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
-                                   "nothing_changed": True, "rendered": 0,
-                                   "reused": previous.get("pages", 0), "unchanged": 0})
-        return _build(config, theme, reporter, drafts, output, jobs, cache, started,
-                      keep if keep is not None else [], signature or "")
+        counts = memory.unchanged(input_signature(
+            config, [*theme.template_dirs, *theme.static_dirs, *catalog_dirs(config)],
+            drafts=options.drafts, output=output))
+        if counts is not None:
+            return BuildSummary(**counts, rendered=0, reused=counts["pages"], unchanged=0,
+                                seconds=time.perf_counter() - started, nothing_changed=True)
+        options = replace(options, output=output, jobs=options.jobs or available_cpus())
+        summary = _build(config, reporter, options, theme, memory, keep)
+        return replace(summary, seconds=time.perf_counter() - started)
     finally:
-        cache.close()
+        memory.close()
 
 
-def _record(cache: BuildCache, output: Path, summary: BuildSummary, made: _Made) -> None:
-    counts = {k: v for k, v in asdict(summary).items() if k in ("days", "stories", "pages",
-                                                                 "feeds")}
-    cache.record_build(str(output), made.fingerprints, {
-        **made.meta, "summary": json.dumps(counts)}, made.files, made.previous,
-        made.previous_files)
-
-
-def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
-           jobs: int, cache: BuildCache, started: float, keep: list[object], signature: str
-           ) -> BuildSummary:
-    """The build; its model and plan go into keep.
-
-    What it made is recorded in the cache before the swap, under the identity of the folder
-    about to be swapped in: a record that cannot be written (a full disk) leaves the old site
-    in place, and one written by a build that dies before its swap describes no live folder.
-    """
+def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme: Theme,
+           memory: BuildMemory, keep: list[object]) -> BuildSummary:
+    """The stages, one line each; the model and plan go into keep."""
+    jobs, output = options.jobs or 1, options.output or config.output_path
     digests: dict[str, str] = {}
-    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
+    site = load_site(config, reporter, drafts=options.drafts, cache=memory.cache, jobs=jobs,
+                     digests=digests)  # load+split, tag
     release_freed_memory()
     fault_point("after-load")
-    statics = static_files(theme)
-    assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
-              for path, source in statics.items()}
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
-        index = index_site(site)
-        for warning in check_languages(config, [config.language,
-                                                *(b.lang for b in site.briefings)]):
-            reporter.warn(warning)
-        with reporter.stage("plan"):
-            versions = version_site(site, index, digests, cache)
-            pages = plan_pages(site, index, versions)
-            page_paths = [page.path for page in pages]
-            # The sitemaps first: the site's is the costliest job of a rebuild, so it starts
-            # at once beside the pages.
-            feed_channels = [*plan_sitemaps(site, pages),
-                             *feeds_stage.plan_feeds(site, index, versions)]
-            _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
-                              statics)
-        trusted = cache.build_meta(str(output), "identity") == output_identity(output)
-        previous = cache.outputs(str(output)) if trusted else {}
-    cache.forget_build(str(output))
+        plan = plan_build(site, theme, memory.cache, digests, reporter)  # plan
+    recalled = memory.recall()
     theme_hash = theme_fingerprint(config, theme)
-    transaction = OutputTransaction(output, _live_record(cache, str(output)) if trusted
-                                    else None)
+    transaction = OutputTransaction(output, recalled.live)
+    keep.extend((plan, recalled, transaction))
     searching: SearchIndexer | None = None
     try:
-        searching = SearchIndexer(
-            transaction, config, reporter, page_paths, versions.days,
-            theme_hash,
-            json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {},
-            jobs)
+        searching = SearchIndexer(transaction, config, reporter, [p.path for p in plan.pages],
+                                  stamps=SearchStamps(plan.versions.days, theme_hash,
+                                                      recalled.search), jobs=jobs)
         with reporter.stage("render+feeds+write"):
-            stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
-                               previous, transaction, jobs, reporter, searching.pages_done,
-                               searching.page_written)
-            for relative, source in statics.items():
+            stats = render_all(RenderPlan(plan.pages, plan.feeds, config, theme, _assets(plan),
+                                          theme_hash, recalled.fingerprints),
+                               transaction, reporter, jobs, searching)
+            for relative, source in plan.statics.items():
                 transaction.copy(relative, source)
         with reporter.stage("search"):  # what is left of it once the pages are written
             search_stamps = searching.finish()
         fault_point("after-aside")
         with reporter.stage("swap"):
-            record = transaction.prepare()
-            summary = BuildSummary(
-                days=len(site.briefings), stories=len(index.stories), pages=len(pages),
-                feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
-                unchanged=transaction.unchanged, seconds=0.0)
-            identity = output_identity(transaction.aside)
-            _record(cache, output, summary, _Made(stats.fingerprints, {
-                "signature": signature, "identity": identity, "spare": record.spare,
-                "search": json.dumps(search_stamps, sort_keys=True),
-                "changed": json.dumps(sorted(record.changed))}, record.files,
-                previous if trusted else None,
-                transaction.live.files if transaction.live is not None else None))
-            transaction.commit()
+            summary = _swap(plan, stats, transaction, memory, search_stamps)
     except BaseException:
         if searching is not None:
             searching.abort()
         transaction.abort()
         raise
-    if output_identity(output) != identity \
-            and not cache.confirm_identity(str(output), output_identity(output)):
+    if not memory.confirm():
         reporter.warn("the site is built, but the build cache could not note it: the next "
                       "build renders every page again")
-    keep.extend((site, index, versions, pages, feed_channels, previous, transaction))
-    return replace(summary, seconds=time.perf_counter() - started)
+    return summary
 
 
-def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
-    """The live site's files and its spare, as the build that made them recorded."""
-    files = cache.live_files(where)
-    try:
-        changed = json.loads(cache.build_meta(where, "changed") or "[]")
-    except ValueError:
-        return None
-    if files is None or not isinstance(changed, list):
-        return None
-    return LiveRecord(files, cache.build_meta(where, "spare") or "", frozenset(changed))
+def plan_build(site: Site, theme: Theme, cache: BuildCache, digests: dict[str, str],
+               reporter: Reporter) -> BuildPlan:
+    """Stage plan: the model stamped (versions.py, memoized in the cache by file), every page
+    with its inputs and key, the feeds and sitemaps; a path two of them write is an error."""
+    config = site.config
+    index = index_site(site)
+    for warning in check_languages(config, [config.language,
+                                            *(b.lang for b in site.briefings)]):
+        reporter.warn(warning)
+    with reporter.stage("plan"):
+        versions = version_site(site, index, digests, cache)
+        pages = plan_pages(site, index, versions)
+        # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
+        # once beside the pages.
+        feeds = [*plan_sitemaps(site, pages), *feeds_stage.plan_feeds(site, index, versions)]
+        statics = static_files(theme)
+        _check_collisions(pages, [(p, f.source) for f in feeds for p in f.paths], statics)
+    return BuildPlan(site, index, versions, pages, feeds, statics)
+
+
+def _assets(plan: BuildPlan) -> dict[str, str]:
+    """Each static file's content stamp, for cache-busting links."""
+    return {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+            for path, source in plan.statics.items()}
+
+
+def _swap(plan: BuildPlan, stats: RenderStats, transaction: OutputTransaction,
+          memory: BuildMemory, search: dict[str, str]) -> BuildSummary:
+    """Stage swap: the build recorded under the new folder's identity, then swapped in."""
+    record = transaction.prepare()
+    summary = BuildSummary(
+        days=len(plan.site.briefings), stories=len(plan.index.stories),
+        pages=len(plan.pages), feeds=stats.feeds, rendered=stats.rendered,
+        reused=stats.reused, unchanged=transaction.unchanged, seconds=0.0)
+    memory.record(Made({name: getattr(summary, name) for name in COUNTS},
+                       stats.fingerprints, record.files, record.spare,
+                       frozenset(record.changed), search), transaction.aside)
+    transaction.commit()
+    return summary
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:

@@ -16,7 +16,8 @@ from site_builder.bodies import BodyStore, body_html, body_markdown
 from site_builder.config import load_config
 from site_builder.errors import BuildError
 from site_builder.incremental.cache import CACHE_DIR
-from site_builder.pipeline import build, load_site, open_cache
+from site_builder.incremental.memory import BuildMemory
+from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
 
 
@@ -32,7 +33,8 @@ def load(site: Path, *, cached: bool | None):
     config = load_config(site)[0]
     if cached is None:
         return load_site(config, Reporter(0))
-    cache = open_cache(config, Reporter(0), use_cache=cached)
+    cache = BuildMemory.open(config, Reporter(0), output=site / "output",
+                             use_cache=cached).cache
     try:
         return load_site(config, Reporter(0), cache=cache)
     finally:
@@ -65,7 +67,8 @@ def test_a_no_cache_build_keeps_bodies_in_a_throwaway_cache_it_deletes(
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     config = load_config(site)[0]
     whole = {story.url: body_html(story) for story in load(site, cached=None).stories}
-    cache = open_cache(config, Reporter(0), use_cache=False)
+    cache = BuildMemory.open(config, Reporter(0), output=site / "output",
+                             use_cache=False).cache
     try:
         stories = load_site(config, Reporter(0), cache=cache).stories
         assert all(story.body_digest and not story.body_html for story in stories)
