@@ -217,15 +217,15 @@ def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> in
 
 
 def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    from site_builder.importer.convert import run_import
+    from site_builder.importer.convert import Streams, run_import
 
     # Two imports of one day take turns (the second finds the file the first wrote), and a
     # build reads either none of an import's files or all of them.
     with hold_site_lock(config, reporter, command="import", wait=not args.no_wait,
                         shared=args.dry_run):
         return run_import(args.files, content_dir=config.content_path, date=args.date,
-                          dry_run=args.dry_run, force=args.force, out=sys.stdout,
-                          stdin=sys.stdin)
+                          dry_run=args.dry_run, force=args.force,
+                          streams=Streams(sys.stdout, sys.stdin))
 
 
 def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:

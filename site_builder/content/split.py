@@ -93,12 +93,14 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
         })
     if problems:
         raise ContentError(problems)
-    return _assemble(content, renderer, env, lead_markdown, lead_html, lead_text, sections)
+    return _assemble(content, renderer, env, {"lead_markdown": lead_markdown,
+                     "lead_html": lead_html, "lead_text": lead_text}, sections)
 
 
 def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, object],
-              lead_markdown: str, lead_html: str, lead_text: str,
-              sections: list[tuple[str, int, list[dict[str, object]]]]) -> Briefing:
+              lead: dict[str, str], sections: list[tuple[str, int, list[dict[str, object]]]]
+              ) -> Briefing:
+    """The briefing, its lead given as the Briefing fields lead_markdown, _html and _text."""
     drafts = [story for _, _, stories in sections for story in stories]
     slugs = unique_slugs(make_slug(str(story["title"])) for story in drafts)
     section_slugs = unique_slugs(make_slug(name, "section") for name, _, _ in sections)
@@ -140,11 +142,11 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
         lang=content.lang,
         draft=content.draft,
         extra=content.extra,
-        lead_markdown=lead_markdown,
-        lead_html=lead_html,
+        lead_markdown=lead["lead_markdown"],
+        lead_html=lead["lead_html"],
         sections=tuple(built_sections),
         body_line=content.body_line,
-        lead_text=lead_text,
+        lead_text=lead["lead_text"],
     )
 
 

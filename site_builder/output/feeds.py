@@ -142,34 +142,35 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
 
     entries: dict[str, Entry] = {}
 
-    def plan(base: str, page: str, title: str, description: str, source: str,
-             stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
-        return FeedPlan(base, page, title, description, source,
+    def plan(base: str, title: str, description: str, source: str, stories: Sequence[Story] = (),
+             days: tuple[Briefing, ...] = ()) -> FeedPlan:
+        """The feed of base; the digest's links to the home page, every other to base."""
+        return FeedPlan(base, "/" if base == DIGEST_URL else base, title, description, source,
                         pick_newest(config, clock, stories), days, newest, config, index,
                         versions, entries, interfaces)
 
-    plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
+    plans = [plan("/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
         base = f"/sections/{section.slug}/"
-        plans.append(plan(base, base, f"{config.title}: {section.name}",
+        plans.append(plan(base, f"{config.title}: {section.name}",
                           ui.gettext("Every story of the %(desk)s desk, newest first.",
                                      desk=section.name),
                           f"section feed {section.slug}", section.stories))
     for company in sorted(index.companies.values(), key=lambda c: (c.slug, c.key)):
         name = local_name(company.names, lang, company.name)
         label = f"{name} ({company.ticker})" if company.ticker else name
-        plans.append(plan(company.url, company.url, f"{config.title}: {name}",
+        plans.append(plan(company.url, f"{config.title}: {name}",
                           company.description or ui.gettext(
                               "Every story about %(company)s, newest first.", company=label),
                           f"company feed {company.key}",
                           index.by_company.get(company.key, ())))
     for topic in sorted(index.topics.values(), key=lambda t: t.slug):
         name = local_name(topic.names, lang, topic.name)
-        plans.append(plan(topic.url, topic.url, f"{config.title}: {name}",
+        plans.append(plan(topic.url, f"{config.title}: {name}",
                           topic.description or ui.gettext(
                               "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
-    plans.append(plan(DIGEST_URL, "/", digest_title(config, ui),
+    plans.append(plan(DIGEST_URL, digest_title(config, ui),
                       ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
     return plans

@@ -23,6 +23,7 @@ from site_builder.output.page_inputs import (
     WholeSite,
 )
 from site_builder.output.views import (
+    Head,
     briefing_summary,
     briefing_view,
     collection_data,
@@ -56,8 +57,8 @@ def home_view(inputs: HomeInputs, chrome: Chrome) -> View:
     title = config.title if first else chrome.ui.gettext(
         "%(title)s: page %(number)s", title=config.title, number=pagination["number"])
     return {
-        "page": page_meta(config, pagination["url"], title, "home", feeds=chrome.site_feeds,
-                          linked_data=[website_data(config)] if first else []),
+        "page": page_meta(config, Head(pagination["url"], title, "home", feeds=chrome.site_feeds,
+                          linked_data=[website_data(config)] if first else [])),
         "latest": briefing_view(chunk[0], chrome.names, chrome.site_path)
         if first and chunk else None,
         "days": [briefing_summary(b, chrome.names) for b in (chunk[1:] if first else chunk)],
@@ -69,13 +70,13 @@ def day_view(inputs: DayInputs, chrome: Chrome) -> View:
     briefing = inputs.briefing
     day = briefing_view(briefing, chrome.names, chrome.site_path)
     return {
-        "page": page_meta(chrome.config, briefing.url,
+        "page": page_meta(chrome.config, Head(briefing.url,
                           chrome.interfaces[briefing.lang].gettext(
                               "%(title)s, %(date)s", title=briefing.title,
                               date=day["date_text"]),
                           "day", lang=briefing.lang, feeds=chrome.site_feeds,
                           breadcrumbs=day_crumbs(chrome, briefing),
-                          description=summarise(briefing.lead_text)),
+                          description=summarise(briefing.lead_text))),
         "day": day,
         "newer": day_link(inputs.newer, briefing.lang),
         "older": day_link(inputs.older, briefing.lang),
@@ -91,7 +92,7 @@ def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
                       site_path=chrome.site_path)
     published = story_time(day_start(config, briefing), story.position).isoformat()
     return {
-        "page": page_meta(config, story.url, story.title, "story", lang=briefing.lang,
+        "page": page_meta(config, Head(story.url, story.title, "story", lang=briefing.lang,
                           description=story.summary, feeds=chrome.site_feeds,
                           breadcrumbs=[*day_crumbs(chrome, briefing),
                                        {"url": story.url, "title": story.title}],
@@ -100,7 +101,7 @@ def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
                           tags=[c["name"] for c in full["companies"]] +
                           [t["name"] for t in full["topics"]],
                           linked_data=[news_article_data(config, full, briefing.lang,
-                                                         published)]),
+                                                         published)])),
         "story": full,
         "day": {"url": briefing.url,
                 "date_text": chrome.interfaces[briefing.lang].long_date(briefing.date),
@@ -123,12 +124,12 @@ def list_view(inputs: ListInputs, chrome: Chrome) -> View:
     page_title = inputs.title if front else chrome.ui.gettext(
         "%(title)s: page %(number)s", title=inputs.title, number=pagination["number"])
     return {
-        "page": page_meta(config, pagination["url"], page_title, kind,
+        "page": page_meta(config, Head(pagination["url"], page_title, kind,
                           feeds=inputs.feeds, breadcrumbs=inputs.crumbs,
                           description=inputs.description,
                           linked_data=[collection_data(
                               config, pagination["url"], page_title, inputs.description,
-                              inputs.about, [story.url for story in inputs.stories])]),
+                              inputs.about, [story.url for story in inputs.stories])])),
         "stories": [story_card(card(s), chrome.names, chrome.lang) for s in inputs.stories],
         "story_count": inputs.total,
         "pagination": pagination,
@@ -170,8 +171,8 @@ def sections_view(inputs: WholeSite, chrome: Chrome) -> View:
     ui = chrome.ui
     listing = {"url": "/sections/", "title": ui.gettext("Sections")}
     return {
-        "page": page_meta(chrome.config, "/sections/", listing["title"], "sections",
-                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing]),
+        "page": page_meta(chrome.config, Head("/sections/", listing["title"], "sections",
+                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing])),
         "sections": [{"name": s.name, "url": f"/sections/{s.slug}/",
                       "count": len(s.stories)} for s in inputs.index.sections],
     }
@@ -187,9 +188,9 @@ def companies_view(inputs: WholeSite, chrome: Chrome) -> View:
         groups.setdefault(letter, []).append(
             {**company_link(company, lang), "count": len(index.by_company.get(company.key, ()))})
     return {
-        "page": page_meta(chrome.config, "/companies/", listing["title"], "companies",
+        "page": page_meta(chrome.config, Head("/companies/", listing["title"], "companies",
                           feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
-                          description=ui.gettext("Every company in the briefings, A to Z.")),
+                          description=ui.gettext("Every company in the briefings, A to Z."))),
         "groups": [{"letter": letter, "companies": groups[letter]}
                    for letter in sorted(groups)],
     }
@@ -200,10 +201,10 @@ def topics_view(inputs: WholeSite, chrome: Chrome) -> View:
     listing = {"url": "/topics/", "title": ui.gettext("Topics")}
     topics = sorted(index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
     return {
-        "page": page_meta(chrome.config, "/topics/", listing["title"], "topics",
+        "page": page_meta(chrome.config, Head("/topics/", listing["title"], "topics",
                           feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
                           description=ui.gettext(
-                              "Technologies, industries and corporate events.")),
+                              "Technologies, industries and corporate events."))),
         "topics": [{**topic_link(t, lang), "description": t.description,
                     "count": len(index.by_topic.get(t.slug, ()))} for t in topics],
     }
@@ -217,11 +218,11 @@ def archive_view(inputs: WholeSite, chrome: Chrome) -> View:
              "story_count": len(briefing.stories), "day": briefing.date.day})
     ui = chrome.ui
     return {
-        "page": page_meta(chrome.config, "/archive/", ui.gettext("Archive"), "archive",
+        "page": page_meta(chrome.config, Head("/archive/", ui.gettext("Archive"), "archive",
                           feeds=chrome.site_feeds,
                           breadcrumbs=[home_crumb(ui), {"url": "/archive/",
                                                         "title": ui.gettext("Archive")}],
-                          description=ui.gettext("Every briefing, by year and month.")),
+                          description=ui.gettext("Every briefing, by year and month."))),
         "years": [{"year": year, "months": [
             {"month": month, "name": ui.month_year(year, month),
              "id": f"y{year}-{month:02d}",
@@ -240,12 +241,12 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
                      key=lambda c: (-counts[c.key], c.name.casefold(), c.key))
     ui = chrome.ui
     return {
-        "page": page_meta(chrome.config, "/search/", ui.gettext("Search"), "search",
+        "page": page_meta(chrome.config, Head("/search/", ui.gettext("Search"), "search",
                           feeds=chrome.site_feeds,
                           breadcrumbs=[home_crumb(ui), {"url": "/search/",
                                                         "title": ui.gettext("Search")}],
                           description=ui.gettext("Search every story by words, company, "
-                                                 "topic or section.")),
+                                                 "topic or section."))),
         "sections": [{"name": s.name, "url": f"/sections/{s.slug}/"} for s in index.sections],
         "companies": [company_link(c, chrome.lang) for c in busiest[:SEARCH_PAGE_COMPANIES]],
         "story_count": len(index.stories),
@@ -253,5 +254,5 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
 
 
 def not_found_view(inputs: WholeSite, chrome: Chrome) -> View:
-    return {"page": page_meta(chrome.config, "/404.html", chrome.ui.gettext("Page not found"),
-                              "404", feeds=chrome.site_feeds)}
+    return {"page": page_meta(chrome.config, Head("/404.html", chrome.ui.gettext("Page not found"),
+                              "404", feeds=chrome.site_feeds))}

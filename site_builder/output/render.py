@@ -23,7 +23,7 @@ from site_builder.output.templates import Environments, Theme
 from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
 from site_builder.stamps import stamp
-from site_builder.workers import map_chunks, shared
+from site_builder.workers import Chunks, map_chunks, shared
 
 CHUNK = 250
 # Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much
@@ -103,10 +103,9 @@ def render_all(plan: RenderPlan, transaction: OutputTransaction, reporter: Repor
     state = {"work": work, "todo": todo, "env": env, "theme_hash": theme_hash,
              "previous": previous, "transaction": transaction, "page_written": page_written,
              "config_hash": _config_hash(plan.config)}
-    for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
-                                                          state, cut=todo_pages,
-                                                          chunk_after_cut=FEED_CHUNK,
-                                                          here_too=True):
+    for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs,
+                                                          Chunks(CHUNK, todo_pages, FEED_CHUNK),
+                                                          state, here_too=True):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from site_builder.config import SiteConfig
@@ -180,13 +181,32 @@ def site_view(config: SiteConfig) -> View:
     }
 
 
-def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str | None = None,
-              description: str = "", feeds: list[View] | None = None,
-              breadcrumbs: list[View] | None = None, published: dt.date | None = None,
-              published_time: str = "", section: str = "", tags: list[str] | None = None,
-              linked_data: list[View] | None = None) -> View:
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What a page says of itself in its <head> and chrome, for page_meta."""
+
+    url: str
+    title: str
+    kind: str
+    lang: str | None = None
+    description: str = ""
+    feeds: list[View] | None = None
+    breadcrumbs: list[View] | None = None
+    published: dt.date | None = None
+    published_time: str = ""
+    section: str = ""
+    tags: list[str] | None = None
+    linked_data: list[View] | None = None
+
+
+def page_meta(config: SiteConfig, head: Head) -> View:
     """The <head> and chrome of a page: canonical URL, language, feeds, breadcrumbs, and what
     link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read."""
+    url, title, kind, lang, description, feeds, breadcrumbs, published, published_time, \
+        section, tags, linked_data = (
+            head.url, head.title, head.kind, head.lang, head.description, head.feeds,
+            head.breadcrumbs, head.published, head.published_time, head.section, head.tags,
+            head.linked_data)
     crumbs = breadcrumbs or []
     return {
         "url": url,

@@ -30,6 +30,7 @@ from site_builder.tagging.memo import (
     PlainMention,
     PlainTags,
     StoryTags,
+    StoryTexts,
     carried_tags,
     earlier_table,
     mentions_of,
@@ -113,8 +114,8 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     earlier = earlier_table(memo)
 
     def extract(todo: list[int]) -> list[PlainTags]:
-        carried = carried_tags(memo, earlier, table, briefings, keys, todo, mentions,
-                               lambda i: story_text(stories[i])) \
+        carried = carried_tags(memo, earlier, table, briefings, todo, StoryTexts(
+            keys, mentions, lambda i: story_text(stories[i]))) \
             if memo is not None and earlier is not None else {}
         rest = [i for i in todo if i not in carried]
         matcher = _matcher_for(seen, data, [story_text(stories[i]) for i in rest])
