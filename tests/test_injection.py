@@ -349,8 +349,8 @@ def test_rss_channel_description_is_text_even_for_readers_that_take_it_as_html()
     from xml.etree import ElementTree
 
     from site_builder.config import SiteConfig
+    from site_builder.output.feed_formats import Channel
     from site_builder.output.feeds import _xml_feeds
-    from site_builder.output.jsonfeed import Channel
 
     hostile = '<img src=x onerror="alert(1)">'
     channel = Channel(base="/", page="/", title="T", description=hostile, language="en",

@@ -15,23 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-
-from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
+from site_builder.output.feed_formats import (
+    ATOM_NAME,
+    FORMATS,
+    GENERATOR,
+    JSON_NAME,
+    RSS_NAME,
+    Category,
+    Channel,
+    Entry,
+    json_feed,
+    xml_feeds,
+)
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import Interface, Interfaces, local_name
-from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.output.mention_links import linked_body
 
-GENERATOR = "site_builder"
-RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
-FORMATS = {RSS_NAME: "RSS", ATOM_NAME: "Atom", JSON_NAME: "JSON Feed"}
 DIGEST_URL = "/digest/"
 # What RFC 4151 allows unescaped in a tag's specific part (pchar, "/" and "?" bar the query).
 TAG_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -119,7 +123,7 @@ class FeedPlan:
                                                 date=interfaces[day.lang].long_date(day.date)))
                               for day in self.days)
         channel = _channel(self, made)
-        rss, atom = _xml_feeds(channel, self.config)
+        rss, atom = xml_feeds(channel, self.config)
         return list(zip(self.paths, (rss, atom, json_feed(channel, self.config)), strict=True))
 
 
@@ -354,67 +358,6 @@ class _AbsoluteLinks(FragmentWriter):
                 candidates.append(" ".join(filter(None, [self._absolute(url),
                                                          descriptor.strip()])))
         return ", ".join(candidates)
-
-
-def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
-    """The RSS and Atom files of a channel, from one feedgen generator."""
-    generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
-    generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
-    generator.id(channel.file_url(config, ATOM_NAME))
-    generator.title(channel.title)
-    generator.subtitle(channel.description)
-    generator.language(channel.language)
-    generator.author(name=channel.author)
-    generator.updated(channel.updated)  # also lastBuildDate; feedgen would use the clock
-    if channel.icon:
-        generator.icon(channel.icon)
-        generator.logo(channel.icon)
-    for entry in channel.entries:
-        item = generator.add_entry(order="append")  # feedgen prepends by default
-        item.id(entry.id)
-        item.title(entry.title)
-        item.link(href=entry.url, rel="alternate", type="text/html")
-        item.published(entry.published)
-        item.updated(entry.published)
-        item.author(name=channel.author)
-        item.dc.dc_creator(channel.author)
-        if entry.lang and entry.lang != channel.language:
-            item.dc.dc_language(entry.lang)
-            item.entry_lang.lang = entry.lang
-        # Readers take RSS descriptions as HTML, so the plain summary goes in escaped.
-        item.summary(html.escape(entry.summary, quote=False), type="html")
-        item.content(entry.content_html, type="html")
-        for category in entry.categories:
-            item.category(term=category.name, scheme=category.url)
-    page = config.absolute(channel.page)
-    # RSS takes its channel link from the last link given, so the page goes last.
-    _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page)
-    generator.generator(f"{GENERATOR} {__version__}")
-    # Readers take the RSS channel description as HTML too: escape the plain text once more.
-    generator.subtitle(html.escape(channel.description, quote=False))
-    rss: bytes = generator.rss_str(pretty=True)
-    generator.subtitle(channel.description)
-    _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page)
-    generator.generator(GENERATOR, version=__version__)
-    atom: bytes = generator.atom_str(pretty=True)
-    return rss, atom
-
-
-class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
-    """xml:lang on an Atom entry in another language than its feed; feedgen has no field."""
-
-    lang = ""
-
-    def extend_atom(self, entry: Any) -> Any:
-        if self.lang:
-            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
-        return entry
-
-
-def _links(link: Callable[..., object], self_url: str, media_type: str, page: str) -> None:
-    link([{"href": self_url, "rel": "self", "type": media_type},
-          {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)
 
 
 # render.py, sitemaps.py and the tests take the entry times from here, as before the move.

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from site_builder.config import SiteConfig
 from site_builder.incremental.inputs import builder_key, config_items
+from site_builder.output.feed_formats import FORMATS
 from site_builder.output.i18n import SITE_LOCALE, catalogs_stamp
 from site_builder.output.pages import Page, fingerprint, render_page
 from site_builder.output.templates import Environments, Theme
@@ -29,7 +30,7 @@ CHUNK = 250
 # Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much
 # as a hundred others, and a rebuild renders little else.
 FEED_CHUNK = 16
-FEED_FILES = ("feed.xml", "atom.xml", "feed.json")  # what the summary counts as feeds
+FEED_FILES = tuple(FORMATS)  # what the summary counts as feeds
 
 
 class FeedJob(Protocol):

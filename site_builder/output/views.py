@@ -15,6 +15,7 @@ from site_builder.config import SiteConfig
 from site_builder.index import TagNames
 from site_builder.model import Briefing, Card, Company, Story, Topic, card
 from site_builder.output.dates import long_date, short_date
+from site_builder.output.feed_formats import FORMATS, MEDIA_TYPES
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import local_name
 from site_builder.output.mention_links import linked_body
@@ -229,14 +230,9 @@ def page_meta(config: SiteConfig, head: Head) -> View:
 
 def feed_links(base: str, title: str) -> list[View]:
     """The three formats of one feed, for <link rel=alternate> and visible links."""
-    return [
-        {"url": f"{base}feed.xml", "type": "application/rss+xml", "title": f"{title} (RSS)",
-         "format": "RSS"},
-        {"url": f"{base}atom.xml", "type": "application/atom+xml", "title": f"{title} (Atom)",
-         "format": "Atom"},
-        {"url": f"{base}feed.json", "type": "application/feed+json",
-         "title": f"{title} (JSON Feed)", "format": "JSON"},
-    ]
+    return [{"url": f"{base}{name}", "type": MEDIA_TYPES[name],
+             "title": f"{title} ({label})", "format": label.removesuffix(" Feed")}
+            for name, label in FORMATS.items()]
 
 
 def _plain(value: Any) -> Any:
