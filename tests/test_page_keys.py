@@ -1,4 +1,4 @@
-"""A page's key comes from the record its view reads (incremental/keys.py, page_inputs.py).
+"""A page's key comes from the record its view reads (incremental/keys.py, page_views.py).
 
 The proof the issue asks for: a template variable added the way docs/architecture.md says
 (a field on the page kind's inputs record, a line in its view, a line in its template), fed
@@ -24,7 +24,7 @@ from site_builder.incremental.keys import Cards, Stamper
 from site_builder.incremental.versions import Versions
 from site_builder.model import Story
 from site_builder.output import page_views, pages
-from site_builder.output.page_inputs import ListInputs
+from site_builder.output.page_views import ListInputs
 from site_builder.pipeline import BuildSummary, build
 from site_builder.report import Reporter
 

@@ -1,6 +1,6 @@
 """Page keys, derived from the record of what a page's view reads, by one generic Stamper.
 
-Each page kind declares an inputs record (output/page_inputs.py): a frozen dataclass holding
+Each page kind declares an inputs record (output/page_views.py): a frozen dataclass holding
 exactly what its view reads. The view takes that record and nothing else of the content, and
 the page's key is the Stamper's stamp of the same record, so a field added to the record for a
 template is in the key at once: a view and its key cannot drift apart.

@@ -1,6 +1,6 @@
 """Stage "plan": every HTML page of the site, each with its inputs record, view and key.
 
-A page is planned as its inputs record (page_inputs.py), the view that reads it
+A page is planned as its inputs record (page_views.py), the view that reads it
 (page_views.py) and, when the build has stamps, its key: the Stamper's stamp of that record
 (incremental/keys.py). The view is made only when the page is rendered (often in a worker
 process), so planning 100,000 pages costs little, and a rebuild builds no view for a page
@@ -27,7 +27,7 @@ from site_builder.model import Site, Story
 from site_builder.output import page_views as views
 from site_builder.output.edition import edition_files
 from site_builder.output.i18n import Interfaces
-from site_builder.output.page_inputs import (
+from site_builder.output.page_views import (
     Chrome,
     DayInputs,
     DayRef,
@@ -55,7 +55,7 @@ class Page:
     path: str  # relative to the output folder, "2025/03/27/index.html"
     template: str
     view: Callable[[Any, Chrome], View]  # page_views.py: view(inputs, chrome)
-    inputs: object  # its page_inputs.py record
+    inputs: object  # its page_views.py record
     chrome: Chrome
     source: str | SourcePos  # what it was made from, for collision messages
     key: str = ""  # the Stamper's stamp of inputs; "" means: keyed by its view's hash

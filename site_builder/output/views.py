@@ -144,7 +144,7 @@ def briefing_summary(briefing: Briefing, index: TagNames) -> View:
 
 
 class Day(Protocol):
-    """A day as a link shows it: a Briefing, or page_inputs.DayRef."""
+    """A day as a link shows it: a Briefing, or page_views.DayRef."""
 
     @property
     def url(self) -> str: ...
