@@ -4,8 +4,8 @@ A site of ten years holds some 55,000 bodies, two thirds of its model's bytes. L
 and plans never read them, yet every build unpickled them and every forked worker that
 touched them got its own copy. So a build with a cache stores each parsed file's bodies in the
 cache by the file's digest, and its stories carry that digest (`Story.body_digest`) instead of
-their bodies; `body_html` and `body_markdown` read them back, in whichever process needs
-them, one file at a time. A `--no-cache` build stores them in a throwaway cache; only
+their bodies; a build's `Bodies` reads them back, in whichever process needs them, one file at
+a time. A `--no-cache` build stores them in a throwaway cache; only
 `check`, which renders nothing, keeps them in its stories.
 
 Bodies are stored by content (the digest of the file they were parsed from), so a build never
@@ -28,7 +28,7 @@ FILES_KEPT = 64  # files' bodies a process keeps at hand: a day's pages come one
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long any connection to the cache waits for another's write (the cache's own, too)."""
 
-Bodies = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
+StoredFile = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
 
 
 class BodyStore:
@@ -40,9 +40,9 @@ class BodyStore:
         self.database = database
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
-        self._files: OrderedDict[str, Bodies] = OrderedDict()
+        self._files: OrderedDict[str, StoredFile] = OrderedDict()
 
-    def bodies(self, digest: str) -> Bodies:
+    def bodies(self, digest: str) -> StoredFile:
         found = self._files.get(digest)
         if found is None:
             found = self._read(digest)
@@ -53,7 +53,7 @@ class BodyStore:
             self._files.move_to_end(digest)
         return found
 
-    def _read(self, digest: str) -> Bodies:
+    def _read(self, digest: str) -> StoredFile:
         if self._connection is None or self._pid != os.getpid():
             self._connection = sqlite3.connect(self.database, isolation_level=None,
                                                timeout=BUSY_TIMEOUT_SECONDS)
@@ -68,34 +68,38 @@ class BodyStore:
                              f"({error}); build again, or with --no-cache") from None
 
 
-_store: BodyStore | None = None
+class Bodies:
+    """Where a build reads its stories' bodies: a story whose body is stored (it carries the
+    digest it is stored under) is read from the store, any other from itself. A build makes
+    one (pipeline.py) and passes it down to what shows bodies: the tagger, views and feeds;
+    forked workers get it with their work, and the store opens its own connection in each."""
+
+    def __init__(self, database: Path | None) -> None:
+        self._store = BodyStore(database) if database is not None else None
+
+    def markdown(self, story: Story) -> str:
+        return self._stored(story)[0] if story.body_digest else story.body_markdown
+
+    def html(self, story: Story) -> str:
+        return self._stored(story)[1] if story.body_digest else story.body_html
+
+    def _stored(self, story: Story) -> tuple[str, str]:
+        store = self._store
+        found = store.bodies(story.body_digest).get(story.url) if store is not None else None
+        if found is None:
+            raise BuildError(f"{story.source}: the build cache lost this story's body (changed "
+                             "by another build meanwhile?); build again, or with --no-cache")
+        return found
 
 
-def use(store: BodyStore | None) -> None:
-    """Where this build's stored bodies are read from; workers forked later inherit it."""
-    global _store  # one store per process, like the workers' shared state
-    _store = store
-
-
-def body_markdown(story: Story) -> str:
-    return _stored(story)[0] if story.body_digest else story.body_markdown
-
-
-def body_html(story: Story) -> str:
-    return _stored(story)[1] if story.body_digest else story.body_html
-
-
-def _stored(story: Story) -> tuple[str, str]:
-    found = _store.bodies(story.body_digest).get(story.url) if _store is not None else None
-    if found is None:
-        raise BuildError(f"{story.source}: the build cache lost this story's body (changed by "
-                         "another build meanwhile?); build again, or with --no-cache")
-    return found
+INLINE = Bodies(None)
+"""For stories that carry their bodies (check, and tests): it reads no store."""
 
 
 def stored_rows(briefing: Briefing, digest: str) -> Iterable[tuple[str, str, str, str]]:
-    """What the cache keeps of a briefing's bodies: (digest, url, Markdown, HTML)."""
-    return ((digest, story.url, body_markdown(story), body_html(story))
+    """What the cache keeps of a briefing just parsed (its bodies in its stories): (digest,
+    url, Markdown, HTML)."""
+    return ((digest, story.url, story.body_markdown, story.body_html)
             for story in briefing.stories)
 
 

@@ -20,8 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder import bodies
-from site_builder.bodies import BodyStore
+from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
 from site_builder.errors import ContentError, Problem
@@ -100,8 +99,6 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     """Stages load+split and tag: every briefing read, split and tagged; every broken file
     reported at once. digests, when given, is filled with each content file's sha256."""
     cache = cache or BuildCache(None, "", reporter.warn)
-    database = cache.database()
-    bodies.use(BodyStore(database) if database is not None else None)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
             sources = load_sources(config, cache, jobs)
@@ -121,7 +118,8 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                 raise ContentError(problems)
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
-                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
+                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs,
+                                     bodies=Bodies(cache.database()))
                 kept = remember(cache, sources, tagged.briefings)
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
@@ -216,10 +214,12 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, digests: dict[str, s
         reporter.warn(warning)
     with reporter.stage("plan"):
         versions = version_site(site, index, digests, cache)
-        pages = plan_pages(site, index, versions)
+        bodies = Bodies(cache.database())  # the stories' bodies, left in the cache at load
+        pages = plan_pages(site, index, versions, bodies)
         # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
         # once beside the pages.
-        feeds = [*plan_sitemaps(site, pages), *feeds_stage.plan_feeds(site, index, versions)]
+        feeds = [*plan_sitemaps(site, pages),
+                 *feeds_stage.plan_feeds(site, index, versions, bodies)]
         statics = static_files(theme)
         _check_collisions(pages, [(p, f.source) for f in feeds for p in f.paths], statics)
     return BuildPlan(site, index, versions, pages, feeds, statics)

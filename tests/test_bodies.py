@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, tree_bytes
 
-from site_builder import bodies
-from site_builder.bodies import BodyStore, body_html, body_markdown
+from site_builder.bodies import INLINE, Bodies
 from site_builder.config import load_config
 from site_builder.errors import BuildError
 from site_builder.incremental.cache import CACHE_DIR
@@ -49,15 +48,15 @@ def test_with_a_cache_the_model_holds_no_body_and_each_reads_back_as_parsed(site
         stories = load(site, cached=True).stories
         assert all(story.body_digest and not story.body_html and not story.body_markdown
                    for story in stories), attempt
-        assert {story.url: (body_markdown(story), body_html(story))
+        bodies = Bodies(site / CACHE_DIR / "cache.sqlite")  # as the build passes it down
+        assert {story.url: (bodies.markdown(story), bodies.html(story))
                 for story in stories} == whole, attempt
 
 
 def test_without_any_cache_stories_keep_their_bodies(site: Path):
     stories = load(site, cached=None).stories  # as `check` loads them
     assert all(not story.body_digest and story.body_html for story in stories)
-    bodies.use(None)
-    assert body_html(stories[0]) == stories[0].body_html
+    assert INLINE.html(stories[0]) == stories[0].body_html
 
 
 def test_a_no_cache_build_keeps_bodies_in_a_throwaway_cache_it_deletes(
@@ -66,13 +65,14 @@ def test_a_no_cache_build_keeps_bodies_in_a_throwaway_cache_it_deletes(
     temporary.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     config = load_config(site)[0]
-    whole = {story.url: body_html(story) for story in load(site, cached=None).stories}
+    whole = {story.url: INLINE.html(story) for story in load(site, cached=None).stories}
     cache = BuildMemory.open(config, Reporter(0), output=site / "output",
                              use_cache=False).cache
     try:
         stories = load_site(config, Reporter(0), cache=cache).stories
         assert all(story.body_digest and not story.body_html for story in stories)
-        assert {story.url: body_html(story) for story in stories} == whole
+        assert {story.url: Bodies(cache.database()).html(story)
+                for story in stories} == whole
         assert list(temporary.iterdir())
     finally:
         cache.close()
@@ -100,6 +100,5 @@ def test_a_body_gone_from_the_cache_mid_build_is_an_error_naming_the_story(site:
     story = load(site, cached=True).stories[0]
     with sqlite3.connect(site / CACHE_DIR / "cache.sqlite") as connection:
         connection.execute("DELETE FROM bodies WHERE url = ?", (story.url,))
-    bodies.use(BodyStore(site / CACHE_DIR / "cache.sqlite"))
     with pytest.raises(BuildError, match=story.source.path):
-        body_html(story)
+        Bodies(site / CACHE_DIR / "cache.sqlite").html(story)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from site_builder.bodies import INLINE, Bodies
 from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
@@ -83,6 +84,7 @@ class FeedPlan:
     entries: dict[str, Entry] = field(default_factory=dict, repr=False)
     # The words of each language, shared by the feeds of one plan like entries.
     interfaces: Interfaces | None = field(default=None, repr=False)
+    bodies: Bodies = field(default=INLINE, repr=False)  # where the stories' bodies are read
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -102,15 +104,16 @@ class FeedPlan:
         if self.versions is not None:
             return [*head, [self.versions.stories[story.url] for story in self.stories],
                     [self.versions.days[briefing.date] for briefing in self.days]]
-        return [*head, [_story_inputs(self.index, story) for story in self.stories],
-                [_day_inputs(self.index, briefing) for briefing in self.days]]
+        return [*head, [_story_inputs(self.index, story, self.bodies) for story in self.stories],
+                [_day_inputs(self.index, briefing, self.bodies) for briefing in self.days]]
 
     def _story_entry(self, story: Story) -> Entry:
         found = self.entries.get(story.url)
         if found is None:
             if len(self.entries) >= ENTRIES_KEPT:
                 self.entries.clear()
-            found = self.entries[story.url] = _story_entry(self.config, self.index, story)
+            found = self.entries[story.url] = _story_entry(self.config, self.index, story,
+                                                            self.bodies)
         return found
 
     def make(self) -> list[tuple[str, bytes]]:
@@ -133,10 +136,11 @@ def build_feeds(site: Site, index: SiteIndex) -> list[FeedFile]:
             for plan in plan_feeds(site, index) for path, data in plan.make()]
 
 
-def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
-               ) -> list[FeedPlan]:
+def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None,
+               bodies: Bodies = INLINE) -> list[FeedPlan]:
     """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
-    topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs)."""
+    topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs); bodies
+    reads the stories' bodies."""
     config = site.config
     interfaces = Interfaces(config)
     ui = interfaces[config.language]  # feeds speak the site's language
@@ -151,7 +155,7 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
         """The feed of base; the digest's links to the home page, every other to base."""
         return FeedPlan(base, "/" if base == DIGEST_URL else base, title, description, source,
                         pick_newest(config, clock, stories), days, newest, config, index,
-                        versions, entries, interfaces)
+                        versions, entries, interfaces, bodies)
 
     plans = [plan("/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
@@ -186,10 +190,10 @@ def digest_title(config: SiteConfig, ui: Interface) -> str:
     return ui.gettext("%(title)s: daily digest", title=config.title)
 
 
-def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
+def _story_inputs(index: SiteIndex, story: Story, bodies: Bodies) -> list[Any]:
     """What a story's entry is made from, its day's time and its tags' names included."""
     briefing = index.briefing_by_date.get(story.day)
-    return [story.url, story.title, story.slug, story.summary, linked_body(story, index),
+    return [story.url, story.title, story.slug, story.summary, linked_body(story, index, bodies=bodies),
             story.day.isoformat(), story.position,
             briefing.published.isoformat() if briefing and briefing.published else None,
             briefing.lang if briefing else None,
@@ -199,14 +203,14 @@ def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
              for slug in story.topics if slug in index.topics]]
 
 
-def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
+def _day_inputs(index: SiteIndex, briefing: Briefing, bodies: Bodies) -> list[Any]:
     return [briefing.url, briefing.title, briefing.lang, briefing.lead_html,
             briefing.published.isoformat() if briefing.published else None,
-            [[section.name, [_story_inputs(index, story) for story in section.stories]]
+            [[section.name, [_story_inputs(index, story, bodies) for story in section.stories]]
              for section in briefing.sections]]
 
 
-def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
+def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, bodies: Bodies) -> Entry:
     permalink = config.absolute(story.url)
     # Named in the feed's language, the site's, as its title and description are.
     lang = config.language
@@ -224,7 +228,7 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
         published=entry_time(config, index, story),
         summary=clean(story.summary),
         # The companies' links are site-relative here: absolute_links puts them under base_url.
-        content_html=absolute_links(clean(linked_body(story, index)), permalink,
+        content_html=absolute_links(clean(linked_body(story, index, bodies=bodies)), permalink,
                                     config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),

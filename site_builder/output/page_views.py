@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.split import summarise
 from site_builder.incremental.keys import Cards
@@ -65,6 +66,7 @@ class Chrome:
     names: Names
     site_feeds: list[View]
     site_path: str  # the path the site lives under, for links in bodies
+    bodies: Bodies  # where the stories' bodies are read (bodies.py)
 
     @property
     def lang(self) -> str:
@@ -170,7 +172,7 @@ def home_view(inputs: HomeInputs, chrome: Chrome) -> View:
     return {
         "page": page_meta(config, Head(pagination["url"], title, "home", feeds=chrome.site_feeds,
                           linked_data=[website_data(config)] if first else [])),
-        "latest": briefing_view(chunk[0], chrome.names, chrome.site_path)
+        "latest": briefing_view(chunk[0], chrome.names, chrome.site_path, chrome.bodies)
         if first and chunk else None,
         "days": [briefing_summary(b, chrome.names) for b in (chunk[1:] if first else chunk)],
         "pagination": pagination,
@@ -179,7 +181,7 @@ def home_view(inputs: HomeInputs, chrome: Chrome) -> View:
 
 def day_view(inputs: DayInputs, chrome: Chrome) -> View:
     briefing = inputs.briefing
-    day = briefing_view(briefing, chrome.names, chrome.site_path)
+    day = briefing_view(briefing, chrome.names, chrome.site_path, chrome.bodies)
     return {
         "page": page_meta(chrome.config, Head(briefing.url,
                           chrome.interfaces[briefing.lang].gettext(
@@ -200,7 +202,7 @@ def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
     position = inputs.position
     story = stories[position]
     full = story_full(story, chrome.names, briefing.lang, heading_top=2,
-                      site_path=chrome.site_path)
+                      site_path=chrome.site_path, bodies=chrome.bodies)
     published = story_time(day_start(config, briefing), story.position).isoformat()
     return {
         "page": page_meta(config, Head(story.url, story.title, "story", lang=briefing.lang,

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from site_builder.bodies import INLINE, Bodies
 from site_builder.errors import SourcePos
 from site_builder.incremental.keys import Cards, Stamper
 from site_builder.incremental.versions import Versions
@@ -76,9 +77,11 @@ def path_for(url: str) -> str:
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
 
 
-def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None) -> list[Page]:
-    """Every HTML page of the site, in a stable order; keyed when versions are given."""
-    plan = _Planner(site, index, Stamper(versions) if versions is not None else None)
+def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
+               bodies: Bodies = INLINE) -> list[Page]:
+    """Every HTML page of the site, in a stable order; keyed when versions are given; the
+    stories' bodies read by bodies."""
+    plan = _Planner(site, index, Stamper(versions) if versions is not None else None, bodies)
     return [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
             *plan.company_pages(), *plan.topic_pages(),
             plan.whole("archive/index.html", "archive.html", views.archive_view),
@@ -101,14 +104,15 @@ def _newest(days: Iterable[dt.date]) -> str:
 class _Planner:
     """Knows the site and its lookups; each *_pages method yields pages with their inputs."""
 
-    def __init__(self, site: Site, index: SiteIndex, stamper: Stamper | None) -> None:
+    def __init__(self, site: Site, index: SiteIndex, stamper: Stamper | None,
+                 bodies: Bodies) -> None:
         self.site = site
         self.index = index
         self.stamper = stamper
         config = self.config = site.config
         self.chrome = Chrome(config, Interfaces(config), Names(index.companies, index.topics),
                              feed_links("/", config.title),
-                             urlsplit(config.base_url).path.rstrip("/"))
+                             urlsplit(config.base_url).path.rstrip("/"), bodies)
         self.ui = self.chrome.ui
         self.lang = config.language
         self._windows: dict[str, dict[str, Cards]] = {}  # "More on" windows, by company

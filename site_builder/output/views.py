@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from site_builder.bodies import INLINE, Bodies
 from site_builder.config import SiteConfig
 from site_builder.index import TagNames
 from site_builder.model import Briefing, Card, Company, Story, Topic, card
@@ -62,10 +63,11 @@ def story_card(story: Card, index: TagNames, lang: str) -> View:
 
 
 def story_full(story: Story, index: TagNames, lang: str, heading_top: int = 4,
-               site_path: str = "") -> View:
-    """A story with its body, its companies' first mentions linked (site_path: the path the
-    site lives under); the body's headings start at heading_top (h4 under an h3)."""
-    body = linked_body(story, index, site_path)
+               site_path: str = "", bodies: Bodies = INLINE) -> View:
+    """A story with its body (read by bodies), its companies' first mentions linked
+    (site_path: the path the site lives under); the body's headings start at heading_top (h4
+    under an h3)."""
+    body = linked_body(story, index, site_path, bodies)
     return {**story_card(card(story), index, lang),
             "body_html": nest_headings(body, heading_top), "words": story.words}
 
@@ -79,7 +81,8 @@ def search_tags(story: Story, index: TagNames, lang: str) -> View:
                        for slug in story.topics if slug in index.topics]}
 
 
-def briefing_view(briefing: Briefing, index: TagNames, site_path: str = "") -> View:
+def briefing_view(briefing: Briefing, index: TagNames, site_path: str = "",
+                  bodies: Bodies = INLINE) -> View:
     lang = briefing.lang
     return {
         "date": briefing.date.isoformat(),
@@ -94,7 +97,7 @@ def briefing_view(briefing: Briefing, index: TagNames, site_path: str = "") -> V
         "story_count": len(briefing.stories),
         "sections": [
             {"name": section.name, "slug": section.slug, "url": f"/sections/{section.slug}/",
-             "stories": [story_full(story, index, lang, site_path=site_path)
+             "stories": [story_full(story, index, lang, site_path=site_path, bodies=bodies)
                          for story in section.stories]}
             for section in briefing.sections
         ],
