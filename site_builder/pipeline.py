@@ -23,6 +23,7 @@ from pathlib import Path
 from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
+from site_builder.content.split import BriefingParser
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.incremental.cache import BuildCache
@@ -101,7 +102,7 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     cache = cache or BuildCache(None, "", reporter.warn)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
-            sources = load_sources(config, cache, jobs)
+            sources = load_sources(config, cache, jobs, BriefingParser(config))
         problems, found = sources.problems, sources.digests
         if digests is not None:
             digests.update(found)

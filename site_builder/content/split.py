@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from site_builder.content.load import ContentFile
-from site_builder.content.markdown import MarkdownRenderer, plain_text
+from site_builder.config import SiteConfig
+from site_builder.content.load import ContentFile, parse_content
+from site_builder.content.markdown import MarkdownRenderer, make_renderer, plain_text
 from site_builder.content.slugs import make_slug, unique_slugs
 from site_builder.errors import ContentError, Problem, SourcePos
 from site_builder.model import Briefing, Section, Story, TagEdit
@@ -258,3 +259,20 @@ def _fitting(text: str, columns: int) -> int:
         if used > columns:
             return count
     return len(text)
+
+
+class BriefingParser:
+    """Stage load+split for one file: its bytes, checked and parsed (load.py), split into
+    sections and stories. The pipeline hands one to the incremental layer's cached loading,
+    which calls it on the files whose parse it does not hold. Its Markdown renderer is made on
+    first use, in whichever process parses."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._renderer: MarkdownRenderer | None = None
+
+    def __call__(self, data: bytes, shown: str) -> Briefing:
+        if self._renderer is None:
+            self._renderer = make_renderer(self.config)
+        return split_briefing(parse_content(data, shown, self.config), self._renderer)
+

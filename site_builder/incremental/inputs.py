@@ -6,7 +6,7 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +14,6 @@ from site_builder import __version__
 from site_builder.bodies import lightened, stored_rows
 from site_builder.config import CONFIG_NAME, SiteConfig
 from site_builder.content.load import display_path, find_content_files, read_content_file
-from site_builder.content.markdown import make_renderer
-from site_builder.content.split import split_briefing
 from site_builder.errors import ContentError, Problem
 from site_builder.incremental.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.model import Briefing
@@ -83,8 +81,10 @@ class Sources:
     fresh: dict[str, tuple[FileState, Briefing]]  # parsed this build, not in the cache yet
 
 
-def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
-    """Every content file parsed and split, from the cache where its bytes are unchanged.
+def load_sources(config: SiteConfig, cache: BuildCache, jobs: int,
+                 parse: Callable[[bytes, str], Briefing]) -> Sources:
+    """Every content file parsed and split by parse(bytes, shown path) (the pipeline's
+    content.split.BriefingParser), from the cache where its bytes are unchanged.
 
     The cache is read in two queries (every file's stat and digest, then the hits' parses),
     not two per file; new parses are stored by ``remember``, once tagged.
@@ -140,7 +140,7 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
                 continue
             fresh.append((path, shown, _trusted(state, racy), digest_bytes(data), data))
             fresh_paths.add(shown)
-    parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(config, fresh, jobs),
+    parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(parse, fresh, jobs),
                       strict=True))
     briefings: list[Briefing] = []
     store = {}
@@ -204,25 +204,23 @@ def _trusted(state: FileState, racy: bool) -> FileState:
     return FileState(state.size, -1) if racy else state
 
 
-def _parse_all(config: SiteConfig, fresh: list[tuple[Path, str, FileState, str, bytes]],
+def _parse_all(parse: Callable[[bytes, str], Briefing],
+               fresh: list[tuple[Path, str, FileState, str, bytes]],
                jobs: int) -> list[Briefing | tuple[Problem, ...]]:
     if not fresh:
         return []
     work = [(shown, data) for _, shown, _, _, data in fresh]
-    return map_flat(_parse_chunk, len(work), jobs, {"config": config, "work": work},
+    return map_flat(_parse_chunk, len(work), jobs, {"parse": parse, "work": work},
                     parallel_from=PARALLEL_PARSE_THRESHOLD, min_chunk=8)
 
 
 def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
-    from site_builder.content.load import parse_content
-
-    config: SiteConfig = shared("config")
+    parse: Callable[[bytes, str], Briefing] = shared("parse")
     work: list[tuple[str, bytes]] = shared("work")
-    renderer = make_renderer(config)
     results: list[Briefing | tuple[Problem, ...]] = []
     for shown, data in work[start:end]:
         try:
-            results.append(split_briefing(parse_content(data, shown, config), renderer))
+            results.append(parse(data, shown))
         except ContentError as error:  # returned, not raised, so every file gets reported
             results.append(error.problems)
     return results
