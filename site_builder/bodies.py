@@ -3,10 +3,11 @@
 A site of ten years holds some 55,000 bodies, two thirds of its model's bytes. Lists, keys
 and plans never read them, yet every build unpickled them and every forked worker that
 touched them got its own copy. So a build with a cache stores each parsed file's bodies in the
-cache by the file's digest, and its stories carry that digest (`Story.body_digest`) instead of
-their bodies; a build's `Bodies` reads them back, in whichever process needs them, one file at
-a time. A `--no-cache` build stores them in a throwaway cache; only
-`check`, which renders nothing, keeps them in its stories.
+cache by the file's digest, and its stories carry no body: the incremental layer knows which
+files' bodies are stored, under which digest (incremental/inputs.py FileFacts), and a build's
+`Bodies` reads them back, in whichever process needs them, one file at a time. A `--no-cache`
+build stores them in a throwaway cache; only `check`, which renders nothing, keeps them in its
+stories.
 
 Bodies are stored by content (the digest of the file they were parsed from), so a build never
 reads another version of a file than the one it loaded, even while a preview server and a
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from site_builder.errors import BuildError
@@ -69,23 +70,27 @@ class BodyStore:
 
 
 class Bodies:
-    """Where a build reads its stories' bodies: a story whose body is stored (it carries the
-    digest it is stored under) is read from the store, any other from itself. A build makes
-    one (pipeline.py) and passes it down to what shows bodies: the tagger, views and feeds;
-    forked workers get it with their work, and the store opens its own connection in each."""
+    """Where a build reads its stories' bodies: a story of a file whose bodies are stored
+    (stored: its path -> the digest they are stored under) from the store, any other from
+    itself. A build makes one (pipeline.py) and passes it down to what shows bodies: the
+    tagger, views and feeds; forked workers get it with their work, and the store opens its
+    own connection in each."""
 
-    def __init__(self, database: Path | None) -> None:
+    def __init__(self, database: Path | None, stored: Mapping[str, str] | None = None) -> None:
         self._store = BodyStore(database) if database is not None else None
+        self._stored = stored or {}
 
     def markdown(self, story: Story) -> str:
-        return self._stored(story)[0] if story.body_digest else story.body_markdown
+        digest = self._stored.get(story.source.path)
+        return self._read(story, digest)[0] if digest else story.body_markdown
 
     def html(self, story: Story) -> str:
-        return self._stored(story)[1] if story.body_digest else story.body_html
+        digest = self._stored.get(story.source.path)
+        return self._read(story, digest)[1] if digest else story.body_html
 
-    def _stored(self, story: Story) -> tuple[str, str]:
+    def _read(self, story: Story, digest: str) -> tuple[str, str]:
         store = self._store
-        found = store.bodies(story.body_digest).get(story.url) if store is not None else None
+        found = store.bodies(digest).get(story.url) if store is not None else None
         if found is None:
             raise BuildError(f"{story.source}: the build cache lost this story's body (changed "
                              "by another build meanwhile?); build again, or with --no-cache")
@@ -103,8 +108,7 @@ def stored_rows(briefing: Briefing, digest: str) -> Iterable[tuple[str, str, str
             for story in briefing.stories)
 
 
-def lightened(briefing: Briefing, digest: str) -> Briefing:
-    """The briefing with its bodies left in the cache under digest."""
+def lightened(briefing: Briefing) -> Briefing:
+    """The briefing without its bodies, once they are stored (stored_rows)."""
     return with_stories((briefing,), (
-        story._replace(body_markdown="", body_html="", body_digest=digest)
-        for story in briefing.stories))[0]
+        story._replace(body_markdown="", body_html="") for story in briefing.stories))[0]

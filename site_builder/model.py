@@ -73,8 +73,6 @@ class Story(NamedTuple):
     tag_edits: tuple[TagEdit, ...] = ()
     companies: tuple[str, ...] = ()  # Company.key values, in order of first mention
     topics: tuple[str, ...] = ()  # Topic.slug values
-    text_stamp: str = ""  # a hash of the fields above but tags, edits, source (split.py), or ""
-    body_digest: str = ""  # set: the bodies are in the build cache under it (bodies.py)
 
     @property
     def anchor(self) -> str:
@@ -87,8 +85,7 @@ class Story(NamedTuple):
         return Story(self.day, self.section, self.section_slug, self.position, self.headline,
                      self.headline_html, self.title, self.body_markdown, self.body_html,
                      self.summary, self.words, self.reading_minutes, self.slug, self.url,
-                     self.source, self.tag_edits, companies, topics, self.text_stamp,
-                     self.body_digest)
+                     self.source, self.tag_edits, companies, topics)
 
 
 class Card(NamedTuple):

@@ -27,7 +27,12 @@ from site_builder.content.split import BriefingParser
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.incremental.cache import BuildCache
-from site_builder.incremental.inputs import input_signature, load_sources, remember
+from site_builder.incremental.inputs import (
+    FileFacts,
+    input_signature,
+    load_sources,
+    remember,
+)
 from site_builder.incremental.memory import COUNTS, BuildMemory, Made
 from site_builder.incremental.versions import Versions, version_site
 from site_builder.index import SiteIndex, index_site
@@ -96,16 +101,15 @@ class BuildPlan:
 
 def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
               cache: BuildCache | None = None, jobs: int = 1,
-              digests: dict[str, str] | None = None) -> Site:
+              facts: FileFacts | None = None) -> Site:
     """Stages load+split and tag: every briefing read, split and tagged; every broken file
-    reported at once. digests, when given, is filled with each content file's sha256."""
+    reported at once. facts, when given, learns what the cache knows of each file (its
+    digest, its stories' text stamps, where its bodies are stored)."""
     cache = cache or BuildCache(None, "", reporter.warn)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
             sources = load_sources(config, cache, jobs, BriefingParser(config))
         problems, found = sources.problems, sources.digests
-        if digests is not None:
-            digests.update(found)
         briefings = [b for b in sources.briefings if drafts or not b.draft]
         for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
             reporter.warn(warning)
@@ -120,11 +124,13 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
                 tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs,
-                                     bodies=Bodies(cache.database()))
+                                     bodies=Bodies(cache.database(), dict(sources.facts.stored)))
                 kept = remember(cache, sources, tagged.briefings)
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
             raise
+        if facts is not None:
+            facts.update(sources.facts)
         for warning in tagged.warnings:
             reporter.warn(warning)
         return Site(config=config, briefings=tuple(kept), companies=tagged.companies,
@@ -166,13 +172,13 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
            memory: BuildMemory, keep: list[object]) -> BuildSummary:
     """The stages, one line each; the model and plan go into keep."""
     jobs, output = options.jobs or 1, options.output or config.output_path
-    digests: dict[str, str] = {}
+    facts = FileFacts()
     site = load_site(config, reporter, drafts=options.drafts, cache=memory.cache, jobs=jobs,
-                     digests=digests)  # load+split, tag
+                     facts=facts)  # load+split, tag
     release_freed_memory()
     fault_point("after-load")
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
-        plan = plan_build(site, theme, memory.cache, digests, reporter)  # plan
+        plan = plan_build(site, theme, memory.cache, facts, reporter)  # plan
     recalled = memory.recall()
     theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output, recalled.live)
@@ -204,7 +210,7 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
     return summary
 
 
-def plan_build(site: Site, theme: Theme, cache: BuildCache, digests: dict[str, str],
+def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
                reporter: Reporter) -> BuildPlan:
     """Stage plan: the model stamped (versions.py, memoized in the cache by file), every page
     with its inputs and key, the feeds and sitemaps; a path two of them write is an error."""
@@ -214,8 +220,8 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, digests: dict[str, s
                                             *(b.lang for b in site.briefings)]):
         reporter.warn(warning)
     with reporter.stage("plan"):
-        versions = version_site(site, index, digests, cache)
-        bodies = Bodies(cache.database())  # the stories' bodies, left in the cache at load
+        versions = version_site(site, index, facts.digests, cache, facts.text_stamps)
+        bodies = Bodies(cache.database(), facts.stored)  # the bodies left in the cache at load
         pages = plan_pages(site, index, versions, bodies)
         # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
         # once beside the pages.

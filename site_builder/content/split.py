@@ -15,7 +15,6 @@ from site_builder.content.markdown import MarkdownRenderer, make_renderer, plain
 from site_builder.content.slugs import make_slug, unique_slugs
 from site_builder.errors import ContentError, Problem, SourcePos
 from site_builder.model import Briefing, Section, Story, TagEdit
-from site_builder.stamps import with_text_stamp
 
 SUMMARY_LENGTH = 220
 ENGLISH_WORDS_PER_MINUTE = 230
@@ -114,7 +113,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
             text = _body_text(body)
             words = count_words(str(story["title"]) + " " + text)
             slug = slugs[position]
-            built.append(with_text_stamp(Story(
+            built.append(Story(
                 day=content.date,
                 section=name,
                 section_slug=section_slug,
@@ -131,7 +130,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
                 url=f"/{content.date:%Y/%m/%d}/{slug}/",
                 source=SourcePos(content.path, int(story["line"])),  # type: ignore[call-overload]
                 tag_edits=story["edits"],  # type: ignore[arg-type]
-            )))
+            ))
             position += 1
         built_sections.append(Section(name, section_slug, tuple(built)))
     return Briefing(
