@@ -7,19 +7,23 @@ tests/fixtures/split.txt, a file a case can be added to without Python; what is 
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.utils import read_fixture_file
 
-from site_builder.config import SiteConfig
+from site_builder.config import SiteConfig, load_config
 from site_builder.content.load import parse_content
 from site_builder.content.markdown import MarkdownRenderer
 from site_builder.content.split import count_words, reading_minutes, split_briefing, summarise
 from site_builder.errors import ContentError
 from site_builder.model import Briefing
+from site_builder.pipeline import build
+from site_builder.report import Reporter
 from site_builder.stamps import text_stamp
 
 FIXTURE = Path(__file__).parent / "fixtures" / "split.txt"
@@ -209,3 +213,43 @@ def test_any_body_splits_or_gives_a_content_error(body):
     assert split(body) == first  # the same input always gives the same stories
     for story in first.stories:
         assert story.slug and all(c.isalnum() and c.isascii() or c == "-" for c in story.slug)
+
+
+class _NestedLinks(HTMLParser):
+    """Counts <a> start tags met while another <a> is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.nested = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.nested += self.depth > 0
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.depth = max(0, self.depth - 1)
+
+
+@pytest.mark.parametrize("raw_html", [False, True])
+def test_a_linked_headline_makes_no_link_inside_a_link_on_any_page(tmp_path: Path,
+                                                                   raw_html: bool) -> None:
+    """The home page, day, desk, company and topic lists link each headline to its story."""
+    headline = ('<a href="https://byd.com">BYD</a> sells more' if raw_html
+                else "[BYD](https://byd.com) sells more")
+    root = write_site(tmp_path / "site", {
+        "site.toml": f"allow_raw_html = {str(raw_html).lower()}\n",
+        "content/briefings/2025-03-27.md": HEAD + f"## Autos\n\n### {headline}\n\n"
+                                            "BYD (002594.SZ) sold more cars.\n"})
+    config = load_config(root)[0]
+    build(config, Reporter(0), output=tmp_path / "out")
+    pages = sorted((tmp_path / "out").rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        parser = _NestedLinks()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.nested == 0, page
+    story = tmp_path / "out" / "2025" / "03" / "27" / "byd-sells-more" / "index.html"
+    assert "BYD sells more" in story.read_text(encoding="utf-8")
