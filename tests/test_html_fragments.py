@@ -69,10 +69,9 @@ def test_a_cdata_section_keeps_its_whole_end() -> None:
         "]]></text></svg><p>after</p>")
 
 
-def test_a_writer_can_be_used_once_per_fragment_and_gives_a_string() -> None:
-    writer = Echo(convert_charrefs=False)
-    assert writer.rewrite("<p>one</p>") == "<p>one</p>"
-    assert isinstance(writer.out, list) and writer.out
+def test_with_convert_charrefs_text_arrives_decoded_so_a_subclass_must_escape_it() -> None:
+    decoded = Echo(convert_charrefs=True).rewrite("<p>a &lt;b&gt; &amp; &#99;</p>")
+    assert decoded == "<p>a <b> & c</p>"  # what an echo that does not escape would write
 
 
 def test_decoded_text_and_attributes_are_escaped_again() -> None:
