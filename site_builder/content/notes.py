@@ -4,6 +4,7 @@ A note is a paragraph of its own in a story, written
 
     Correction (2025-03-29 09:10): The figure was 12%, not 21%.
     Update (2025-03-29 11:00 +08:00): The company confirmed the deal.
+    更正（2025-03-29 09:10）：数据应为12%，而非21%。
 
 (the time in the site's zone unless an offset is given; the text is inline Markdown). Notes
 are shown apart from the body, with their times, on the story's page and its day's; they move
@@ -22,9 +23,10 @@ from site_builder.content.schedule import PUBLISH_LINE, TIME_HINT, parse_time
 from site_builder.errors import Problem, SourcePos
 from site_builder.model import Note
 
-KINDS = {"correction": "correction", "update": "update"}
-_NOTE = re.compile(r"^(Correction|Update)\s*\(([^()]*)\)\s*[:：]\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_LOOKS_LIKE_NOTE = re.compile(r"^(Correction|Update)\s*\(", re.IGNORECASE)
+KINDS = {"correction": "correction", "update": "update", "更正": "correction", "更新": "update"}
+_NOTE = re.compile(r"^(Correction|Update|更正|更新)\s*[(（]([^()（）]*)[)）]\s*[:：]\s*(.*)$",
+                   re.IGNORECASE | re.DOTALL)
+_LOOKS_LIKE_NOTE = re.compile(r"^(Correction|Update|更正|更新)\s*[(（]", re.IGNORECASE)
 NOTE_HINT = 'write "Correction (YYYY-MM-DD HH:MM): what was wrong and what is right"'
 
 

@@ -23,7 +23,8 @@ from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.output.corrections import PATH as CORRECTIONS_PATH
 from site_builder.output.corrections import corrected_stories, corrections_view
 from site_builder.output.edition import edition_files, edition_view
-from site_builder.output.feeds import day_start, story_time
+from site_builder.output.feed_times import released
+from site_builder.output.feeds import day_start
 from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.paging import neighbours, paginate
 from site_builder.output.templates import template_error
@@ -302,7 +303,7 @@ class _Planner:
         story = stories[position]
         full = story_full(story, self.index, briefing.lang, heading_top=2,
                           site_path=self.site_path)
-        published = story_time(day_start(self.config, briefing), story.position).isoformat()
+        published = released(day_start(self.config, briefing), story).isoformat()
         return {
             "page": page_meta(self.config, story.url, story.title, "story", lang=briefing.lang,
                               description=story.summary, feeds=self.site_feeds,
