@@ -15,6 +15,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from conftest import run_cli, tree_bytes, write_site
+from deploying import clean_env, cli, running_hub
 from test_feed_rules import check_feed
 from test_serve import start_server
 
@@ -393,3 +394,23 @@ def test_feeds_name_the_hub_only_when_one_is_set(tmp_path: Path):
         for name in ("feed.xml", "atom.xml", "feed.json"):
             plain = (without / "output" / folder / name).read_text()
             assert "hub" not in plain.replace("github", ""), (folder, name)
+
+
+def test_ping_after_a_story_falls_due_announces_the_feeds_it_joined(tmp_path: Path):
+    """The build that publishes a held story changes the feeds that now hold it; `ping` tells
+    the hub of exactly those, with a form POST of hub.mode=publish (point 3)."""
+    env = clean_env(tmp_path)
+    with running_hub() as hub:
+        site = write_site(tmp_path / "site", site_files(hub=hub.url))
+        cli_build(site, BEFORE)
+        cli_build(site, AFTER)
+        result = cli("ping", "--site", site, env=env)
+        assert result.returncode == 0, result.stderr
+        announced = hub.feeds()
+        assert all(notice["hub.mode"] == ["publish"] for notice in hub.notices)
+    for folder in ("", "sections/company-aspect/", "companies/byd-002594-sz/",
+                   "topics/new-energy-vehicles/", "digest/"):
+        for name in ("feed.xml", "atom.xml", "feed.json"):
+            assert BASE + folder + name in announced, folder + name
+    assert BASE + "companies/goertek-002241-sz/feed.xml" not in announced
+    assert BASE + "corrections/feed.xml" not in announced
