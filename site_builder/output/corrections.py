@@ -6,10 +6,13 @@ same list; each entry is the story's own, its updated time moved to its newest n
 
 from __future__ import annotations
 
+import html
+
 from site_builder.config import SiteConfig
 from site_builder.index import SiteIndex
 from site_builder.model import Story
 from site_builder.output.i18n import Interface
+from site_builder.output.jsonfeed import rfc3339
 from site_builder.output.views import View, feed_links, note_views, page_meta, story_card
 
 URL = "/corrections/"
@@ -46,3 +49,13 @@ def corrections_view(config: SiteConfig, index: SiteIndex, ui: Interface,
         "stories": [{**story_card(story, index, lang), "notes": note_views(story, lang)}
                     for story in stories],
     }
+
+
+def notes_html(story: Story, ui: Interface) -> str:
+    """A story's corrections and updates, after its body in a feed entry (the site's words)."""
+    return "".join(
+        f'<p class="note"><strong>{html.escape(ui.gettext(NOTE_LABELS[note.kind]))}</strong> '
+        f"({html.escape(rfc3339(note.time))}): {note.text_html}</p>" for note in story.notes)
+
+
+NOTE_LABELS = {"correction": "Correction", "update": "Update"}

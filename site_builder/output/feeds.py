@@ -24,10 +24,11 @@ from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
 from site_builder.output import corrections
+from site_builder.output.feed_hub import HubLink
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import Interface, Interfaces, local_name
-from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed, rfc3339
+from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.output.mention_links import linked_body
 
 GENERATOR = "site_builder"
@@ -227,7 +228,7 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, ui: Interfa
         published=entry_time(config, index, story),
         summary=clean(story.summary),
         # The companies' links are site-relative here: absolute_links puts them under base_url.
-        content_html=absolute_links(clean(linked_body(story, index) + notes_html(story, ui)),
+        content_html=absolute_links(clean(linked_body(story, index) + corrections.notes_html(story, ui)),
                                     permalink, config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
@@ -236,14 +237,6 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, ui: Interfa
     )
 
 
-def notes_html(story: Story, ui: Interface) -> str:
-    """A story's corrections and updates, after its body in a feed entry (the site's words)."""
-    return "".join(
-        f'<p class="note"><strong>{html.escape(ui.gettext(NOTE_LABELS[note.kind]))}</strong> '
-        f"({html.escape(rfc3339(note.time))}): {note.text_html}</p>" for note in story.notes)
-
-
-NOTE_LABELS = {"correction": "Correction", "update": "Update"}
 
 
 def _digest_entry(config: SiteConfig, briefing: Briefing,
@@ -380,7 +373,7 @@ def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
     generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
     generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
     if channel.hub:
-        generator.register_extension("hub", _Hub, BaseEntryExtension, atom=False)
+        generator.register_extension("hub", HubLink, BaseEntryExtension, atom=False)
         generator.hub.url = channel.hub
     generator.id(channel.file_url(config, ATOM_NAME))
     generator.title(channel.title)
@@ -442,26 +435,6 @@ def _links(link: Callable[..., object], self_url: str, media_type: str, page: st
           *([{"href": hub, "rel": "hub"}] if hub else []),
           {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)
 
-
-class _Hub(BaseExtension):  # type: ignore[misc]
-    """<atom:link rel="hub"> in an RSS channel, after its rel="self" (WebSub discovery):
-    feedgen writes only the self link of an RSS feed's Atom links."""
-
-    url = ""
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"atom": ATOM_NS}
-
-    def extend_rss(self, feed: Any) -> Any:
-        channel = feed[0]
-        found = channel.findall(f"{{{ATOM_NS}}}link")
-        place = list(channel).index(found[0]) + 1 if found else len(channel)
-        hub = channel.makeelement(f"{{{ATOM_NS}}}link", {"href": self.url, "rel": "hub"})
-        channel.insert(place, hub)
-        return feed
-
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 # render.py, sitemaps.py and the tests take the entry times from here, as before the move.
