@@ -414,3 +414,13 @@ def test_ping_after_a_story_falls_due_announces_the_feeds_it_joined(tmp_path: Pa
             assert BASE + folder + name in announced, folder + name
     assert BASE + "companies/goertek-002241-sz/feed.xml" not in announced
     assert BASE + "corrections/feed.xml" not in announced
+
+
+def test_a_day_of_a_lead_alone_is_held_until_its_time(tmp_path: Path):
+    lead_only = "---\ndate: 2025-03-29\npublish: 2025-03-29 10:00\n---\n\nA lead alone.\n"
+    site = write_site(tmp_path / "site", {**site_files(),
+                                          "content/briefings/2025/2025-03-29.md": lead_only})
+    assert "2 stories scheduled" in cli_build(site, BEFORE)
+    assert not (site / "output/2025/03/29").exists()
+    cli_build(site, "2025-03-29T10:00+08:00")
+    assert "A lead alone." in (site / "output/2025/03/29/index.html").read_text()

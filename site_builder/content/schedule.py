@@ -94,6 +94,15 @@ def hold(briefings: tuple[Briefing, ...], as_of: dt.datetime, *, show: bool = Fa
     passed: list[dt.datetime] = []
     kept: list[Briefing] = []
     for briefing in briefings:
+        if not briefing.stories and briefing.publish is not None and briefing.publish > as_of:
+            # A day of a lead alone, not yet due: held as one item, its page with it.
+            held.append(Held(briefing.publish, briefing.source.path, 1, briefing.title,
+                             briefing.url))
+            if show:
+                kept.append(briefing)
+            continue
+        if not briefing.stories and briefing.publish is not None:
+            passed.append(briefing.publish)
         waiting = [story for story in briefing.stories
                    if story.publish is not None and story.publish > as_of]
         passed.extend(story.publish for story in briefing.stories
