@@ -23,7 +23,8 @@ TIME_HINT = "write it as YYYY-MM-DD HH:MM, with an offset if not in the site's z
 
 
 def parse_time(text: str, zone: dt.tzinfo) -> dt.datetime:
-    """An aware time from "YYYY-MM-DD HH:MM[:SS][offset]"; no offset: the site's zone.
+    """An aware time in the site's zone from "YYYY-MM-DD HH:MM[:SS][offset]" (no offset: the
+    time is the site's).
 
     Raises ValueError with the reason, for the caller to put a path and line on.
     """
@@ -40,7 +41,8 @@ def parse_time(text: str, zone: dt.tzinfo) -> dt.datetime:
         raise ValueError(f"{text.strip()!r} is not a real date and time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.replace(microsecond=0)
+    # Shown in the site's zone everywhere (pages, feeds), whatever offset it was written in.
+    return moment.astimezone(zone).replace(microsecond=0)
 
 
 def show_time(moment: dt.datetime, zone: dt.tzinfo) -> str:

@@ -38,25 +38,21 @@ def topic_link(topic: Topic, lang: str = "") -> View:
 
 
 def note_views(story: Story, lang: str) -> list[View]:
-    """Its corrections and updates, oldest first, dated as written (with the offset)."""
+    """Its corrections and updates, oldest first, dated in the site's zone (content/notes.py
+    puts them there)."""
     return [{"kind": note.kind, "time": note.time.isoformat(),
-             "time_text": moment_text(note.time, lang), "text_html": note.text_html,
-             "text": note.text}
+             "date_text": long_date(note.time.date(), lang), "clock": f"{note.time:%H:%M}",
+             "text_html": note.text_html, "text": note.text}
             for note in story.notes]
-
-
-def moment_text(moment: dt.datetime, lang: str) -> str:
-    """"27 March 2025, 15:30 UTC+08:00": a date in the page's language, the clock as written."""
-    offset = moment.strftime("%z")
-    return f"{long_date(moment.date(), lang)}, {moment:%H:%M} UTC{offset[:3]}:{offset[3:]}"
 
 
 def story_card(story: Story, index: SiteIndex, lang: str) -> View:
     """A story as it appears in lists: headline, date, desk, summary and its tags; one shown
     before its time (serve --drafts) says when it is due."""
+    due = story.publish if story.scheduled else None
     return {
-        "scheduled": moment_text(story.publish, lang)
-        if story.scheduled and story.publish else "",
+        "scheduled": {"date_text": long_date(due.date(), lang), "clock": f"{due:%H:%M}",
+                      "time": due.isoformat()} if due else None,
         "title": story.title,
         "headline_html": story.headline_html,
         "url": story.url,
