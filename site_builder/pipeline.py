@@ -14,15 +14,18 @@ live folder is) sits behind one BuildMemory; the stages only use the cache as th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
+from site_builder.content.schedule import Schedule, held_files, hold
 from site_builder.content.split import BriefingParser
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
@@ -51,6 +54,7 @@ from site_builder.output.write import (
 )
 from site_builder.report import Reporter
 from site_builder.search.indexer import SearchIndexer, SearchStamps
+from site_builder.stamps import stamp_text
 from site_builder.tagging.registry import load_site_data
 from site_builder.tagging.tag import tag_stories
 from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
@@ -67,14 +71,17 @@ class BuildSummary:
     unchanged: int  # files rendered again to the same bytes: the old file was kept
     seconds: float
     nothing_changed: bool = False
+    scheduled: str = ""  # "2 stories scheduled; next at 2025-03-28 15:30 +08:00", or ""
 
     def __str__(self) -> str:
+        held = f"; {self.scheduled}" if self.scheduled else ""
         if self.nothing_changed:
             return (f"nothing changed: {self.days} days, {self.stories} stories, "
-                    f"{self.pages} pages, {self.feeds} feeds up to date in {self.seconds:.2f}s")
+                    f"{self.pages} pages, {self.feeds} feeds up to date in "
+                    f"{self.seconds:.2f}s{held}")
         return (f"built {self.days} days, {self.stories} stories: {self.pages} pages, "
                 f"{self.feeds} feeds ({self.rendered} pages rendered, {self.reused} reused, "
-                f"{self.unchanged} files unchanged) in {self.seconds:.2f}s")
+                f"{self.unchanged} files unchanged) in {self.seconds:.2f}s{held}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,28 @@ class BuildOptions:
     output: Path | None = None  # default: the site's output folder
     jobs: int | None = None  # default: the CPUs this process may use
     use_cache: bool = True
+    as_of: dt.datetime | None = None  # default: now; stories not due by then are left out
+
+
+class BuildArgs(TypedDict, total=False):
+    """build()'s keywords: BuildOptions' fields, each optional."""
+
+    drafts: bool
+    output: Path | None
+    jobs: int | None
+    use_cache: bool
+    as_of: dt.datetime | None
+
+
+class LoadArgs(TypedDict, total=False):
+    """load_site()'s keywords, each optional (see its docstring)."""
+
+    drafts: bool
+    cache: BuildCache | None
+    jobs: int
+    facts: FileFacts | None
+    as_of: dt.datetime | None
+    schedule: list[Schedule] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +128,17 @@ class BuildPlan:
     statics: dict[str, Path]  # output path -> the theme's static file
 
 
-def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-              cache: BuildCache | None = None, jobs: int = 1,
-              facts: FileFacts | None = None) -> Site:
-    """Stages load+split and tag: every briefing read, split and tagged; every broken file
-    reported at once. facts, when given, learns what the cache knows of each file (its
-    digest, its stories' text stamps, where its bodies are stored)."""
-    cache = cache or BuildCache(None, "", reporter.warn)
+def load_site(config: SiteConfig, reporter: Reporter, **args: Unpack[LoadArgs]) -> Site:
+    """Stages load+split and tag: every briefing read, split and tagged, as of as_of
+    (default: now); every broken file reported at once.
+
+    Stories not due as of as_of are left out before tagging (with drafts, kept and marked);
+    schedule, when given, receives what was held. facts, when given, learns what the cache
+    knows of each file (its digest, its stories' text stamps, where its bodies are stored),
+    a file the schedule cut keyed by what is left of it.
+    """
+    drafts, jobs, facts = args.get("drafts", False), args.get("jobs", 1), args.get("facts")
+    cache = args.get("cache") or BuildCache(None, "", reporter.warn)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
             sources = load_sources(config, cache, jobs, BriefingParser(config))
@@ -114,6 +147,16 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
             reporter.warn(warning)
         problems.extend(_duplicate_days(briefings))
+        due = hold(tuple(briefings), args.get("as_of") or dt.datetime.now(dt.UTC), show=drafts)
+        schedule = args.get("schedule")
+        if schedule is not None:
+            schedule.append(due)
+        # A file the schedule cut is keyed by what is left of it: its tags and stamps differ.
+        keyed = dict(found)
+        cut = dict(held_files(tuple(briefings), due.briefings))
+        for path, shown in cut.items():
+            keyed[path] = stamp_text(found[path], "as shown:", shown)
+        briefings = list(due.briefings)
         try:
             try:
                 data = load_site_data(config.content_path)
@@ -123,25 +166,43 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                 raise ContentError(problems)
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
-                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs,
-                                     bodies=Bodies(cache.database(), dict(sources.facts.stored)))
-                kept = remember(cache, sources, tagged.briefings)
+                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=keyed,
+                                     jobs=jobs, bodies=Bodies(cache.database(),
+                                                              dict(sources.facts.stored)))
+                # A cut file's parse is kept whole in the cache: the next build may show more.
+                whole = remember(cache, sources, [b for b in tagged.briefings
+                                                  if b.source.path not in cut])
+                by_path = {b.source.path: b for b in whole}
+                kept = [by_path.get(b.source.path, b) for b in tagged.briefings]
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
             raise
         if facts is not None:
             facts.update(sources.facts)
+            facts.digests.update(keyed)  # a cut file keyed by what is left of it
+            _cut_stamps(facts, sources.briefings, [b for b in kept if b.source.path in cut])
         for warning in tagged.warnings:
             reporter.warn(warning)
         return Site(config=config, briefings=tuple(kept), companies=tagged.companies,
                     topics=tagged.topics)
 
 
-def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-          output: Path | None = None, jobs: int | None = None,
-          use_cache: bool = True) -> BuildSummary:
-    """Build the site into a sibling folder and swap it in; nothing is lost on error."""
-    return run_build(config, reporter, BuildOptions(drafts, output, jobs, use_cache), [])
+def _cut_stamps(facts: FileFacts, loaded: Sequence[Briefing], cut: Sequence[Briefing]) -> None:
+    """A file the schedule cut: its text stamps, those of the stories left in it."""
+    left = {briefing.source.path: briefing for briefing in cut}
+    for briefing in loaded:
+        path = briefing.source.path
+        stamps = facts.text_stamps.get(path)
+        if path in left and stamps is not None and len(stamps) == len(briefing.stories):
+            by_url = dict(zip((story.url for story in briefing.stories), stamps, strict=True))
+            facts.text_stamps[path] = tuple(by_url[story.url] for story in left[path].stories)
+
+
+def build(config: SiteConfig, reporter: Reporter, **options: Unpack[BuildArgs]
+          ) -> BuildSummary:
+    """Build the site as of options' as_of (default: now) into a sibling folder and swap it
+    in; nothing is lost on error."""
+    return run_build(config, reporter, BuildOptions(**options), [])
 
 
 def run_build(config: SiteConfig, reporter: Reporter, options: BuildOptions,
@@ -155,13 +216,16 @@ def run_build(config: SiteConfig, reporter: Reporter, options: BuildOptions,
     theme = find_theme(config)
     memory = BuildMemory.open(config, reporter, output=output, use_cache=options.use_cache)
     try:
+        as_of = options.as_of or dt.datetime.now(dt.UTC)
         counts = memory.unchanged(input_signature(
             config, [*theme.template_dirs, *theme.static_dirs, *catalog_dirs(config)],
-            drafts=options.drafts, output=output))
+            drafts=options.drafts, output=output), as_of)
         if counts is not None:
             return BuildSummary(**counts, rendered=0, reused=counts["pages"], unchanged=0,
-                                seconds=time.perf_counter() - started, nothing_changed=True)
-        options = replace(options, output=output, jobs=options.jobs or available_cpus())
+                                seconds=time.perf_counter() - started, nothing_changed=True,
+                                scheduled=memory.held_line())
+        options = replace(options, output=output, jobs=options.jobs or available_cpus(),
+                          as_of=as_of)
         summary = _build(config, reporter, options, theme, memory, keep)
         return replace(summary, seconds=time.perf_counter() - started)
     finally:
@@ -173,8 +237,10 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
     """The stages, one line each; the model and plan go into keep."""
     jobs, output = options.jobs or 1, options.output or config.output_path
     facts = FileFacts()
+    schedules: list[Schedule] = []
     site = load_site(config, reporter, drafts=options.drafts, cache=memory.cache, jobs=jobs,
-                     facts=facts)  # load+split, tag
+                     facts=facts, as_of=options.as_of, schedule=schedules)  # load+split, tag
+    held = memory.hold(schedules[0], config.zone)  # the due window and the summary's line
     release_freed_memory()
     fault_point("after-load")
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
@@ -207,7 +273,7 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
     if not memory.confirm():
         reporter.warn("the site is built, but the build cache could not note it: the next "
                       "build renders every page again")
-    return summary
+    return replace(summary, scheduled=held)
 
 
 def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
@@ -253,9 +319,12 @@ def _swap(plan: BuildPlan, stats: RenderStats, transaction: OutputTransaction,
     return summary
 
 
-def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:
-    """Everything a build checks, writing nothing: content, data, theme and output paths."""
-    site = load_site(config, reporter, drafts=drafts)
+def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
+          as_of: dt.datetime | None = None, schedule: list[Schedule] | None = None) -> Site:
+    """Everything a build checks, writing nothing: content, data, theme and output paths.
+
+    Held stories are parsed and checked, but left out as a build as of as_of would."""
+    site = load_site(config, reporter, drafts=drafts, as_of=as_of, schedule=schedule)
     index = index_site(site)
     find_theme(config)
     for warning in check_languages(config, [config.language, *(b.lang for b in site.briefings)]):

@@ -3,6 +3,7 @@ the cached loading of content files (incremental/inputs.py), which parses only w
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import REPO_ROOT
 
 from site_builder.config import load_config
+from site_builder.content.schedule import Held, Schedule
 from site_builder.content.split import BriefingParser
 from site_builder.incremental.cache import output_identity
 from site_builder.incremental.inputs import load_sources, remember
@@ -128,3 +130,33 @@ def test_the_loader_parses_a_file_only_when_its_bytes_change(site: Path):
     third = CountingParser(site)
     load(site, third)
     assert third.seen == [str(files[0].relative_to(site))]
+
+
+def test_a_build_holds_only_for_the_instants_of_its_due_window(site: Path):
+    """A build that held a story back is a no-op only until that story falls due, and not as
+    of an instant before the latest publication time it had passed (issue 23)."""
+    config, output = load_config(site)[0], site / "output"
+    passed = dt.datetime(2025, 3, 28, 9, 0, tzinfo=dt.UTC)
+    due = dt.datetime(2025, 3, 28, 15, 30, tzinfo=dt.UTC)
+    memory = BuildMemory.open(config, Reporter(0), output=output, use_cache=True)
+    try:
+        assert memory.unchanged("sig", passed) is None  # nothing recorded yet
+        line = memory.hold(Schedule((), (Held(due, "a.md", 9, "A story", "/a/"),), passed),
+                           dt.UTC)
+        assert line == "1 story scheduled; next at 2025-03-28 15:30 +00:00"
+        aside = site / ".output.building"
+        aside.mkdir()
+        memory.record(made(), aside)
+        aside.rename(output)
+        assert memory.confirm()
+    finally:
+        memory.close()
+    again = BuildMemory.open(config, Reporter(0), output=output, use_cache=True)
+    try:
+        assert again.unchanged("sig", passed) == dict.fromkeys(COUNTS, 1)
+        assert again.unchanged("sig", due - dt.timedelta(seconds=1)) is not None
+        assert again.unchanged("sig", due) is None  # the held story is due
+        assert again.unchanged("sig", passed - dt.timedelta(seconds=1)) is None
+        assert again.held_line() == line
+    finally:
+        again.close()

@@ -2,8 +2,10 @@
 
 The pipeline asks BuildMemory four things, in this order, and nothing else of the cache:
 
-1. `unchanged(signature)`: did the last build see these very inputs, and is its folder still
-   the live one? Then the build is a no-op, answered before a file is read.
+1. `unchanged(signature, as_of)`: did the last build see these very inputs, is its folder
+   still the live one, and does as_of fall in its due window (between the latest publication
+   time it had passed and the next one it held back)? Then the build is a no-op, answered
+   before a file is read. `hold(schedule)` tells the memory the window of this build.
 2. `recall()`: what the live site was made from (each file's key or fingerprint, its files,
    its spare, its search bundles), trusted only if the live folder is the one recorded; the
    old record is forgotten at once, so no fingerprint outlives the output it described.
@@ -17,11 +19,13 @@ The pipeline asks BuildMemory four things, in this order, and nothing else of th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder.config import SiteConfig
+from site_builder.content.schedule import Schedule
 from site_builder.incremental.cache import CACHE_DIR, BuildCache, output_identity
 from site_builder.incremental.inputs import builder_key
 from site_builder.report import Reporter
@@ -75,6 +79,8 @@ class BuildMemory:
         self._signature = ""
         self._recalled: Recalled | None = None
         self._identity = ""
+        self._window = ""  # the due window of this build (hold), as JSON
+        self._held = ""  # the summary's line on what it holds back
 
     @classmethod
     def open(cls, config: SiteConfig, reporter: Reporter, *, output: Path,
@@ -89,16 +95,32 @@ class BuildMemory:
     def close(self) -> None:
         self.cache.close()
 
-    def unchanged(self, signature: str | None) -> dict[str, int] | None:
-        """The last build's counts if it saw this signature and its folder is live, else
-        None; the signature (None: some input too fresh to judge) is recorded by record()."""
+    def unchanged(self, signature: str | None, as_of: dt.datetime | None = None
+                  ) -> dict[str, int] | None:
+        """The last build's counts if it saw this signature, its folder is live and as_of is
+        in its due window, else None; the signature (None: some input too fresh to judge) is
+        recorded by record(). as_of defaults to now. The instant reaches the output only through which stories are
+        due, so a build as of any instant of the window would make the same files."""
         self._signature = signature or ""
         cache, where = self.cache, self._where
         if signature is None or cache.build_meta(where, "signature") != signature \
-                or cache.build_meta(where, "identity") != output_identity(self.output):
+                or cache.build_meta(where, "identity") != output_identity(self.output) \
+                or not in_window(cache.build_meta(where, "due-window"),
+                                 as_of or dt.datetime.now(dt.UTC)):
             return None
         previous = json.loads(cache.build_meta(where, "summary") or "{}")
         return {name: int(previous.get(name, 0)) for name in COUNTS}
+
+    def held_line(self) -> str:
+        """The last build's line on what it held back ("2 stories scheduled; next at ..."),
+        for the summary of a build that repeats it."""
+        return self.cache.build_meta(self._where, "scheduled") or ""
+
+    def hold(self, schedule: Schedule, zone: dt.tzinfo) -> str:
+        """Note what this build holds back, for record(); its summary line is returned."""
+        self._window = due_window(schedule)
+        self._held = schedule.summary(zone)
+        return self._held
 
     def recall(self) -> Recalled:
         """What the live site was made from; the record is then forgotten until record()."""
@@ -131,6 +153,7 @@ class BuildMemory:
             "signature": self._signature, "identity": self._identity, "spare": made.spare,
             "search": json.dumps(made.search, sort_keys=True),
             "changed": json.dumps(sorted(made.changed)),
+            "due-window": self._window, "scheduled": self._held,
             "summary": json.dumps(made.counts)}, made.files,
             recalled.fingerprints if recalled.trusted else None,
             recalled.live.files if recalled.live is not None else None)
@@ -155,3 +178,21 @@ class BuildMemory:
         False if it could not be noted (the next build then renders every page again)."""
         identity = output_identity(self.output)
         return identity == self._identity or self.cache.confirm_identity(self._where, identity)
+
+
+def due_window(schedule: Schedule) -> str:
+    """The instants a build's output holds for: from the latest publication time passed to
+    the next one pending (either end open), as JSON for the cache."""
+    return json.dumps([schedule.latest_due.isoformat() if schedule.latest_due else "",
+                       schedule.next_due.isoformat() if schedule.next_due else ""])
+
+
+def in_window(window: str | None, as_of: dt.datetime) -> bool:
+    """Whether as_of falls in a window due_window made (no window: a build made before any
+    held story, whose output holds for every instant)."""
+    try:
+        start, end = json.loads(window or '["", ""]')
+        return (not start or dt.datetime.fromisoformat(start) <= as_of) \
+            and (not end or as_of < dt.datetime.fromisoformat(end))
+    except (ValueError, TypeError):
+        return False

@@ -18,6 +18,7 @@ from feedgen.feed import FeedGenerator
 
 from site_builder import __version__
 from site_builder.config import SiteConfig
+from site_builder.output.feed_hub import HubLink
 
 VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "site_builder"
@@ -43,12 +44,17 @@ class Entry:
     id: str
     title: str
     url: str  # absolute permalink
-    published: dt.datetime  # aware; also the entry's updated time, stories do not change
+    published: dt.datetime  # aware; the updated time too, unless the story has notes
     summary: str  # plain text
     content_html: str  # every link absolute
     categories: tuple[Category, ...]
     lang: str
     order: tuple[int, str]  # tie-break after time: position in the day, then permalink
+    modified: dt.datetime | None = None  # its newest correction or update, if any
+
+    @property
+    def updated(self) -> dt.datetime:
+        return self.modified or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,7 @@ class Channel:
     icon: str  # absolute, or "" when the site has none
     updated: dt.datetime
     entries: tuple[Entry, ...]  # newest first
+    hub: str = ""  # a WebSub hub to announce (config.hub), or ""
 
     def file_url(self, config: SiteConfig, name: str) -> str:
         return config.absolute(self.base + name)
@@ -83,6 +90,8 @@ def json_feed(channel: Channel, config: SiteConfig) -> bytes:
     }
     if channel.icon:
         feed["icon"] = feed["favicon"] = channel.icon
+    if channel.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": channel.hub}]
     feed["items"] = [_item(entry, authors) for entry in channel.entries]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")
@@ -96,7 +105,7 @@ def _item(entry: Entry, authors: list[dict[str, str]]) -> dict[str, Any]:
         "content_html": entry.content_html,
         "summary": entry.summary,
         "date_published": rfc3339(entry.published),
-        "date_modified": rfc3339(entry.published),
+        "date_modified": rfc3339(entry.updated),
         "authors": authors,
         "language": entry.lang,
     }
@@ -116,6 +125,9 @@ def xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
     generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
+    if channel.hub:
+        generator.register_extension("hub", HubLink, BaseEntryExtension, atom=False)
+        generator.hub.url = channel.hub
     generator.id(channel.file_url(config, ATOM_NAME))
     generator.title(channel.title)
     generator.subtitle(channel.description)
@@ -131,7 +143,7 @@ def xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
         item.title(entry.title)
         item.link(href=entry.url, rel="alternate", type="text/html")
         item.published(entry.published)
-        item.updated(entry.published)
+        item.updated(entry.updated)
         item.author(name=channel.author)
         item.dc.dc_creator(channel.author)
         if entry.lang and entry.lang != channel.language:
@@ -144,13 +156,15 @@ def xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
             item.category(term=category.name, scheme=category.url)
     page = config.absolute(channel.page)
     # RSS takes its channel link from the last link given, so the page goes last.
-    _links(generator.link, channel.file_url(config, RSS_NAME), MEDIA_TYPES[RSS_NAME], page)
+    _links(generator.link, channel.file_url(config, RSS_NAME), MEDIA_TYPES[RSS_NAME], page,
+           channel.hub)
     generator.generator(f"{GENERATOR} {__version__}")
     # Readers take the RSS channel description as HTML too: escape the plain text once more.
     generator.subtitle(html.escape(channel.description, quote=False))
     rss: bytes = generator.rss_str(pretty=True)
     generator.subtitle(channel.description)
-    _links(generator.link, channel.file_url(config, ATOM_NAME), MEDIA_TYPES[ATOM_NAME], page)
+    _links(generator.link, channel.file_url(config, ATOM_NAME), MEDIA_TYPES[ATOM_NAME], page,
+           channel.hub)
     generator.generator(GENERATOR, version=__version__)
     atom: bytes = generator.atom_str(pretty=True)
     return rss, atom
@@ -167,6 +181,9 @@ class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
-def _links(link: Callable[..., object], self_url: str, media_type: str, page: str) -> None:
+def _links(link: Callable[..., object], self_url: str, media_type: str, page: str,
+           hub: str = "") -> None:
+    """The feed's own URL, its page, and its WebSub hub (RSS takes the hub from HubLink)."""
     link([{"href": self_url, "rel": "self", "type": media_type},
+          *([{"href": hub, "rel": "hub"}] if hub else []),
           {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)

@@ -20,6 +20,7 @@ from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
+from site_builder.output import corrections
 from site_builder.output.feed_formats import (
     ATOM_NAME,
     FORMATS,
@@ -112,8 +113,9 @@ class FeedPlan:
         if found is None:
             if len(self.entries) >= ENTRIES_KEPT:
                 self.entries.clear()
-            found = self.entries[story.url] = _story_entry(self.config, self.index, story,
-                                                            self.bodies)
+            interfaces = self.interfaces or Interfaces(self.config)
+            found = self.entries[story.url] = _story_entry(
+                self.config, self.index, story, self.bodies, interfaces[self.config.language])
         return found
 
     def make(self) -> list[tuple[str, bytes]]:
@@ -178,6 +180,11 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None,
                           topic.description or ui.gettext(
                               "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
+    plans.append(FeedPlan(corrections.URL, corrections.URL,
+                          corrections.feed_title(config, ui), corrections.description(ui),
+                          "corrections feed",
+                          corrections.corrected_stories(index)[:config.feed_length], (),
+                          newest, config, index, versions, entries, interfaces, bodies))
     plans.append(plan(DIGEST_URL, digest_title(config, ui),
                       ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
@@ -210,7 +217,8 @@ def _day_inputs(index: SiteIndex, briefing: Briefing, bodies: Bodies) -> list[An
              for section in briefing.sections]]
 
 
-def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, bodies: Bodies) -> Entry:
+def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, bodies: Bodies,
+                 ui: Interface) -> Entry:
     permalink = config.absolute(story.url)
     # Named in the feed's language, the site's, as its title and description are.
     lang = config.language
@@ -228,12 +236,16 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, bodies: Bod
         published=entry_time(config, index, story),
         summary=clean(story.summary),
         # The companies' links are site-relative here: absolute_links puts them under base_url.
-        content_html=absolute_links(clean(linked_body(story, index, bodies=bodies)), permalink,
-                                    config.base_url),
+        content_html=absolute_links(clean(linked_body(story, index, bodies=bodies)
+                                          + corrections.notes_html(story, ui)),
+                                    permalink, config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
         order=(story.position, story.url),
+        modified=story.modified,
     )
+
+
 
 
 def _digest_entry(config: SiteConfig, briefing: Briefing,
@@ -274,8 +286,8 @@ def _channel(plan: FeedPlan, entries: tuple[Entry, ...]) -> Channel:
         language=langs[0] if len(langs) == 1 else clean(config.language),
         author=clean(config.author) or title,
         icon=config.absolute(clean(config.icon)) if config.icon else "",
-        updated=max((entry.published for entry in entries), default=plan.empty_updated),
-        entries=entries)
+        updated=max((entry.updated for entry in entries), default=plan.empty_updated),
+        entries=entries, hub=config.hub)
 
 
 def _newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:

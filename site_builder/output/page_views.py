@@ -22,9 +22,11 @@ from site_builder.config import SiteConfig
 from site_builder.content.split import summarise
 from site_builder.incremental.keys import Cards
 from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Company, Site, Topic, card
+from site_builder.model import Briefing, Company, Site, Story, Topic, card
+from site_builder.output import corrections
 from site_builder.output.edition import edition_view
-from site_builder.output.feeds import day_start, story_time
+from site_builder.output.feed_times import released
+from site_builder.output.feeds import day_start
 from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.views import (
     Head,
@@ -35,6 +37,7 @@ from site_builder.output.views import (
     day_link,
     feed_links,
     news_article_data,
+    note_views,
     page_meta,
     search_tags,
     story_card,
@@ -141,6 +144,11 @@ class EditionInputs:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionsInputs:
+    stories: tuple[Story, ...]  # every corrected or updated story, newest note first
+
+
+@dataclass(frozen=True, slots=True)
 class WholeSite:
     """The inputs of a page about the whole site (archive, search, the A to Z lists, 404).
 
@@ -203,7 +211,7 @@ def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
     story = stories[position]
     full = story_full(story, chrome.names, briefing.lang, heading_top=2,
                       site_path=chrome.site_path, bodies=chrome.bodies)
-    published = story_time(day_start(config, briefing), story.position).isoformat()
+    published = released(day_start(config, briefing), story).isoformat()
     return {
         "page": page_meta(config, Head(story.url, story.title, "story", lang=briefing.lang,
                           description=story.summary, feeds=chrome.site_feeds,
@@ -369,3 +377,18 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
 def not_found_view(inputs: WholeSite, chrome: Chrome) -> View:
     return {"page": page_meta(chrome.config, Head("/404.html", chrome.ui.gettext("Page not found"),
                               "404", feeds=chrome.site_feeds))}
+
+
+def corrections_view(inputs: CorrectionsInputs, chrome: Chrome) -> View:
+    """/corrections/: each story with its day and its notes, in the site's language."""
+    config, ui, lang, url = chrome.config, chrome.ui, chrome.lang, corrections.URL
+    title = ui.gettext("Corrections and updates")
+    feeds = feed_links(url, corrections.feed_title(config, ui))
+    return {
+        "page": page_meta(config, Head(url, title, "corrections", feeds=feeds,
+                          breadcrumbs=[home_crumb(ui), {"url": url, "title": title}],
+                          description=corrections.description(ui))),
+        "feeds": feeds,
+        "stories": [{**story_card(card(story), chrome.names, lang),
+                     "notes": note_views(story, lang)} for story in inputs.stories],
+    }

@@ -26,10 +26,13 @@ from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Site, Story
 from site_builder.output import page_views as views
+from site_builder.output.corrections import PATH as CORRECTIONS_PATH
+from site_builder.output.corrections import corrected_stories
 from site_builder.output.edition import edition_files
 from site_builder.output.i18n import Interfaces
 from site_builder.output.page_views import (
     Chrome,
+    CorrectionsInputs,
     DayInputs,
     DayRef,
     EditionInputs,
@@ -86,7 +89,8 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
             *plan.company_pages(), *plan.topic_pages(),
             plan.whole("archive/index.html", "archive.html", views.archive_view),
             plan.whole("search/index.html", "search.html", views.search_view),
-            plan.whole("404.html", "404.html", views.not_found_view), *plan.edition_pages()]
+            plan.whole("404.html", "404.html", views.not_found_view), plan.corrections_page(),
+            *plan.edition_pages()]
 
 
 def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) -> bytes:
@@ -94,6 +98,12 @@ def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment) ->
         return env.get_template(page.template).render(context).encode("utf-8")
     except jinja2.TemplateError as error:
         raise template_error(error, page.path) from None
+
+
+def modified_at(story: Story) -> str:
+    """The time of its newest note, for the sitemap's lastmod, or ""."""
+    modified = story.modified
+    return modified.isoformat() if modified else ""
 
 
 def _newest(days: Iterable[dt.date]) -> str:
@@ -144,11 +154,12 @@ class _Planner:
                             for n in (number - 1, number + 1))
             date = briefing.date.isoformat()  # each story's day is its briefing's
             yield self.page((path_for(briefing.url), "day.html"), views.day_view,
-                            DayInputs(briefing, newer, older), briefing.source, date)
+                            DayInputs(briefing, newer, older), briefing.source,
+                            max([date, *map(modified_at, briefing.stories)]))
             for position, story in enumerate(briefing.stories):
                 yield self.page((path_for(story.url), "story.html"), views.story_view,
                                 StoryInputs(briefing, position, self._more_on(story)),
-                                story.source, date)
+                                story.source, modified_at(story) or date)
 
     def _more_on(self, story: Story) -> tuple[tuple[str, Cards], ...]:
         """For each company of the story, its other stories nearest in time, newest first."""
@@ -243,3 +254,11 @@ class _Planner:
             for path, template in edition_files(briefing.date):
                 yield self.page((path, template), views.edition_page_view, inputs,
                                 briefing.source)
+
+    def corrections_page(self) -> Page:
+        """/corrections/ (corrections.py): keyed by the stories it lists, in its order, whose
+        stamps cover their notes."""
+        stories = corrected_stories(self.index)
+        return self.page((CORRECTIONS_PATH, "corrections.html"), views.corrections_view,
+                         CorrectionsInputs(stories), "corrections",
+                         max((modified_at(s) for s in stories), default=""))

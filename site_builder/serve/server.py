@@ -25,6 +25,7 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -36,7 +37,7 @@ from site_builder.config import CONFIG_NAME, SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.incremental.lock import hold_site_lock
 from site_builder.output.templates import BUNDLED_THEMES
-from site_builder.pipeline import build
+from site_builder.pipeline import BuildOptions, run_build
 from site_builder.report import Reporter
 from site_builder.serve.http import PreviewServer
 from site_builder.serve.livereload import LiveReload
@@ -50,8 +51,12 @@ _CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
 
 
 def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1",
-               port: int = 8000, drafts: bool = False, open_browser: bool = False) -> int:
-    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError."""
+               port: int = 8000, open_browser: bool = False,
+               options: BuildOptions | None = None) -> int:
+    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError. options: its
+    drafts and as_of are the preview's (as_of default: the clock at each rebuild); the folder,
+    workers and cache are serve's own."""
+    drafts = options is not None and options.drafts
     hub = LiveReload(token=f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}")
     server = _listen(host, port, hub, reporter)
     port = server.server_address[1]  # --port 0 asks the system for a free one
@@ -60,7 +65,7 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     server.site_root = output.resolve()
     observer = Observer()
     preview = Preview(dataclasses.replace(config, base_url=url), reporter, hub, observer,
-                      output=output, drafts=drafts)
+                      replace(options or BuildOptions(), output=output))
     if not _is_loopback(host):
         reporter.warn(f"listening on {host or 'every address'}: anyone who can reach this "
                       f"machine can read the preview{', drafts included' if drafts else ''}")
@@ -92,16 +97,18 @@ class Preview:
     """The private build serve shows, rebuilt once each burst of changes has settled."""
 
     def __init__(self, config: SiteConfig, reporter: Reporter, hub: LiveReload,
-                 observer: BaseObserver, *, output: Path, drafts: bool) -> None:
+                 observer: BaseObserver, options: BuildOptions) -> None:
+        """options: the build's, its output the preview's folder."""
+        output = options.output or config.output_path
         self.config = config
         self._reporter = reporter
         self._hub = hub
         self._observer = observer
-        self._output = output
-        self._drafts = drafts
         # A site whose cache folder cannot be written is previewed from a temporary folder
-        # (_preview_folder), without a cache.
-        self._use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
+        # (_preview_folder), without a cache. One process: forking beside the server's
+        # threads could deadlock a worker.
+        self._options = replace(options, output=output, jobs=1, use_cache=output.is_relative_to(
+            (config.root / CACHE_DIR).absolute()))
         self._root = config.root.resolve()
         self._config_file = self._root / CONFIG_NAME
         self._config_stale = False
@@ -149,9 +156,7 @@ class Preview:
                 self._watch(self.config)
             # Each rebuild holds the site's lock, as a build does: they share the cache.
             with hold_site_lock(self.config, self._reporter, command="preview build"):
-                # One process: forking beside the server's threads could deadlock a worker.
-                summary = build(self.config, self._reporter, drafts=self._drafts,
-                                output=self._output, jobs=1, use_cache=self._use_cache)
+                summary = run_build(self.config, self._reporter, self._options, [])
         except SiteBuilderError as error:
             self._report_failure(error, changed)
             self._hub.failed(error)
