@@ -30,7 +30,7 @@ from site_builder.serve.livereload import (
     error_page,
     inject,
 )
-from site_builder.serve.ondemand import Fresh, OnDemand
+from site_builder.serve.ondemand import PLAN_WAIT_SECONDS, Fresh, OnDemand
 
 MAX_URL_LENGTH = 2048
 KEEPALIVE_SECONDS = 15.0
@@ -195,8 +195,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         if self._fresh(path, query, send_body):
             return
+        # not a page of the first build's plan: wait for its feeds, search index or 404 page
+        has_site = hub.has_site or hub.wait_for_site(PLAN_WAIT_SECONDS)
         generation = hub.generation  # before reading a file, so a page is never labelled newer
-        if not hub.has_site:
+        if not has_site:
             report = hub.report
             if report is None:
                 self._text(503, "the first build is still running; reload in a moment\n",
@@ -230,13 +232,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except SiteBuilderError as error:  # a template error on this very page
             self._send(500, HTML, error_page(describe(error), generation), send_body)
             return True
-        if fresh is None:
-            if path.endswith("/") or not ondemand.has(f"{joined}/{INDEX_PAGE}"):
-                return False
+        if fresh is not None:
+            return self._send_fresh(fresh, relative, generation, send_body)
+        if not path.endswith("/") and ondemand.has(f"{joined}/{INDEX_PAGE}"):
             self._send(301, TEXT, b"", send_body,
                        location=_slash_form(parts) + (f"?{query}" if query else ""))
             return True
-        return self._send_fresh(fresh, relative, generation, send_body)
+        if not relative.endswith(".html") or not ondemand.has(NOT_FOUND_PAGE):
+            return False  # feeds, the search index: the last build's until this one is in
+        # every page the build writes is in its plan: an older build's is gone
+        missing = ondemand.find(NOT_FOUND_PAGE)
+        if missing is None or missing.data is None:
+            return False
+        self._send(404, HTML, inject(missing.data, generation), send_body)
+        return True
 
     def _send_fresh(self, fresh: Fresh, relative: str, generation: str,
                     send_body: bool) -> bool:

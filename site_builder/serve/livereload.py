@@ -169,6 +169,7 @@ class LiveReload:
 
     def __init__(self, token: str, max_clients: int = MAX_CLIENTS) -> None:
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         self._streams: set[Stream] = set()
         self._max = max_clients
         self._token = token
@@ -187,6 +188,12 @@ class LiveReload:
     def has_site(self) -> bool:
         """A build has been written to the preview folder."""
         with self._lock:
+            return self._built
+
+    def wait_for_site(self, timeout: float) -> bool:
+        """Waits (at most timeout) until a build is written or one has failed; has_site."""
+        with self._settled:
+            self._settled.wait_for(lambda: self._built or self._report is not None, timeout)
             return self._built
 
     def viewed(self, page: str) -> None:
@@ -234,6 +241,7 @@ class LiveReload:
         already when the build's pages could first be rendered on request (refreshed)."""
         with self._lock:
             self._built = True
+            self._settled.notify_all()
             if reload or self._report is not None:
                 self._reload()
 
@@ -251,6 +259,7 @@ class LiveReload:
         """A build failed: every tab shows the problems over the last good page."""
         with self._lock:
             self._report = describe(error)
+            self._settled.notify_all()
             self._send(_event("error", self._report))
 
     def close(self) -> None:
