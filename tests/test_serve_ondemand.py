@@ -33,6 +33,10 @@ from test_serve import (
     until,
 )
 
+from site_builder.config import load_config
+from site_builder.incremental.lock import hold_site_lock
+from site_builder.report import Reporter
+
 if HAVE_PLAYWRIGHT:
     from playwright.sync_api import Browser
 
@@ -142,6 +146,30 @@ def test_pages_are_rendered_on_request_before_the_build_writes_them(
     assert "Third headline" in written and MARK in written
     stream.close()
     assert_served_equals_full_build(server, tmp_path)
+
+
+def test_a_theme_change_shows_before_the_build_has_loaded_the_content(
+        serve: Callable[..., Server], site: Path) -> None:
+    """Only templates and static files changed: the last build's plan renders the open page
+    under the new theme while the build is still waiting for the site's lock."""
+    with_template(site)
+    server = serve(site)
+    story = story_url(server, "goertek")
+    assert server.get(story).status == 200  # the open tab
+    stream = server.events()
+    stream.next("hello")
+    with hold_site_lock(load_config(site)[0], Reporter(0), command="build"):
+        with_template(site, MARK)
+        (site / "static" / "app.js").write_text("console.log('changed');\n", encoding="utf-8")
+        stream.next("reload")
+        assert MARK in server.get(story).text and MARK in server.get(DAY_URL).text
+        assert server.get("/static/app.js").body == b"console.log('changed');\n"
+        until(lambda: "waiting for the build started" in server.log(), server, "the wait")
+        assert MARK not in (server.preview / "index.html").read_text("utf-8")
+    done = builds_done(server)
+    until(lambda: builds_done(server) > done, server, "the build")
+    assert MARK in (server.preview / "index.html").read_text("utf-8")
+    stream.close()
 
 
 def test_a_first_start_serves_pages_before_its_build_is_written(

@@ -17,6 +17,8 @@ environments it makes are its alone.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.output.pages import render_page
-from site_builder.output.templates import Environments
+from site_builder.output.templates import Environments, Theme, find_theme, static_files
 from site_builder.pipeline import PagePlan
 
 PLAN_WAIT_SECONDS = 30.0
@@ -97,6 +99,31 @@ class OnDemand:
         plan = self.plan(0)
         if plan is not None:
             self._renderer.prepare(plan, [path for path in paths if path in plan.pages])
+
+
+def restyled(plan: PagePlan, changed: Iterable[Path]) -> PagePlan | None:
+    """The last build's plan under the theme as it is now, if only the theme changed.
+
+    Pages and their views come from the content alone (pipeline, views.py); templates and
+    static files only shape how they render. So after a save that touched nothing but
+    templates, CSS, scripts or images, the last plan with the theme read again renders the
+    pages the build under way will write, before that build has loaded a single file.
+    None when anything else changed (content, site.toml) or the theme folders moved.
+    """
+    theme = find_theme(plan.config)
+    if theme != plan.theme or not _all_within(changed, theme):
+        return None
+    statics = static_files(theme)
+    assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+              for path, source in statics.items()}  # as the build fingerprints them
+    return dataclasses.replace(plan, assets=assets, statics=statics)
+
+
+def _all_within(changed: Iterable[Path], theme: Theme) -> bool:
+    folders = [folder.resolve() for folder in (*theme.template_dirs, *theme.static_dirs)]
+    paths = list(changed)
+    return bool(paths) and all(any(path.is_relative_to(folder) for folder in folders)
+                               for path in paths)
 
 
 class _Renderer:

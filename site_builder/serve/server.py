@@ -51,7 +51,7 @@ from site_builder.pipeline import PagePlan, build
 from site_builder.report import Reporter
 from site_builder.serve.http import PreviewServer
 from site_builder.serve.livereload import LiveReload
-from site_builder.serve.ondemand import OnDemand
+from site_builder.serve.ondemand import OnDemand, restyled
 
 CACHE_DIR = ".site-builder-cache"
 QUIET_SECONDS = 0.15
@@ -125,7 +125,8 @@ class Preview:
         self._ondemand = ondemand
         self._ondemand.building()  # requests wait for the first build's plan, or its end
         self._cancel = threading.Event()
-        self._refreshed = False
+        self._refreshed = False  # the tabs reloaded onto this round's pages already
+        self._last_plan: PagePlan | None = None  # the newest build's, for restyled()
         self._root = config.root.resolve()
         self._config_file = self._root / CONFIG_NAME
         self._config_stale = False
@@ -152,11 +153,24 @@ class Preview:
     def planned(self, plan: PagePlan) -> None:
         """The build's pages are planned (pipeline.BuildHooks): render the open tabs' pages
         now and reload the tabs; the build renders the rest and swaps them in later."""
+        self._last_plan = plan
         self._ondemand.planned(plan)
+        if not self._refreshed:  # else restyled() showed the tabs these very bytes
+            self._show_open_pages()
+
+    def _show_open_pages(self) -> None:
         with contextlib.suppress(SiteBuilderError):  # a template error: the page shows it
             self._ondemand.render_first(self._hub.open_pages())
         self._refreshed = True
         self._hub.refreshed()
+
+    def _restyle(self, changed: Iterable[Path]) -> None:
+        """Only the theme changed: show the open tabs the last plan under the new theme now,
+        before the build has taken the lock or loaded the content."""
+        plan = self._last_plan and restyled(self._last_plan, changed)
+        if plan is not None:
+            self._ondemand.planned(plan)
+            self._show_open_pages()
 
     def check(self) -> None:
         """Between chunks of the build's work: stop it if a save came meanwhile."""
@@ -192,8 +206,8 @@ class Preview:
                 self._watch(self.config)
             # Each rebuild holds the site's lock, as a build does: they share the cache.
             with hold_site_lock(self.config, self._reporter, command="preview build"):
-                self._ondemand.building()
-                self._refreshed = False
+                if not self._refreshed:
+                    self._ondemand.building()
                 # One process: forking beside the server's threads could deadlock a worker.
                 summary = build(self.config, self._reporter, drafts=self._drafts,
                                 output=self._output, jobs=1, use_cache=self.use_cache, hooks=self)
@@ -224,6 +238,7 @@ class Preview:
 
     def _run(self) -> None:
         self._cancel.clear()
+        self._refreshed = False
         self.build()
         while True:
             self._wake.wait()
@@ -241,6 +256,11 @@ class Preview:
                         break
                 if self._stopping.wait(wait):
                     return
+            self._refreshed = False
+            try:
+                self._restyle(changed)
+            except OSError as error:  # a static file gone meanwhile: the build will say
+                self._reporter.debug(f"no quick preview: {error}")
             self.build(changed)
 
     def _load_config(self) -> SiteConfig:
