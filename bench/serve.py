@@ -113,32 +113,44 @@ class Serve:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=120)
+        # SIGTERM stops it as Ctrl-C does; SIGINT is ignored by a job started with & from a
+        # script, and so would be by serve too
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=600)
 
 
-def measure(days: int, work: Path) -> Figures:
+def measure(days: int, work: Path, *, reuse: bool, port: int, wait_all: bool) -> Figures:
+    """The figures at one size. With reuse, the corpus and the build cache of an earlier run
+    are kept; with port, the restart is on that port, whose preview an earlier run wrote
+    (and the first start stops once it has answered, without its background build)."""
     site = work / f"site-{days}"
     if not (site / "content").is_dir():
         gen_corpus.write_corpus(site, days)
     templates = site / "templates"
     templates.mkdir(exist_ok=True)
     base = (REPO / "themes" / "default" / "templates" / "base.html").read_text("utf-8")
-    (templates / "base.html").write_text(base, encoding="utf-8")
-    shutil.rmtree(site / ".site-builder-cache", ignore_errors=True)
-    print(f"{days} days: priming the build cache with a build", flush=True)
-    subprocess.run([sys.executable, "-m", "site_builder", "build", "-q", "--site", str(site),
-                    "--output", str(work / f"output-{days}")], check=True, cwd=REPO)
+    if not (templates / "base.html").is_file() or \
+            (templates / "base.html").read_text("utf-8") != base:  # else a restart re-renders
+        (templates / "base.html").write_text(base, encoding="utf-8")
+    if not (reuse and (site / ".site-builder-cache").is_dir()):
+        shutil.rmtree(site / ".site-builder-cache", ignore_errors=True)
+        print(f"{days} days: priming the build cache with a build", flush=True)
+        subprocess.run([sys.executable, "-m", "site_builder", "build", "-q", "--site",
+                        str(site), "--output", str(work / f"output-{days}")], check=True,
+                       cwd=REPO)
     newest = gen_corpus.newest_briefing(site)
     day = "/" + newest.stem.replace("-", "/") + "/"
 
     print(f"{days} days: first start", flush=True)
-    port = _free_port()  # the same on restart: the preview folder is per URL
-    server = Serve(site, work / f"serve-{days}-first.log", port)
+    first_port = _free_port()
+    server = Serve(site, work / f"serve-{days}-first.log", first_port)
     first_home = server.until_ok("/") - server.started
     story = _first_story(server, day)
     first_story = server.until_ok(story) - server.started
-    server.until_built(1)
+    _say(days, "first start", first_home, first_story)
+    if not port:
+        port = first_port  # the same on restart: the preview folder is per URL
+        server.until_built(1)
     server.stop()
 
     print(f"{days} days: restart", flush=True)
@@ -147,7 +159,6 @@ def measure(days: int, work: Path) -> Figures:
     restart_story = server.until_ok(story) - server.started
     server.until_built(1)
 
-    _say(days, "first start", first_home, first_story)
     _say(days, "restart", restart_home, restart_story)
 
     print(f"{days} days: content edit", flush=True)
@@ -169,7 +180,7 @@ def measure(days: int, work: Path) -> Figures:
                                          encoding="utf-8")
     template_page = server.until_ok(story, mark) - saved
     _say(days, "template edit (page)", template_page, template_page)
-    template_all = server.until_built(3) - saved
+    template_all = server.until_built(3) - saved if wait_all else float("nan")
     _say(days, "template edit (all)", template_page, template_all)
     server.stop()
     return Figures(days, first_home, first_story, restart_home, restart_story, template_page,
@@ -212,17 +223,25 @@ def main() -> int:
                         help="corpus sizes, comma-separated (default 365,3650)")
     parser.add_argument("--work", type=Path, default=Path(
         os.environ.get("TMPDIR", tempfile.gettempdir())) / "site-builder-bench-serve")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the corpus and build cache an earlier run left")
+    parser.add_argument("--port", type=int, default=0,
+                        help="restart on this port, whose preview an earlier run wrote")
+    parser.add_argument("--no-wait-all", action="store_true",
+                        help="don't wait for the template edit's background build")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
     try:
         for days in (int(d) for d in args.days.split(",")):
-            rows.append(measure(days, args.work))
+            rows.append(measure(days, args.work, reuse=args.reuse, port=args.port,
+                                wait_all=not args.no_wait_all))
             print(report(rows), flush=True)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"\nSeconds; `python bench/serve.py --days {args.days}`, {os.cpu_count()} CPUs.")
+    print(f"\nSeconds; `python bench/serve.py {' '.join(sys.argv[1:])}`, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end.")
     return 0
 
 
