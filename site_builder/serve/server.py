@@ -261,6 +261,9 @@ class Preview:
                 self._restyle(changed)
             except OSError as error:  # a static file gone meanwhile: the build will say
                 self._reporter.debug(f"no quick preview: {error}")
+            except Exception:  # noqa: BLE001 (a bug: shown, and the build still runs)
+                self._reporter.error("site-builder crashed rendering the open pages; this is "
+                                     "a bug:\n" + traceback.format_exc().rstrip())
             self.build(changed)
 
     def _load_config(self) -> SiteConfig:
