@@ -133,6 +133,9 @@ def test_pages_are_rendered_on_request_before_the_build_writes_them(
     assert server.get("/static/app.js").body == b"console.log('changed');\n"
     assert server.get("/2025/06/02").headers["location"] == "/2025/06/02/"
     assert server.get("/no/such/page/").status == 404
+    text = server.get("/digest/2025/06/02/email.txt")
+    assert text.status == 200 and text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert MARK not in text.text and b"__livereload" not in text.body
 
     # A save while it waits stops it; the next build's pages are served, then written.
     (site / DAY_FILE).write_text(day(headline="Third headline"), encoding="utf-8")

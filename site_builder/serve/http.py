@@ -249,9 +249,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _send_fresh(self, fresh: Fresh, relative: str, generation: str,
                     send_body: bool) -> bool:
-        if fresh.data is not None:
-            self.server.hub.viewed(relative)
-            self._send(200, HTML, inject(fresh.data, generation), send_body)
+        if fresh.data is not None:  # a page: HTML, or an edition's email.txt
+            kind = content_type(relative)
+            data = fresh.data
+            if kind == HTML:
+                self.server.hub.viewed(relative)
+                data = inject(data, generation)
+            self._send(200, kind, data, send_body)
             return True
         assert fresh.source is not None
         return self._file(200, fresh.source, generation, send_body)
