@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import errno
 import hashlib
 import ipaddress
@@ -68,8 +69,10 @@ class BuildCancelled(Exception):
 
 
 def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1",
-               port: int = 8000, drafts: bool = False, open_browser: bool = False) -> int:
-    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError."""
+               port: int = 8000, drafts: bool = False, open_browser: bool = False,
+               as_of: dt.datetime | None = None) -> int:
+    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError. as_of: the
+    instant every rebuild is made as of (default: the clock at each rebuild)."""
     hub = LiveReload(token=f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}")
     server = _listen(host, port, hub, reporter)
     port = server.server_address[1]  # --port 0 asks the system for a free one
@@ -78,7 +81,7 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     server.site_root = output.resolve()
     observer = Observer()
     preview = Preview(dataclasses.replace(config, base_url=url), reporter, hub, observer,
-                      output=output, drafts=drafts, ondemand=server.ondemand)
+                      output=output, drafts=drafts, ondemand=server.ondemand, as_of=as_of)
     if not _is_loopback(host):
         reporter.warn(f"listening on {host or 'every address'}: anyone who can reach this "
                       f"machine can read the preview{', drafts included' if drafts else ''}")
@@ -112,13 +115,14 @@ class Preview:
 
     def __init__(self, config: SiteConfig, reporter: Reporter, hub: LiveReload,
                  observer: BaseObserver, *, output: Path, drafts: bool,
-                 ondemand: OnDemand) -> None:
+                 ondemand: OnDemand, as_of: dt.datetime | None = None) -> None:
         self.config = config
         self._reporter = reporter
         self._hub = hub
         self._observer = observer
         self._output = output
         self._drafts = drafts
+        self._as_of = as_of
         # A site whose cache folder cannot be written is previewed from a temporary folder
         # (_preview_folder), without a cache.
         self.use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
@@ -210,7 +214,8 @@ class Preview:
                     self._ondemand.building()
                 # One process: forking beside the server's threads could deadlock a worker.
                 summary = build(self.config, self._reporter, drafts=self._drafts,
-                                output=self._output, jobs=1, use_cache=self.use_cache, hooks=self)
+                                output=self._output, jobs=1, use_cache=self.use_cache,
+                                as_of=self._as_of, hooks=self)
         except BuildCancelled:
             self._ondemand.settled(pending=not self._stopping.is_set())  # the next one's plan
             self._reporter.info(f"{self._describe(changed)}changed again during the build; "
