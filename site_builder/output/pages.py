@@ -330,7 +330,7 @@ class _Planner:
 
     def _share_image(self, briefing: Briefing, story: Story | None) -> View:
         """The share image a day or story page's previews show (share_images.py)."""
-        card = page_card(self.site, self.index, briefing, story)
+        card = page_card(self.site, self.index, briefing, story, self.interfaces[briefing.lang])
         return {"url": self.config.absolute("/" + card.path), "alt": card.alt}
 
     def _more_on_companies(self, story: Story, lang: str) -> list[View]:

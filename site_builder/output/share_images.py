@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
 from site_builder.output.dates import long_date
+from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.share_fonts import (
     FontFile,
     Fonts,
@@ -84,11 +85,12 @@ def has_own_card(story: Story, newest: dt.date | None) -> bool:
     return newest is not None and (newest - story.day).days < STORY_DAYS
 
 
-def day_card(site: Site, briefing: Briefing) -> Card:
+def day_card(site: Site, briefing: Briefing, ui: Interface) -> Card:
+    """A day's card; ui is the interface of the day's language (its story count's words)."""
     count = len(briefing.stories)
     return Card(image_path(briefing.url), site.config.title, briefing.title,
-                long_date(briefing.date, briefing.lang), _count_text(count, briefing.lang),
-                briefing.lang)
+                long_date(briefing.date, briefing.lang),
+                ui.ngettext("%(num)s story", "%(num)s stories", count), briefing.lang)
 
 
 def story_card_image(site: Site, index: SiteIndex, briefing: Briefing, story: Story) -> Card:
@@ -98,18 +100,13 @@ def story_card_image(site: Site, index: SiteIndex, briefing: Briefing, story: St
                 long_date(story.day, briefing.lang), " · ".join(tickers[:6]), briefing.lang)
 
 
-def page_card(site: Site, index: SiteIndex, briefing: Briefing, story: Story | None) -> Card:
+def page_card(site: Site, index: SiteIndex, briefing: Briefing, story: Story | None,
+              ui: Interface) -> Card:
     """The card a day or story page shows in its previews (an older story: its day's)."""
     newest = site.briefings[0].date if site.briefings else None
     if story is not None and has_own_card(story, newest):
         return story_card_image(site, index, briefing, story)
-    return day_card(site, briefing)
-
-
-def _count_text(count: int, lang: str) -> str:
-    if lang.startswith("zh"):
-        return f"{count} 篇报道"
-    return f"{count} {'story' if count == 1 else 'stories'}"
+    return day_card(site, briefing, ui)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +125,11 @@ def plan_share_images(site: Site, index: SiteIndex, folder: Path | None,
         return ShareImages([], folder, set())
     fonts = find_fonts(warn)
     newest = site.briefings[0].date
+    interfaces = Interfaces(site.config)
     jobs = []
     for briefing in site.briefings:
-        jobs.append(ShareImage(day_card(site, briefing), fonts, folder))
+        jobs.append(ShareImage(day_card(site, briefing, interfaces[briefing.lang]), fonts,
+                               folder))
         for story in briefing.stories:
             if has_own_card(story, newest):
                 jobs.append(ShareImage(story_card_image(site, index, briefing, story), fonts,
