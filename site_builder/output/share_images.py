@@ -12,6 +12,7 @@ show, so a new output folder or a lost fingerprint costs a copy, not a drawing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -209,29 +210,46 @@ def _keep(path: Path, data: bytes) -> None:
 def draw(card: Card, fonts: Fonts) -> bytes:
     """The card as PNG bytes: grey levels drawn once, coloured by a palette (a duotone), saved
     without metadata at a fixed compression, so the same card is the same bytes."""
-    image = Image.new("L", (WIDTH, HEIGHT), 0)
+    image = _with_headline(card.site, card.headline, fonts).copy()
     pen = ImageDraw.Draw(image)
-    width = WIDTH - 2 * MARGIN
-    site = Face(_font_for(fonts, card.site), 34)
-    pen.text((MARGIN, MARGIN), fit_line(drawable(card.site, site.font), site, width),
-             font=site.load(), fill=STRONG)
-    pen.rectangle((MARGIN, MARGIN + 56, MARGIN + 96, MARGIN + 62), fill=FAINT)
-    font = _font_for(fonts, card.headline)
-    size, lines = layout_headline(drawable(card.headline, font), font, width)
-    headline = Face(font, size).load()
-    top = MARGIN + 100
-    for line in lines:
-        pen.text((MARGIN, top), line, font=headline, fill=STRONG)
-        top += round(size * 1.25)
     footer = "   ".join(part for part in (card.date, card.tickers) if part)
     small = Face(_font_for(fonts, footer), 30)
-    pen.text((MARGIN, HEIGHT - MARGIN - 34), fit_line(drawable(footer, small.font), small, width),
+    pen.text((MARGIN, HEIGHT - MARGIN - 34),
+             fit_line(drawable(footer, small.font), small, WIDTH - 2 * MARGIN),
              font=small.load(), fill=SOFT)
     out = io.BytesIO()
     coloured = Image.frombytes("P", image.size, image.tobytes())
     coloured.putpalette(_PALETTE)
     coloured.save(out, "PNG", optimize=False, compress_level=COMPRESS_LEVEL)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _with_headline(site: str, headline: str, fonts: Fonts) -> Image.Image:
+    """The card's site name and headline, drawn once per process for each pair: every day's
+    card has the same title, so most of a day card is a copy. Never changed: copied."""
+    image = _header(site, fonts).copy()
+    pen = ImageDraw.Draw(image)
+    font = _font_for(fonts, headline)
+    size, lines = layout_headline(drawable(headline, font), font, WIDTH - 2 * MARGIN)
+    face = Face(font, size).load()
+    top = MARGIN + 100
+    for line in lines:
+        pen.text((MARGIN, top), line, font=face, fill=STRONG)
+        top += round(size * 1.25)
+    return image
+
+
+@functools.lru_cache(maxsize=2)
+def _header(site: str, fonts: Fonts) -> Image.Image:
+    """The site's name and a rule under it, on the background: the same on every card."""
+    image = Image.new("L", (WIDTH, HEIGHT), 0)
+    pen = ImageDraw.Draw(image)
+    face = Face(_font_for(fonts, site), 34)
+    pen.text((MARGIN, MARGIN), fit_line(drawable(site, face.font), face, WIDTH - 2 * MARGIN),
+             font=face.load(), fill=STRONG)
+    pen.rectangle((MARGIN, MARGIN + 56, MARGIN + 96, MARGIN + 62), fill=FAINT)
+    return image
 
 
 @dataclass(frozen=True, slots=True)
