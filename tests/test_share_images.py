@@ -150,7 +150,7 @@ def cmap_of(font: FontFile) -> set[int]:
 def test_a_chinese_headline_is_drawn_with_a_font_that_has_its_glyphs():
     fonts = find_fonts(pytest.fail)  # fonts-noto-cjk is installed (.ci/run): no warning
     assert fonts.cjk is not None
-    chosen = share_images._font_for(fonts, CHINESE_HEADLINE)
+    chosen = share_images.font_for(fonts, CHINESE_HEADLINE)
     assert {ord(letter) for letter in CHINESE_HEADLINE} <= cmap_of(chosen)
     assert drawable(CHINESE_HEADLINE, chosen) == CHINESE_HEADLINE  # nothing left out
     # The drawing differs from the same card drawn with the missing-glyph box in each place.
@@ -196,7 +196,7 @@ def test_without_a_cjk_font_the_build_warns_once_and_draws_no_boxes(
 ])
 def test_headlines_are_wrapped_and_cut_with_an_ellipsis_to_fit(text: str):
     fonts = find_fonts(lambda _: None)
-    font = share_images._font_for(fonts, text)
+    font = share_images.font_for(fonts, text)
     width = WIDTH - 2 * MARGIN
     size, lines = layout_headline(text, font, width)
     assert 1 <= len(lines) <= HEADLINE_LINES

@@ -66,13 +66,13 @@ class Card:
     site: str  # the site's name, at the top
     headline: str  # a story's headline or a day's title
     date: str  # the date as the page's language writes it
-    tickers: str  # "002241.SZ · NVDA.O", or a day's story count
+    detail: str  # a story's tickers, "002241.SZ · NVDA.O", or a day's story count
     lang: str
 
     @property
     def alt(self) -> str:
         """The card in words, for og:image:alt."""
-        return " · ".join(part for part in (self.headline, self.date, self.tickers, self.site)
+        return " · ".join(part for part in (self.headline, self.date, self.detail, self.site)
                           if part)
 
 
@@ -157,7 +157,7 @@ class ShareImage:
     def inputs(self) -> list[object]:
         """Everything the bytes depend on: the text, the fonts and the drawing's version."""
         fonts = [self.fonts.latin.identity, self.fonts.cjk.identity if self.fonts.cjk else ""]
-        return [VERSION, self.card.site, self.card.headline, self.card.date, self.card.tickers,
+        return [VERSION, self.card.site, self.card.headline, self.card.date, self.card.detail,
                 *fonts]
 
     @property
@@ -212,8 +212,8 @@ def draw(card: Card, fonts: Fonts) -> bytes:
     without metadata at a fixed compression, so the same card is the same bytes."""
     image = _with_headline(card.site, card.headline, fonts).copy()
     pen = ImageDraw.Draw(image)
-    footer = "   ".join(part for part in (card.date, card.tickers) if part)
-    small = Face(_font_for(fonts, footer), 30)
+    footer = "   ".join(part for part in (card.date, card.detail) if part)
+    small = Face(font_for(fonts, footer), 30)
     pen.text((MARGIN, HEIGHT - MARGIN - 34),
              fit_line(drawable(footer, small.font), small, WIDTH - 2 * MARGIN),
              font=small.load(), fill=SOFT)
@@ -230,7 +230,7 @@ def _with_headline(site: str, headline: str, fonts: Fonts) -> Image.Image:
     card has the same title, so most of a day card is a copy. Never changed: copied."""
     image = _header(site, fonts).copy()
     pen = ImageDraw.Draw(image)
-    font = _font_for(fonts, headline)
+    font = font_for(fonts, headline)
     size, lines = layout_headline(drawable(headline, font), font, WIDTH - 2 * MARGIN)
     face = Face(font, size).load()
     top = MARGIN + 100
@@ -245,7 +245,7 @@ def _header(site: str, fonts: Fonts) -> Image.Image:
     """The site's name and a rule under it, on the background: the same on every card."""
     image = Image.new("L", (WIDTH, HEIGHT), 0)
     pen = ImageDraw.Draw(image)
-    face = Face(_font_for(fonts, site), 34)
+    face = Face(font_for(fonts, site), 34)
     pen.text((MARGIN, MARGIN), fit_line(drawable(site, face.font), face, WIDTH - 2 * MARGIN),
              font=face.load(), fill=STRONG)
     pen.rectangle((MARGIN, MARGIN + 56, MARGIN + 96, MARGIN + 62), fill=FAINT)
@@ -266,7 +266,7 @@ class Face:
         return text_length(self.font, self.size, text)
 
 
-def _font_for(fonts: Fonts, text: str) -> FontFile:
+def font_for(fonts: Fonts, text: str) -> FontFile:
     """The CJK font for text with letters the Latin one lacks, when there is one."""
     if fonts.cjk is not None and fonts.latin != fonts.cjk and missing_letters(fonts.latin, text):
         return fonts.cjk
