@@ -87,7 +87,8 @@ def _face_index(path: str, family_suffix: str) -> int:
     """The face of a collection whose family name ends so ("Noto Sans CJK SC"), else 0.
     Debian's Noto CJK collections hold it third (JP, KR, SC, TC, HK): tried first, as
     loading a face of a CJK font costs a good part of a tenth of a second."""
-    for index in (2, *range(10)):
+    order: list[int] = [2, *range(10)]
+    for index in order:
         try:
             family, _ = ImageFont.truetype(path, 12, index=index).getname()
         except OSError:
@@ -125,8 +126,12 @@ def missing_letters(font: FontFile, text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=8192)
 def _has_glyph(font: FontFile, letter: str) -> bool:
     """A letter whose drawing differs from that of a letter no font has (its .notdef)."""
-    face = load(font, 48)
-    return _signature(face, letter) != _signature(face, _MISSING)
+    return _signature(load(font, 48), letter) != _missing_signature(font)
+
+
+@functools.lru_cache(maxsize=32)
+def _missing_signature(font: FontFile) -> tuple[object, bytes]:
+    return _signature(load(font, 48), _MISSING)
 
 
 def _signature(face: ImageFont.FreeTypeFont | ImageFont.ImageFont, letter: str

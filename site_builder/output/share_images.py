@@ -52,7 +52,7 @@ _PALETTE = [round(b + (f - b) * level / 255) for level in range(256)
 STRONG, SOFT, FAINT = 255, 190, 120  # grey levels of the headline, the date, the rule
 HEADLINE_SIZES = (66, 58, 50, 44)  # the largest that fits without cutting wins
 HEADLINE_LINES = 4
-COMPRESS_LEVEL = 3  # fixed: the same card is the same bytes
+COMPRESS_LEVEL = 1  # fixed, so the same card is the same bytes; 3 to 9 save little, cost more
 # A CJK letter can end a line anywhere; other text breaks at spaces.
 _UNITS = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|\s+|"
                     r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
@@ -218,9 +218,8 @@ def draw(card: Card, fonts: Fonts) -> bytes:
              fit_line(drawable(footer, small.font), small, WIDTH - 2 * MARGIN),
              font=small.load(), fill=SOFT)
     out = io.BytesIO()
-    coloured = Image.frombytes("P", image.size, image.tobytes())
-    coloured.putpalette(_PALETTE)
-    coloured.save(out, "PNG", optimize=False, compress_level=COMPRESS_LEVEL)
+    image.putpalette(_PALETTE)  # the grey levels become palette indices: "L" to "P", no copy
+    image.save(out, "PNG", optimize=False, compress_level=COMPRESS_LEVEL)
     return out.getvalue()
 
 
