@@ -55,16 +55,24 @@ class MarkdownRenderer:
     def render_blocks(self, tokens: Sequence[Token], env: dict[str, object]) -> str:
         return self._clean(self.md.renderer.render(list(tokens), self.md.options, env))
 
-    def render_inline(self, inline: Token, env: dict[str, object]) -> str:
+    def render_inline(self, inline: Token, env: dict[str, object], *,
+                      links: bool = True) -> str:
+        """Inline Markdown as HTML; links=False keeps a link's text only, for a headline,
+        which the templates put inside a link to its story (and a link in a link is invalid)."""
+        children = inline.children or []
+        if not links:
+            children = [token for token in children
+                        if token.type not in ("link_open", "link_close")]
         html: str = self.md.renderer.renderInline(  # type: ignore[attr-defined]
-            inline.children or [], self.md.options, env)
-        return self._clean(html)
+            children, self.md.options, env)
+        return self._clean(html, links=links)
 
-    def _clean(self, html: str) -> str:
+    def _clean(self, html: str, *, links: bool = True) -> str:
         if not self.allow_raw_html:
             return html  # raw HTML was escaped by the parser; links were vetted by validateLink
-        return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                         url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer")
+        return nh3.clean(html, tags=_ALLOWED_TAGS if links else _ALLOWED_TAGS - {"a"},
+                         attributes=_ALLOWED_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+                         link_rel="noopener noreferrer")
 
 
 def make_renderer(config: SiteConfig) -> MarkdownRenderer:

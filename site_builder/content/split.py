@@ -86,7 +86,7 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
         sections[-1][2].append({
             "title": title,
             "headline": heading.inline.content,
-            "headline_html": renderer.render_inline(heading.inline, env),
+            "headline_html": renderer.render_inline(heading.inline, env, links=False),
             "body": body,
             "line": heading.line,
             "edits": edits,

@@ -26,10 +26,16 @@ def day_start(config: SiteConfig, briefing: Briefing) -> dt.datetime:
 def story_time(start: dt.datetime, position: int) -> dt.datetime:
     """A minute earlier per story, so a day's entries are distinct and the first is newest.
 
-    The subtraction is done in UTC so a DST change inside the hour cannot make two equal.
+    The subtraction is done in UTC so a DST change inside the hour cannot make two equal. A
+    time in the second pass of a repeated hour is given at its fixed UTC offset (written the
+    same): Python compares two times of one zone object by their wall clocks, so 01:59 EDT
+    and 01:59 EST would be equal, and 01:00 EST (the later) would sort before 01:59 EDT.
+    Every other time keeps the zone, whose wall clock runs in step with UTC.
     """
     utc = start.astimezone(dt.UTC) - dt.timedelta(minutes=position)
-    return utc.astimezone(start.tzinfo)
+    local = utc.astimezone(start.tzinfo)
+    offset = local.utcoffset() if local.fold else None
+    return local if offset is None else local.replace(tzinfo=dt.timezone(offset), fold=0)
 
 
 def at_publish_time(config: SiteConfig, day: dt.date) -> dt.datetime:

@@ -28,4 +28,6 @@ class FragmentWriter(HTMLParser):
         self.out.append(f"<?{data}>")
 
     def unknown_decl(self, data: str) -> None:
-        self.out.append(f"<![{data}]>")
+        # The parser hands over "CDATA[x" for <![CDATA[x]]> and "if IE" for <![if IE]>.
+        end = "]]>" if data.startswith("CDATA[") else "]>"
+        self.out.append(f"<![{data}{end}")
