@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from site_builder.config import SiteConfig, load_config
+from site_builder.content.schedule import Schedule
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.incremental.lock import EXIT_BUSY, hold_site_lock
 from site_builder.report import Reporter
@@ -27,6 +28,11 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, parents=[verbosity_only])
     common.add_argument("--site", type=Path, default=Path("."),
                         help="the site folder (with site.toml and content/); default: here")
+    timed = argparse.ArgumentParser(add_help=False)  # for the commands that honour schedules
+    timed.add_argument("--as-of", type=_instant, metavar="TIME",
+                       help="build as of this instant, ISO with an offset "
+                            "(2025-03-28T15:00+08:00); default: now. Stories not due by "
+                            "then are left out")
     waiting = argparse.ArgumentParser(add_help=False)  # for the commands that take the lock
     waiting.add_argument("--no-wait", action="store_true",
                          help="if another site-builder command is at work on this site, exit "
@@ -44,7 +50,7 @@ def make_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true",
                       help="add the missing files to a folder that is not empty")
 
-    build = verbs.add_parser("build", parents=[common, waiting],
+    build = verbs.add_parser("build", parents=[common, waiting, timed],
                              help="build the site into output/")
     build.add_argument("--output", type=Path, help="build into this folder instead")
     build.add_argument("--drafts", action="store_true", help="include draft briefings")
@@ -54,7 +60,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true",
                        help="ignore and do not update the build cache: a full build")
 
-    check = verbs.add_parser("check", parents=[common, waiting],
+    check = verbs.add_parser("check", parents=[common, waiting, timed],
                              help="validate content, write nothing")
     check.add_argument("--drafts", action="store_true", help="check drafts as published")
 
@@ -67,11 +73,15 @@ def make_parser() -> argparse.ArgumentParser:
     importer.add_argument("--date", type=_iso_date, help="the report's date, YYYY-MM-DD")
     importer.add_argument("--dry-run", action="store_true", help="print, write nothing")
     importer.add_argument("--force", action="store_true", help="overwrite an existing file")
-    serve = verbs.add_parser("serve", parents=[common],
+    serve = verbs.add_parser("serve", parents=[common, timed],
                              help="build, serve on http://127.0.0.1:8000/ and rebuild on change")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    serve.add_argument("--drafts", action="store_true", help="include draft briefings")
+    serve.add_argument("--drafts", action="store_true",
+                       help="include draft briefings, and scheduled stories marked as such")
+    schedule = verbs.add_parser("schedule", parents=[common, waiting, timed],
+                                help="list the stories not yet due: time, file:line, headline")
+    schedule.set_defaults(drafts=False)
     serve.add_argument("--open", action="store_true", help="open a browser tab")
 
     deploy = verbs.add_parser("deploy", parents=[common, waiting],
@@ -183,7 +193,7 @@ def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     check_output_folder(output or config.output_path, config.root, config.content_path)
     with hold_site_lock(config, reporter, command="build", wait=not args.no_wait):
         summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
-                        use_cache=not args.no_cache, keep=_left_for_exit)
+                        use_cache=not args.no_cache, keep=_left_for_exit, as_of=args.as_of)
     reporter.info(str(summary))
     return EXIT_OK
 
@@ -193,8 +203,28 @@ def _check(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
 
     with hold_site_lock(config, reporter, command="check", wait=not args.no_wait,
                         shared=True):
-        site = check(config, reporter, drafts=args.drafts)
-    reporter.info(f"checked {len(site.briefings)} days, {len(site.stories)} stories: no errors")
+        schedules: list[Schedule] = []
+        site = check(config, reporter, drafts=args.drafts, as_of=args.as_of,
+                     schedule=schedules)
+    held = schedules[0].summary(config.zone) if schedules else ""
+    reporter.info(f"checked {len(site.briefings)} days, {len(site.stories)} stories: no errors"
+                  + (f"; {held}" if held else ""))
+    return EXIT_OK
+
+
+def _schedule(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    """What waits: one line a story, soonest first; a summary line last."""
+    from site_builder.content.schedule import show_time
+    from site_builder.pipeline import check
+
+    schedules: list[Schedule] = []
+    with hold_site_lock(config, reporter, command="schedule", wait=not args.no_wait,
+                        shared=True):
+        check(config, Reporter(0), as_of=args.as_of, schedule=schedules)
+    waiting = schedules[0]
+    for item in waiting.held:
+        print(f"{show_time(item.time, config.zone)}  {item.path}:{item.line}  {item.title}")
+    reporter.info(waiting.summary(config.zone) or "nothing is scheduled")
     return EXIT_OK
 
 
@@ -234,7 +264,7 @@ def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> 
     from site_builder.serve.server import run_server
 
     return run_server(config, reporter, host=args.host, port=args.port, drafts=args.drafts,
-                      open_browser=args.open)
+                      open_browser=args.open, as_of=args.as_of)
 
 
 def _deploy(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
@@ -280,6 +310,18 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _instant(text: str) -> dt.datetime:
+    """--as-of: an ISO time with its offset ("2025-03-28T15:00+08:00", or Z for UTC)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM+08:00)"
+                                         ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset: add one, e.g. +08:00 or Z")
+    return moment
+
+
 def _iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -288,4 +330,4 @@ def _iso_date(text: str) -> dt.date:
 
 
 COMMANDS = {"build": _build, "check": _check, "new": _new, "import": _import,
-            "serve": _serve, "deploy": _deploy, "ping": _ping, "email": _email}
+            "serve": _serve, "schedule": _schedule, "deploy": _deploy, "ping": _ping, "email": _email}

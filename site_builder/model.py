@@ -37,6 +37,17 @@ def _fields_getter(record: type) -> attrgetter[Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Note(_Record):
+    """A correction or an update an editor added to a published story (content/notes.py)."""
+
+    kind: str  # "correction" or "update"
+    time: dt.datetime  # aware
+    text_html: str  # inline Markdown rendered
+    text: str  # plain text, for feeds and JSON-LD
+    source: SourcePos
+
+
+@dataclass(frozen=True, slots=True)
 class TagEdit(_Record):
     """An author's correction of the tagger on one story: ``Companies: +BYD (002594.SZ), -X``."""
 
@@ -75,6 +86,14 @@ class Story(NamedTuple):
     topics: tuple[str, ...] = ()  # Topic.slug values
     text_stamp: str = ""  # a hash of the fields above but tags, edits, source (split.py), or ""
     body_digest: str = ""  # set: the bodies are in the build cache under it (bodies.py)
+    publish: dt.datetime | None = None  # not public before: its own, its desk's or its day's
+    notes: tuple[Note, ...] = ()  # corrections and updates, oldest first
+    scheduled: bool = False  # shown before its time (serve --drafts): marked as such
+
+    @property
+    def modified(self) -> dt.datetime | None:
+        """The time of its newest correction or update, if it has one."""
+        return max((note.time for note in self.notes), default=None)
 
     @property
     def anchor(self) -> str:
@@ -88,7 +107,7 @@ class Story(NamedTuple):
                      self.headline_html, self.title, self.body_markdown, self.body_html,
                      self.summary, self.words, self.reading_minutes, self.slug, self.url,
                      self.source, self.tag_edits, companies, topics, self.text_stamp,
-                     self.body_digest)
+                     self.body_digest, self.publish, self.notes, self.scheduled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +136,7 @@ class Briefing(_Record):
     sections: tuple[Section, ...]
     body_line: int  # line in the file where the Markdown body starts
     lead_text: str = ""  # the lead as plain text, for descriptions
+    publish: dt.datetime | None = None  # front matter "publish": the day is held until then
     # Its sections' stories in reading order: made once, as every stage walks them.
     stories: tuple[Story, ...] = field(init=False, repr=False, compare=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -13,6 +14,7 @@ from site_builder import bodies
 from site_builder.bodies import BodyStore
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
+from site_builder.content.schedule import Schedule, held_files, hold
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.incremental.cache import CACHE_DIR, BuildCache, output_identity
@@ -37,6 +39,7 @@ from site_builder.output.write import (
 )
 from site_builder.report import Reporter
 from site_builder.search.indexer import SearchIndexer
+from site_builder.stamps import stamp_text
 from site_builder.tagging.registry import load_site_data
 from site_builder.tagging.tag import tag_stories
 from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
@@ -53,14 +56,17 @@ class BuildSummary:
     unchanged: int  # files rendered again to the same bytes: the old file was kept
     seconds: float
     nothing_changed: bool = False
+    scheduled: str = ""  # "2 stories scheduled; next at 2025-03-28 15:30 +08:00", or ""
 
     def __str__(self) -> str:
+        held = f"; {self.scheduled}" if self.scheduled else ""
         if self.nothing_changed:
             return (f"nothing changed: {self.days} days, {self.stories} stories, "
-                    f"{self.pages} pages, {self.feeds} feeds up to date in {self.seconds:.2f}s")
+                    f"{self.pages} pages, {self.feeds} feeds up to date in "
+                    f"{self.seconds:.2f}s{held}")
         return (f"built {self.days} days, {self.stories} stories: {self.pages} pages, "
                 f"{self.feeds} feeds ({self.rendered} pages rendered, {self.reused} reused, "
-                f"{self.unchanged} files unchanged) in {self.seconds:.2f}s")
+                f"{self.unchanged} files unchanged) in {self.seconds:.2f}s{held}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +90,14 @@ def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> Bu
 
 def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
               cache: BuildCache | None = None, jobs: int = 1,
-              digests: dict[str, str] | None = None) -> Site:
-    """Read, split and tag every briefing; report every broken file at once.
+              digests: dict[str, str] | None = None, as_of: dt.datetime | None = None,
+              schedule: list[Schedule] | None = None) -> Site:
+    """Read, split and tag every briefing, as of as_of (default: now); report every broken
+    file at once.
 
-    digests, when given, is filled with each content file's sha256 (for versions.py).
+    Stories not due as of as_of are left out before tagging (with drafts, kept and marked);
+    schedule, when given, receives what was held. digests, when given, is filled with each
+    content file's sha256 (for versions.py), keyed apart where stories were held.
     """
     cache = cache or BuildCache(None, "", reporter.warn)
     database = cache.database()
@@ -96,12 +106,21 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         with reporter.stage("load+split"):
             sources = load_sources(config, cache, jobs)
         problems, found = sources.problems, sources.digests
-        if digests is not None:
-            digests.update(found)
         briefings = [b for b in sources.briefings if drafts or not b.draft]
         for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
             reporter.warn(warning)
         problems.extend(_duplicate_days(briefings))
+        due = hold(tuple(briefings), as_of or dt.datetime.now(dt.UTC), show=drafts)
+        if schedule is not None:
+            schedule.append(due)
+        # A file the schedule cut is keyed by what is left of it: its tags and stamps differ.
+        keyed = dict(found)
+        cut = dict(held_files(tuple(briefings), due.briefings))
+        for path, shown in cut.items():
+            keyed[path] = stamp_text(found[path], "as shown:", shown)
+        if digests is not None:
+            digests.update(keyed)
+        briefings = list(due.briefings)
         try:
             try:
                 data = load_site_data(config.content_path)
@@ -111,8 +130,12 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                 raise ContentError(problems)
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
-                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=found, jobs=jobs)
-                kept = remember(cache, sources, tagged.briefings)
+                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=keyed, jobs=jobs)
+                # A cut file's parse is kept whole in the cache: the next build may show more.
+                whole = remember(cache, sources, [b for b in tagged.briefings
+                                                  if b.source.path not in cut])
+                by_path = {b.source.path: b for b in whole}
+                kept = [by_path.get(b.source.path, b) for b in tagged.briefings]
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
             raise
@@ -124,8 +147,14 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
 
 def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
           output: Path | None = None, jobs: int | None = None,
-          use_cache: bool = True, keep: list[object] | None = None) -> BuildSummary:
-    """Build the site into a sibling folder and swap it in; nothing is lost on error.
+          use_cache: bool = True, keep: list[object] | None = None,
+          as_of: dt.datetime | None = None) -> BuildSummary:
+    """Build the site as of as_of (default: now) into a sibling folder and swap it in;
+    nothing is lost on error.
+
+    The as-of instant reaches the output only through which stories are due, so a build whose
+    instant falls between the last build's latest passed and next pending publication time
+    changes nothing (the window is kept with the signature).
 
     keep, when given, takes the build's model and plan when it ends, rather than their being
     freed: a command that exits right after (cli.run) need not spend a tenth of a second of a
@@ -135,6 +164,7 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     output = (output or config.output_path).absolute()
     check_output_folder(output, config.root, config.content_path)
     jobs = jobs or available_cpus()
+    as_of = as_of or dt.datetime.now(dt.UTC)
     theme = find_theme(config)
     cache = open_cache(config, reporter, use_cache=use_cache)
     try:
@@ -143,13 +173,15 @@ def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                                     drafts=drafts, output=output)
         where = str(output)
         if signature is not None and cache.build_meta(where, "signature") == signature \
-                and cache.build_meta(where, "identity") == output_identity(output):
+                and cache.build_meta(where, "identity") == output_identity(output) \
+                and in_window(cache.build_meta(where, "due-window"), as_of):
             previous = json.loads(cache.build_meta(where, "summary") or "{}")
             return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
                                    "nothing_changed": True, "rendered": 0,
-                                   "reused": previous.get("pages", 0), "unchanged": 0})
-        return _build(config, theme, reporter, drafts, output, jobs, cache, started,
-                      keep if keep is not None else [], signature or "")
+                                   "reused": previous.get("pages", 0), "unchanged": 0,
+                                   "scheduled": cache.build_meta(where, "scheduled") or ""})
+        return _build(config, theme, reporter, _Run(drafts, output, jobs, started, as_of),
+                      cache, keep if keep is not None else [], signature or "")
     finally:
         cache.close()
 
@@ -162,17 +194,49 @@ def _record(cache: BuildCache, output: Path, summary: BuildSummary, made: _Made)
         made.previous_files)
 
 
-def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, output: Path,
-           jobs: int, cache: BuildCache, started: float, keep: list[object], signature: str
-           ) -> BuildSummary:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One build's options."""
+
+    drafts: bool
+    output: Path
+    jobs: int
+    started: float
+    as_of: dt.datetime
+
+
+def due_window(schedule: Schedule) -> str:
+    """The instants a build's output holds for: from the latest publication time passed to
+    the next one pending (either end open), as JSON for the cache."""
+    return json.dumps([schedule.latest_due.isoformat() if schedule.latest_due else "",
+                       schedule.next_due.isoformat() if schedule.next_due else ""])
+
+
+def in_window(window: str | None, as_of: dt.datetime) -> bool:
+    """Whether as_of falls in a window due_window made (no window: a build made before any
+    held story, whose output holds for every instant)."""
+    try:
+        start, end = json.loads(window or '["", ""]')
+        return (not start or dt.datetime.fromisoformat(start) <= as_of) \
+            and (not end or as_of < dt.datetime.fromisoformat(end))
+    except (ValueError, TypeError):
+        return False
+
+
+def _build(config: SiteConfig, theme: Theme, reporter: Reporter, run: _Run,
+           cache: BuildCache, keep: list[object], signature: str) -> BuildSummary:
     """The build; its model and plan go into keep.
 
     What it made is recorded in the cache before the swap, under the identity of the folder
     about to be swapped in: a record that cannot be written (a full disk) leaves the old site
     in place, and one written by a build that dies before its swap describes no live folder.
     """
+    drafts, output, jobs, started = run.drafts, run.output, run.jobs, run.started
     digests: dict[str, str] = {}
-    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests)
+    schedules: list[Schedule] = []
+    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests,
+                     as_of=run.as_of, schedule=schedules)
+    scheduled = schedules[0].summary(config.zone)
     release_freed_memory()
     fault_point("after-load")
     statics = static_files(theme)
@@ -224,11 +288,12 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, drafts: bool, o
             summary = BuildSummary(
                 days=len(site.briefings), stories=len(index.stories), pages=len(pages),
                 feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
-                unchanged=transaction.unchanged, seconds=0.0)
+                unchanged=transaction.unchanged, seconds=0.0, scheduled=scheduled)
             identity = output_identity(transaction.aside)
             _record(cache, output, summary, _Made(stats.fingerprints, {
                 "signature": signature, "identity": identity, "spare": record.spare,
                 "search": json.dumps(search_stamps, sort_keys=True),
+                "due-window": due_window(schedules[0]), "scheduled": scheduled,
                 "changed": json.dumps(sorted(record.changed))}, record.files,
                 previous if trusted else None,
                 transaction.live.files if transaction.live is not None else None))
@@ -265,9 +330,12 @@ def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
     return LiveRecord(files, cache.build_meta(where, "spare") or "", frozenset(changed))
 
 
-def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False) -> Site:
-    """Everything a build checks, writing nothing: content, data, theme and output paths."""
-    site = load_site(config, reporter, drafts=drafts)
+def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
+          as_of: dt.datetime | None = None, schedule: list[Schedule] | None = None) -> Site:
+    """Everything a build checks, writing nothing: content, data, theme and output paths.
+
+    Held stories are parsed and checked, but left out as a build as of as_of would."""
+    site = load_site(config, reporter, drafts=drafts, as_of=as_of, schedule=schedule)
     index = index_site(site)
     find_theme(config)
     for warning in check_languages(config, [config.language, *(b.lang for b in site.briefings)]):

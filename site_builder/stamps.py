@@ -33,7 +33,9 @@ def text_stamp(story: Story) -> str:
     return story.text_stamp or stamp_text(
         story.day.isoformat(), story.section, story.section_slug, str(story.position),
         story.headline, story.headline_html, story.title, story.body_markdown, story.body_html,
-        story.summary, str(story.words), str(story.reading_minutes), story.slug, story.url)
+        story.summary, str(story.words), str(story.reading_minutes), story.slug, story.url,
+        story.publish.isoformat() if story.publish else "",
+        repr([(n.kind, n.time.isoformat(), n.text_html) for n in story.notes]))
 
 
 def with_text_stamp(story: Story) -> Story:

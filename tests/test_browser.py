@@ -45,7 +45,8 @@ PAGES = {
 }
 MORE_PAGES = {"companies": "/companies/", "archive": "/archive/", "404": "/404.html",
               "trends": "/trends/",
-              "story in Chinese": "{story_zh}", "search without a query": "/search/"}
+              "story in Chinese": "{story_zh}", "search without a query": "/search/",
+              "corrections": "/corrections/", "corrected story": "{corrected}"}
 
 # Reports the page makes about itself: CSP violations (also in the console, but this is
 # the authoritative list) and uncaught errors.
@@ -87,7 +88,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     chinese = next(b for b in site.briefings if b.lang.startswith("zh"))
     fill = {"story": next(s.url for s in index.stories if "####" in s.body_markdown),
             "story_zh": chinese.stories[0].url, "company": company.url,
-            "topic": index.topics["artificial-intelligence"].url}
+            "topic": index.topics["artificial-intelligence"].url,
+            "corrected": next(s.url for s in index.stories if s.notes)}
     urls = {kind: url.format(**fill) for kind, url in {**PAGES, **MORE_PAGES}.items()}
     yield Sample(f"http://127.0.0.1:{server.server_address[1]}", index, urls)
     server.shutdown()
@@ -314,7 +316,7 @@ AXE_PAGES = [("home", 1280, False), ("home", 390, False), ("home", 1280, True),
              ("topic", 1280, True), ("search", 1280, False), ("search", 1280, True),
              ("companies", 1280, False), ("archive", 390, False), ("404", 1280, False),
              ("company", 1280, True), ("company", 390, False), ("trends", 1280, False),
-             ("trends", 390, True)]
+             ("trends", 390, True), ("corrections", 1280, False), ("corrected story", 390, True)]
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason=f"{AXE} is missing: npm ci --prefix tests/js")
@@ -361,7 +363,8 @@ def sample_zh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     chinese = next(b for b in site.briefings if b.lang.startswith("zh"))
     fill = {"story_zh": chinese.stories[0].url,
             "company": next(c for c in index.companies.values() if c.name == COMPANY).url,
-            "topic": index.topics["artificial-intelligence"].url}
+            "topic": index.topics["artificial-intelligence"].url,
+            "corrected": next(s.url for s in index.stories if s.notes)}
     urls = {kind: url.format(**fill) for kind, url in ZH_PAGES.items()}
     yield Sample(f"http://127.0.0.1:{server.server_address[1]}", index, urls)
     server.shutdown()

@@ -157,7 +157,8 @@ def permalink(date: str, title: str) -> str:
 def test_every_channel_has_three_formats(feeds: dict[str, FeedFile]) -> None:
     folders = ["", "sections/market-dynamics/", "sections/company-news/",
                "companies/goertek-002241-sz/", "companies/byd-002594-sz/",
-               "topics/artificial-intelligence/", "topics/new-energy-vehicles/", "digest/"]
+               "topics/artificial-intelligence/", "topics/new-energy-vehicles/", "digest/",
+               "corrections/"]
     expected = {folder + name for folder in folders
                 for name in ("feed.xml", "atom.xml", "feed.json")}
     assert set(feeds) == expected
@@ -542,7 +543,7 @@ def test_empty_site_still_has_stable_feeds() -> None:
     empty = make_site([], companies=(GOERTEK,), topics=())
     feeds = feeds_of(empty)
     assert set(feeds) == {f"{folder}{name}" for folder in ("", "companies/goertek-002241-sz/",
-                                                           "digest/")
+                                                           "digest/", "corrections/")
                           for name in ("feed.xml", "atom.xml", "feed.json")}
     assert parsed(feeds, "atom.xml").feed.updated == "1970-01-01T00:00:00+00:00"
     assert feeds == feeds_of(empty)

@@ -6,6 +6,7 @@ Java or the jar the test is skipped, except in CI (CI set), where it fails and s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -86,6 +87,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "content/briefings/2025/2025-05-06.md": TRICKY_DAY})
     tricky = root / "tricky-out"
     build(load_config(tricky_site)[0], Reporter(0), output=tricky, use_cache=False)
+    # A preview with drafts before a story's time: it is shown, marked as scheduled.
+    held = write_site(root / "held", {"content/briefings/2025/2025-05-06.md": TRICKY_DAY.replace(
+        "    Shares of Goertek", "    Publish: 2025-05-06 15:30\n\n    Shares of Goertek")})
+    scheduled = root / "held-out"
+    build(load_config(held)[0], Reporter(0), output=scheduled, use_cache=False, drafts=True,
+          as_of=dt.datetime(2025, 5, 6, tzinfo=dt.UTC))
 
     def first(folder: Path, pattern: str) -> Path:
         found = sorted(folder.glob(pattern))
@@ -129,6 +136,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "email edition": sample / "digest/2025/03/28/email.html",
         "email edition in Chinese": sample / "digest/2025/04/02/email.html",
         "tricky email edition": tricky / "digest/2025/05/06/email.html",
+        "corrected story": first(sample, "2025/04/01/trendforce-*/index.html"),
+        "corrections": sample / "corrections/index.html",
+        "zh corrections": chinese / "corrections/index.html",
+        "zh updated story": first(chinese, "2025/04/02/bi-ya-di-3yue-*/index.html"),
+        "scheduled story": first(scheduled, "2025/05/06/*/index.html"),
+        "day with a scheduled story": scheduled / "2025/05/06/index.html",
+        "home with a scheduled story": scheduled / "index.html",
     }
     for kind, path in found.items():
         assert path.is_file(), f"{kind}: {path} was not built"

@@ -145,7 +145,7 @@ def content_words(site: Site) -> list[str]:
         for section in briefing.sections:
             words.append(section.name)
             for story in section.stories:
-                words += [story.title, story.summary]
+                words += [story.title, story.summary, *(note.text for note in story.notes)]
     for company in site.companies:
         words += [company.name, company.ticker, company.exchange, company.board,
                   company.description, company.website, *company.aliases,

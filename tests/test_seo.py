@@ -137,12 +137,20 @@ def test_sitemap_lists_every_page_but_404_with_its_content_date(built: Path, sit
     assert files == {p for p in html_pages(built) if p.name != "404.html"}
     newest = site.briefings[0].date.isoformat()
     assert entries["https://news.example.org/"] == newest
+    noted = 0
     for briefing in site.briefings:
-        assert entries[config.absolute(briefing.url)] == briefing.date.isoformat()
+        # A story's lastmod is its newest correction or update, else its day; a day's, the
+        # newest of its stories'.
+        modified = [s.modified.isoformat() for s in briefing.stories if s.modified]
+        assert entries[config.absolute(briefing.url)] == max(modified,
+                                                             default=briefing.date.isoformat())
         for story in briefing.stories:
-            assert entries[config.absolute(story.url)] == story.day.isoformat()
+            assert entries[config.absolute(story.url)] == (
+                story.modified.isoformat() if story.modified else story.day.isoformat())
+            noted += story.modified is not None
+    assert noted == 2  # the sample's corrected and updated stories
     for lastmod in entries.values():
-        assert dt.date.fromisoformat(lastmod) <= dt.date.fromisoformat(newest)
+        assert dt.date.fromisoformat(lastmod[:10]) <= dt.date.fromisoformat(newest)
 
 
 def test_news_sitemap_holds_the_last_two_days_from_the_newest_briefing(built: Path, site):

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from site_builder.config import SiteConfig
+from site_builder.content.schedule import TIME_HINT, parse_time
 from site_builder.errors import ContentError, Problem
 
 EARLIEST_YEAR = 1990
@@ -36,6 +37,7 @@ class ContentFile:
     extra: tuple[tuple[str, Any], ...]
     body: str
     body_line: int  # 1-based line of the file on which the body starts
+    publish: dt.datetime | None = None  # "publish:": the day is held until then (schedule.py)
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -47,7 +49,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-_KNOWN_KEYS = {"title", "date", "source", "lang", "draft"}
+_KNOWN_KEYS = {"title", "date", "source", "lang", "draft", "publish"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -122,12 +124,18 @@ def parse_content(data: bytes, shown: str, config: SiteConfig) -> ContentFile:
     if not isinstance(draft, bool):
         problems.append(Problem(shown, where("draft"), "draft must be true or false"))
         draft = False
+    publish = None
+    if meta.get("publish") is not None:
+        try:
+            publish = parse_time(str(meta["publish"]), config.zone)
+        except ValueError as error:
+            problems.append(Problem(shown, where("publish"), f"publish: {error}", TIME_HINT))
     if problems:
         raise ContentError(problems)
     assert date is not None
     extra = tuple(sorted((k, v) for k, v in meta.items() if k not in _KNOWN_KEYS))
     return ContentFile(shown, date, published, title, source_name, lang, draft, extra,
-                       "\n".join(lines[end + 1:]), end + 2)
+                       "\n".join(lines[end + 1:]), end + 2, publish)
 
 
 def decode_text(data: bytes, shown: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -11,6 +12,7 @@ from markdown_it.token import Token
 
 from site_builder.content.load import ContentFile
 from site_builder.content.markdown import MarkdownRenderer, plain_text
+from site_builder.content.notes import take_notes, take_publish
 from site_builder.content.slugs import make_slug, unique_slugs
 from site_builder.errors import ContentError, Problem, SourcePos
 from site_builder.model import Briefing, Section, Story, TagEdit
@@ -36,8 +38,12 @@ class _Heading:
     inline: Token
 
 
-def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing:
-    """Parse the body once; slice its token stream at top-level ## and ### headings."""
+def split_briefing(content: ContentFile, renderer: MarkdownRenderer,
+                   zone: dt.tzinfo = dt.UTC) -> Briefing:
+    """Parse the body once; slice its token stream at top-level ## and ### headings.
+
+    zone: the site's, for Publish lines and notes written without an offset.
+    """
     env: dict[str, object] = {}
     tokens = renderer.parse(content.body, env)
     headings = [
@@ -58,6 +64,7 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
     lead_text = _body_text(tokens[:lead_end])
 
     sections: list[tuple[str, int, list[dict[str, object]]]] = []
+    section_times: list[dt.datetime | None] = []
     for number, heading in enumerate(cuts):
         end = cuts[number + 1].index if number + 1 < len(cuts) else len(tokens)
         title = plain_text(heading.inline)
@@ -65,8 +72,11 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
             if not title:
                 problems.append(Problem(content.path, heading.line, "section heading is empty",
                                         'write "## <section name>"'))
+            under, publish = take_publish(tokens[heading.index + 3:end], content.path,
+                                          content.body_line, zone, problems)
+            section_times.append(publish)
             # text between a section heading and its first story would be in no page at all
-            stray = [tok for tok in tokens[heading.index + 3:end] if tok.map and tok.level == 0]
+            stray = [tok for tok in under if tok.map and tok.level == 0]
             if stray:
                 problems.append(Problem(content.path, _line(stray[0], content), "this text is "
                                         "under a section heading but in no story", 'put a "### '
@@ -81,8 +91,11 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
             problems.append(Problem(content.path, heading.line, "story heading is empty",
                                     'write "### <headline>"'))
             continue
-        body = tokens[heading.index + 3:end]
+        body, publish = take_publish(tokens[heading.index + 3:end], content.path,
+                                     content.body_line, zone, problems)
         body, edits = _take_tag_edits(body, content, problems)
+        body, notes = take_notes(body, content.path, content.body_line, renderer, zone,
+                                 problems)
         sections[-1][2].append({
             "title": title,
             "headline": heading.inline.content,
@@ -90,6 +103,8 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer) -> Briefing
             "body": body,
             "line": heading.line,
             "edits": edits,
+            "notes": notes,
+            "publish": publish or section_times[-1] or content.publish,
         })
     if problems:
         raise ContentError(problems)
@@ -128,6 +143,8 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
                 url=f"/{content.date:%Y/%m/%d}/{slug}/",
                 source=SourcePos(content.path, int(story["line"])),  # type: ignore[call-overload]
                 tag_edits=story["edits"],  # type: ignore[arg-type]
+                publish=story["publish"],  # type: ignore[arg-type]
+                notes=story["notes"],  # type: ignore[arg-type]
             )))
             position += 1
         built_sections.append(Section(name, section_slug, tuple(built)))
@@ -145,6 +162,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
         sections=tuple(built_sections),
         body_line=content.body_line,
         lead_text=lead_text,
+        publish=content.publish,
     )
 
 

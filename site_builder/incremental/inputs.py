@@ -222,7 +222,8 @@ def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
     results: list[Briefing | tuple[Problem, ...]] = []
     for shown, data in work[start:end]:
         try:
-            results.append(split_briefing(parse_content(data, shown, config), renderer))
+            results.append(split_briefing(parse_content(data, shown, config), renderer,
+                                          config.zone))
         except ContentError as error:  # returned, not raised, so every file gets reported
             results.append(error.problems)
     return results

@@ -83,7 +83,8 @@ def _file_stamps(briefing: Briefing, stories: tuple[Story, ...],
     story_stamps, cards = [], []
     for story in stories:
         # The count of companies first: where the topics start is never in doubt.
-        tags = [str(len(story.companies)),
+        # A story shown before its time (serve --drafts) is marked as such on every page.
+        tags = ["scheduled" if story.scheduled else "", str(len(story.companies)),
                 *[company_stamps.get(key, key) for key in story.companies],
                 *[topic_stamps.get(slug, slug) for slug in story.topics]]
         story_stamps.append(stamp_text(text_stamp(story), day_facts, *tags))

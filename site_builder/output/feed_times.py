@@ -38,6 +38,13 @@ def story_time(start: dt.datetime, position: int) -> dt.datetime:
     return local if offset is None else local.replace(tzinfo=dt.timezone(offset), fold=0)
 
 
+def released(start: dt.datetime, story: Story) -> dt.datetime:
+    """When a story went out: its place in its day (story_time), or its publication time when
+    that is later (an embargoed story goes out when it falls due)."""
+    moment = story_time(start, story.position)
+    return story.publish if story.publish is not None and story.publish > moment else moment
+
+
 def at_publish_time(config: SiteConfig, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, config.publish_clock, tzinfo=config.zone)
 
@@ -60,10 +67,14 @@ class FeedClock:
     @classmethod
     def of(cls, config: SiteConfig, briefings: Sequence[Briefing]) -> FeedClock:
         starts = {briefing.date: day_start(config, briefing) for briefing in briefings}
+        # The latest any story of a day went out: its start, or a later publication time.
+        ends = {briefing.date: max([starts[briefing.date], *(
+            story.publish for story in briefing.stories if story.publish is not None)])
+            for briefing in briefings}
         latest: dict[dt.date, dt.datetime] = {}
         running: dt.datetime | None = None
-        for day in sorted(starts):
-            running = starts[day] if running is None else max(running, starts[day])
+        for day in sorted(ends):
+            running = ends[day] if running is None else max(running, ends[day])
             latest[day] = running
         ordered = all(newer.date >= older.date for newer, older in pairwise(briefings))
         return cls(starts, latest, ordered)
@@ -73,9 +84,8 @@ class FeedClock:
         found = self.known.get(story.url)
         if found is None:
             start = self.starts.get(story.day)
-            found = self.known[story.url] = story_time(
-                start if start is not None else at_publish_time(config, story.day),
-                story.position)
+            found = self.known[story.url] = released(
+                start if start is not None else at_publish_time(config, story.day), story)
         return found
 
 
@@ -87,7 +97,7 @@ def pick_newest(config: SiteConfig, clock: FeedClock,
     for index in range(limit, count if clock.newest_first and limit > 0 else 0):
         day = stories[index].day
         if day != stories[index - 1].day:
-            # A story is never later than its day's start: stop when no day left can beat the
+            # A story is never later than its day's latest (its start, or a Publish time): stop when no day left can beat the
             # limit-th newest so far (ties go on, as position and permalink may break them).
             bound = clock.latest.get(day)
             picked = sorted((clock.time(config, s) for s in stories[:index]), reverse=True)
@@ -104,4 +114,4 @@ def entry_time(config: SiteConfig, index: SiteIndex, story: Story) -> dt.datetim
     briefing = index.briefing_by_date.get(story.day)
     start = (day_start(config, briefing) if briefing is not None
              else at_publish_time(config, story.day))
-    return story_time(start, story.position)
+    return released(start, story)

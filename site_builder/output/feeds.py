@@ -23,6 +23,8 @@ from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
+from site_builder.output import corrections
+from site_builder.output.feed_hub import HubLink
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import Interface, Interfaces, local_name
@@ -106,7 +108,9 @@ class FeedPlan:
         if found is None:
             if len(self.entries) >= ENTRIES_KEPT:
                 self.entries.clear()
-            found = self.entries[story.url] = _story_entry(self.config, self.index, story)
+            interfaces = self.interfaces or Interfaces(self.config)
+            found = self.entries[story.url] = _story_entry(
+                self.config, self.index, story, interfaces[self.config.language])
         return found
 
     def make(self) -> list[tuple[str, bytes]]:
@@ -169,6 +173,11 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
                           topic.description or ui.gettext(
                               "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
+    plans.append(FeedPlan(corrections.URL, corrections.URL,
+                          corrections.feed_title(config, ui), corrections.description(ui),
+                          "corrections feed",
+                          corrections.corrected_stories(index)[:config.feed_length], (),
+                          newest, config, index, versions, entries, interfaces))
     plans.append(plan(DIGEST_URL, "/", digest_title(config, ui),
                       ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
@@ -201,7 +210,7 @@ def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
              for section in briefing.sections]]
 
 
-def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
+def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, ui: Interface) -> Entry:
     permalink = config.absolute(story.url)
     # Named in the feed's language, the site's, as its title and description are.
     lang = config.language
@@ -219,12 +228,15 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story) -> Entry:
         published=entry_time(config, index, story),
         summary=clean(story.summary),
         # The companies' links are site-relative here: absolute_links puts them under base_url.
-        content_html=absolute_links(clean(linked_body(story, index)), permalink,
-                                    config.base_url),
+        content_html=absolute_links(clean(linked_body(story, index) + corrections.notes_html(story, ui)),
+                                    permalink, config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
         order=(story.position, story.url),
+        modified=story.modified,
     )
+
+
 
 
 def _digest_entry(config: SiteConfig, briefing: Briefing,
@@ -265,8 +277,8 @@ def _channel(plan: FeedPlan, entries: tuple[Entry, ...]) -> Channel:
         language=langs[0] if len(langs) == 1 else clean(config.language),
         author=clean(config.author) or title,
         icon=config.absolute(clean(config.icon)) if config.icon else "",
-        updated=max((entry.published for entry in entries), default=plan.empty_updated),
-        entries=entries)
+        updated=max((entry.updated for entry in entries), default=plan.empty_updated),
+        entries=entries, hub=config.hub)
 
 
 def _newest_first(entries: Iterable[Entry]) -> tuple[Entry, ...]:
@@ -360,6 +372,9 @@ def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
     generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
+    if channel.hub:
+        generator.register_extension("hub", HubLink, BaseEntryExtension, atom=False)
+        generator.hub.url = channel.hub
     generator.id(channel.file_url(config, ATOM_NAME))
     generator.title(channel.title)
     generator.subtitle(channel.description)
@@ -375,7 +390,7 @@ def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
         item.title(entry.title)
         item.link(href=entry.url, rel="alternate", type="text/html")
         item.published(entry.published)
-        item.updated(entry.published)
+        item.updated(entry.updated)
         item.author(name=channel.author)
         item.dc.dc_creator(channel.author)
         if entry.lang and entry.lang != channel.language:
@@ -388,13 +403,15 @@ def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
             item.category(term=category.name, scheme=category.url)
     page = config.absolute(channel.page)
     # RSS takes its channel link from the last link given, so the page goes last.
-    _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page)
+    _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page,
+           channel.hub)
     generator.generator(f"{GENERATOR} {__version__}")
     # Readers take the RSS channel description as HTML too: escape the plain text once more.
     generator.subtitle(html.escape(channel.description, quote=False))
     rss: bytes = generator.rss_str(pretty=True)
     generator.subtitle(channel.description)
-    _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page)
+    _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page,
+           channel.hub)
     generator.generator(GENERATOR, version=__version__)
     atom: bytes = generator.atom_str(pretty=True)
     return rss, atom
@@ -411,9 +428,13 @@ class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
-def _links(link: Callable[..., object], self_url: str, media_type: str, page: str) -> None:
+def _links(link: Callable[..., object], self_url: str, media_type: str, page: str,
+           hub: str = "") -> None:
+    """The feed's own URL, its page, and its WebSub hub (RSS takes the hub from _Hub)."""
     link([{"href": self_url, "rel": "self", "type": media_type},
+          *([{"href": hub, "rel": "hub"}] if hub else []),
           {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)
+
 
 
 # render.py, sitemaps.py and the tests take the entry times from here, as before the move.

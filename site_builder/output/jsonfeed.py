@@ -32,12 +32,17 @@ class Entry:
     id: str
     title: str
     url: str  # absolute permalink
-    published: dt.datetime  # aware; also the entry's updated time, stories do not change
+    published: dt.datetime  # aware; the updated time too, unless the story has notes
     summary: str  # plain text
     content_html: str  # every link absolute
     categories: tuple[Category, ...]
     lang: str
     order: tuple[int, str]  # tie-break after time: position in the day, then permalink
+    modified: dt.datetime | None = None  # its newest correction or update, if any
+
+    @property
+    def updated(self) -> dt.datetime:
+        return self.modified or self.published
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class Channel:
     icon: str  # absolute, or "" when the site has none
     updated: dt.datetime
     entries: tuple[Entry, ...]  # newest first
+    hub: str = ""  # a WebSub hub to announce (config.hub), or ""
 
     def file_url(self, config: SiteConfig, name: str) -> str:
         return config.absolute(self.base + name)
@@ -72,6 +78,8 @@ def json_feed(channel: Channel, config: SiteConfig) -> bytes:
     }
     if channel.icon:
         feed["icon"] = feed["favicon"] = channel.icon
+    if channel.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": channel.hub}]
     feed["items"] = [_item(entry, authors) for entry in channel.entries]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")
@@ -85,7 +93,7 @@ def _item(entry: Entry, authors: list[dict[str, str]]) -> dict[str, Any]:
         "content_html": entry.content_html,
         "summary": entry.summary,
         "date_published": rfc3339(entry.published),
-        "date_modified": rfc3339(entry.published),
+        "date_modified": rfc3339(entry.updated),
         "authors": authors,
         "language": entry.lang,
     }

@@ -21,8 +21,11 @@ from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
 from site_builder.output.charts import chart_view
+from site_builder.output.corrections import PATH as CORRECTIONS_PATH
+from site_builder.output.corrections import corrected_stories, corrections_view
 from site_builder.output.edition import edition_files, edition_view
-from site_builder.output.feeds import day_start, story_time
+from site_builder.output.feed_times import released
+from site_builder.output.feeds import day_start
 from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.paging import neighbours, paginate
 from site_builder.output.share_images import has_own_card, page_card
@@ -91,8 +94,8 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
     plan = _Planner(site, index, versions, memo)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
              *plan.company_pages(), *plan.topic_pages(), plan.trends_page(), plan.archive_page(),
-             plan.search_page(),
-             plan.not_found(), *plan.edition_pages()]
+             plan.search_page(), plan.not_found(), plan.corrections_page(),
+             *plan.edition_pages()]
     return pages
 
 
@@ -109,6 +112,12 @@ def home_crumb(ui: Interface) -> View:
 
 _URL = attrgetter("url")
 _DAY = attrgetter("day")
+
+
+def modified_at(story: Story) -> str:
+    """The time of its newest note, for the sitemap's lastmod, or ""."""
+    modified = story.modified
+    return modified.isoformat() if modified else ""
 
 
 def _newest(days: Iterable[dt.date]) -> str:
@@ -266,14 +275,15 @@ class _Planner:
             day = self._day(briefing)
             date = briefing.date.isoformat()  # each story's day is its briefing's
             yield Page(path_for(briefing.url), "day.html", partial(self._day_view, number),
-                       briefing.source, self._key("day", day, *around), date)
+                       briefing.source, self._key("day", day, *around),
+                       max([date, *map(modified_at, briefing.stories)]))
             for position, (story, key) in enumerate(zip(briefing.stories, story_keys[number],
                                                         strict=True)):
                 if key and has_own_card(story, self.newest):  # its preview shows its own card
                     key = stamp_text(key, "own-card")
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), story.source, key,
-                           date)
+                           modified_at(story) or date)
 
     def _day_crumbs(self, briefing: Briefing) -> list[View]:
         ui = self.interfaces[briefing.lang]
@@ -304,7 +314,7 @@ class _Planner:
         story = stories[position]
         full = story_full(story, self.index, briefing.lang, heading_top=2,
                           site_path=self.site_path)
-        published = story_time(day_start(self.config, briefing), story.position).isoformat()
+        published = released(day_start(self.config, briefing), story).isoformat()
         return {
             "page": page_meta(self.config, story.url, story.title, "story", lang=briefing.lang,
                               description=story.summary, feeds=self.site_feeds,
@@ -581,6 +591,17 @@ class _Planner:
             "companies": [company_link(c, self.lang) for c in busiest[:SEARCH_PAGE_COMPANIES]],
             "story_count": len(self.index.stories),
         }
+
+    def corrections_page(self) -> Page:
+        """/corrections/ (corrections.py): keyed by the stamps of the stories it lists, which
+        cover their notes, in its order."""
+        stories = corrected_stories(self.index)
+        return Page(CORRECTIONS_PATH, "corrections.html",
+                    partial(corrections_view, self.config, self.index, self.ui,
+                            home_crumb(self.ui)), "corrections",
+                    self._key("corrections", *(self.versions.stories[s.url] for s in stories))
+                    if self.versions else "",
+                    max((modified_at(s) for s in stories), default=""))
 
     def not_found(self) -> Page:
         return Page("404.html", "404.html", lambda: {

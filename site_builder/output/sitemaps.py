@@ -25,7 +25,8 @@ from urllib.parse import quote, urlsplit
 
 from site_builder.config import SiteConfig
 from site_builder.model import Site
-from site_builder.output.feeds import clean, day_start, story_time
+from site_builder.output.feed_times import released
+from site_builder.output.feeds import clean, day_start
 from site_builder.output.pages import Page
 from site_builder.stamps import stamp_text
 
@@ -199,7 +200,7 @@ def _latest_stories(site: Site) -> list[tuple[str, str, str, str]]:
         start = day_start(config, briefing)
         for story in briefing.stories:
             stories.append((config.absolute(story.url), story.title,
-                            story_time(start, story.position).isoformat(),
+                            released(start, story).isoformat(),
                             news_language(briefing.lang)))
     return stories[:MAX_NEWS_URLS]
 

@@ -37,9 +37,22 @@ def topic_link(topic: Topic, lang: str = "") -> View:
             "slug": topic.slug}
 
 
+def note_views(story: Story, lang: str) -> list[View]:
+    """Its corrections and updates, oldest first, dated in the site's zone (content/notes.py
+    puts them there)."""
+    return [{"kind": note.kind, "time": note.time.isoformat(),
+             "date_text": long_date(note.time.date(), lang), "clock": f"{note.time:%H:%M}",
+             "text_html": note.text_html, "text": note.text}
+            for note in story.notes]
+
+
 def story_card(story: Story, index: SiteIndex, lang: str) -> View:
-    """A story as it appears in lists: headline, date, desk, summary and its tags."""
+    """A story as it appears in lists: headline, date, desk, summary and its tags; one shown
+    before its time (serve --drafts) says when it is due."""
+    due = story.publish if story.scheduled else None
     return {
+        "scheduled": {"date_text": long_date(due.date(), lang), "clock": f"{due:%H:%M}",
+                      "time": due.isoformat()} if due else None,
         "title": story.title,
         "headline_html": story.headline_html,
         "url": story.url,
@@ -64,7 +77,8 @@ def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4,
     site lives under); the body's headings start at heading_top (h4 under an h3)."""
     body = linked_body(story, index, site_path)
     return {**story_card(story, index, lang),
-            "body_html": nest_headings(body, heading_top), "words": story.words}
+            "body_html": nest_headings(body, heading_top), "words": story.words,
+            "notes": note_views(story, lang)}
 
 
 def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
@@ -254,12 +268,20 @@ def website_data(config: SiteConfig) -> View:
 
 
 def news_article_data(config: SiteConfig, story: View, lang: str, published: str) -> View:
-    """A story page as a NewsArticle, from its story_full view."""
+    """A story page as a NewsArticle, from its story_full view: modified at its newest note,
+    its corrections as CorrectionComments."""
     url = config.absolute(story["url"])
+    notes = story.get("notes", [])
+    corrections = [{"@type": "CorrectionComment", "datePublished": note["time"],
+                    "text": note["text"]}
+                   for note in notes if note["kind"] == "correction"]
+    modified = max([published, *(note["time"] for note in notes)],
+                   key=dt.datetime.fromisoformat)
     return {"@context": SCHEMA, "@type": "NewsArticle", "headline": story["title"],
             "description": story["summary"], "url": url,
             "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-            "datePublished": published, "dateModified": published, "inLanguage": lang,
+            **({"correction": corrections} if corrections else {}),
+            "datePublished": published, "dateModified": modified, "inLanguage": lang,
             "articleSection": story["section"], "wordCount": story["words"],
             "keywords": [topic["name"] for topic in story["topics"]],
             "about": [corporation(config, company) for company in story["companies"]],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import errno
 import ipaddress
 import os
@@ -50,8 +51,10 @@ _CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
 
 
 def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1",
-               port: int = 8000, drafts: bool = False, open_browser: bool = False) -> int:
-    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError."""
+               port: int = 8000, drafts: bool = False, open_browser: bool = False,
+               as_of: dt.datetime | None = None) -> int:
+    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError. as_of: the
+    instant every rebuild is made as of (default: the clock at each rebuild)."""
     hub = LiveReload(token=f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}")
     server = _listen(host, port, hub, reporter)
     port = server.server_address[1]  # --port 0 asks the system for a free one
@@ -60,7 +63,7 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     server.site_root = output.resolve()
     observer = Observer()
     preview = Preview(dataclasses.replace(config, base_url=url), reporter, hub, observer,
-                      output=output, drafts=drafts)
+                      output=output, drafts=drafts, as_of=as_of)
     if not _is_loopback(host):
         reporter.warn(f"listening on {host or 'every address'}: anyone who can reach this "
                       f"machine can read the preview{', drafts included' if drafts else ''}")
@@ -92,13 +95,15 @@ class Preview:
     """The private build serve shows, rebuilt once each burst of changes has settled."""
 
     def __init__(self, config: SiteConfig, reporter: Reporter, hub: LiveReload,
-                 observer: BaseObserver, *, output: Path, drafts: bool) -> None:
+                 observer: BaseObserver, *, output: Path, drafts: bool,
+                 as_of: dt.datetime | None = None) -> None:
         self.config = config
         self._reporter = reporter
         self._hub = hub
         self._observer = observer
         self._output = output
         self._drafts = drafts
+        self._as_of = as_of
         # A site whose cache folder cannot be written is previewed from a temporary folder
         # (_preview_folder), without a cache.
         self._use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
@@ -151,7 +156,8 @@ class Preview:
             with hold_site_lock(self.config, self._reporter, command="preview build"):
                 # One process: forking beside the server's threads could deadlock a worker.
                 summary = build(self.config, self._reporter, drafts=self._drafts,
-                                output=self._output, jobs=1, use_cache=self._use_cache)
+                                output=self._output, jobs=1, use_cache=self._use_cache,
+                                as_of=self._as_of)
         except SiteBuilderError as error:
             self._report_failure(error, changed)
             self._hub.failed(error)
