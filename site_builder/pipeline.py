@@ -25,8 +25,10 @@ from site_builder.index import index_site
 from site_builder.model import Briefing, Site
 from site_builder.output import feeds as feeds_stage
 from site_builder.output.i18n import catalog_dirs, check_languages
+from site_builder.output.open_data import plan_data
 from site_builder.output.pages import Page, plan_pages
 from site_builder.output.render import RenderStats, render_all
+from site_builder.output.share_images import CACHE_FOLDER, plan_share_images, prune_cache
 from site_builder.output.sitemaps import plan_sitemaps
 from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.output.write import (
@@ -278,8 +280,12 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, run: _Run,
             page_paths = [page.path for page in pages]
             # The sitemaps first: the site's is the costliest job of a rebuild, so it starts
             # at once beside the pages.
+            # Open data and share images are made like feeds: in the workers, kept when their
+            # inputs are unchanged.
+            images = plan_share_images(site, index, _images_folder(cache), reporter.warn)
             feed_channels = [*plan_sitemaps(site, pages),
-                             *feeds_stage.plan_feeds(site, index, versions)]
+                             *feeds_stage.plan_feeds(site, index, versions),
+                             *plan_data(config, index), *images.jobs]
             _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
                               statics)
         trusted = cache.build_meta(str(output), "identity") == output_identity(output)
@@ -333,6 +339,8 @@ def _build(config: SiteConfig, theme: Theme, reporter: Reporter, run: _Run,
             and not cache.confirm_identity(str(output), output_identity(output)):
         reporter.warn("the site is built, but the build cache could not note it: the next "
                       "build renders every page again")
+    if images.folder is not None:
+        prune_cache(images.folder, images.names)
     keep.extend((site, index, versions, pages, feed_channels, previous, transaction))
     return replace(summary, seconds=time.perf_counter() - started)
 
@@ -347,6 +355,11 @@ def _checked(pages_done: Callable[[int], None], hooks: BuildHooks | None
         hooks.check()
         pages_done(count)
     return done
+
+
+def _images_folder(cache: BuildCache) -> Path | None:
+    """Where drawn share images are kept: beside the cache database, if the cache is on."""
+    return cache.path.parent / CACHE_FOLDER if cache.path is not None else None
 
 
 def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
@@ -372,6 +385,7 @@ def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     for warning in check_languages(config, [config.language, *(b.lang for b in site.briefings)]):
         reporter.warn(warning)
     feeds = [(p, f.source) for f in feeds_stage.plan_feeds(site, index) for p in f.paths]
+    feeds += [(p, f.source) for f in plan_data(config, index) for p in f.paths]
     _check_collisions(plan_pages(site, index), feeds, {})
     return site
 

@@ -20,6 +20,7 @@ from site_builder.file_memo import FileMemo
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic
+from site_builder.output.charts import chart_view
 from site_builder.output.corrections import PATH as CORRECTIONS_PATH
 from site_builder.output.corrections import corrected_stories, corrections_view
 from site_builder.output.edition import edition_files, edition_view
@@ -27,7 +28,10 @@ from site_builder.output.feed_times import released
 from site_builder.output.feeds import day_start
 from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.paging import neighbours, paginate
+from site_builder.output.share_images import has_own_card, page_card
 from site_builder.output.templates import template_error
+from site_builder.output.trends import weekly_counts
+from site_builder.output.trends_page import trend_lists, trends_inputs, trends_view
 from site_builder.output.views import (
     View,
     briefing_summary,
@@ -89,8 +93,9 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
     """
     plan = _Planner(site, index, versions, memo)
     pages = [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
-             *plan.company_pages(), *plan.topic_pages(), plan.archive_page(), plan.search_page(),
-             plan.not_found(), plan.corrections_page(), *plan.edition_pages()]
+             *plan.company_pages(), *plan.topic_pages(), plan.trends_page(), plan.archive_page(),
+             plan.search_page(), plan.not_found(), plan.corrections_page(),
+             *plan.edition_pages()]
     return pages
 
 
@@ -139,6 +144,9 @@ class _Planner:
         # "More on" windows by company, then story url: of stories, and of their card stamps
         self._more: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._more_stamps: dict[str, dict[str, tuple[Any, ...]]] = {}
+        # Stories per week of the last 52 (trends.py): the charts and /trends/ show them.
+        self.weeks = weekly_counts(site, index)
+        self.newest = site.briefings[0].date if site.briefings else None
 
     # Keys --------------------------------------------------------------------------------------
 
@@ -271,6 +279,8 @@ class _Planner:
                        max([date, *map(modified_at, briefing.stories)]))
             for position, (story, key) in enumerate(zip(briefing.stories, story_keys[number],
                                                         strict=True)):
+                if key and has_own_card(story, self.newest):  # its preview shows its own card
+                    key = stamp_text(key, "own-card")
                 yield Page(path_for(story.url), "story.html",
                            partial(self._story_view, number, position), story.source, key,
                            modified_at(story) or date)
@@ -290,7 +300,8 @@ class _Planner:
                                   date=day["date_text"]),
                               "day", lang=briefing.lang, feeds=self.site_feeds,
                               breadcrumbs=self._day_crumbs(briefing),
-                              description=summarise(briefing.lead_text)),
+                              description=summarise(briefing.lead_text),
+                              image=self._share_image(briefing, None)),
             "day": day,
             "newer": day_link(briefings[number - 1] if number > 0 else None, briefing.lang),
             "older": day_link(briefings[number + 1] if number + 1 < len(briefings) else None,
@@ -314,7 +325,8 @@ class _Planner:
                               tags=[c["name"] for c in full["companies"]] +
                               [t["name"] for t in full["topics"]],
                               linked_data=[news_article_data(self.config, full, briefing.lang,
-                                                             published)]),
+                                                             published)],
+                              image=self._share_image(briefing, story)),
             "story": full,
             "day": {"url": briefing.url,
                     "date_text": self.interfaces[briefing.lang].long_date(briefing.date),
@@ -325,6 +337,11 @@ class _Planner:
             "day_stories": [story_link(other) for other in stories],
             "more": self._more_on_companies(story, briefing.lang),
         }
+
+    def _share_image(self, briefing: Briefing, story: Story | None) -> View:
+        """The share image a day or story page's previews show (share_images.py)."""
+        card = page_card(self.site, self.index, briefing, story, self.interfaces[briefing.lang])
+        return {"url": self.config.absolute("/" + card.path), "alt": card.alt}
 
     def _more_on_companies(self, story: Story, lang: str) -> list[View]:
         """For each company of the story, its other stories nearest in time, newest first."""
@@ -421,8 +438,9 @@ class _Planner:
                 company.description or ui.gettext("Every story about %(company)s, newest "
                                                   "first.", company=label),
                 corporation(self.config, company_link(company, lang)), self._stamp_of(company),
-                [(slug, count, self._stamp_of(self.index.topics.get(slug))) for slug, count
-                 in self.index.related_topics.get(company.key, ())])
+                ([(slug, count, self._stamp_of(self.index.topics.get(slug))) for slug, count
+                  in self.index.related_topics.get(company.key, ())],
+                 self.weeks.starts[-1:], self.weeks.of_company(company.key)))
 
     def _companies_view(self, companies: list[Company], listing: View) -> View:
         groups: dict[str, list[View]] = {}
@@ -449,7 +467,9 @@ class _Planner:
         return {"company": {**link, "description": company.description,
                             "website": company.website, "aliases": list(company.aliases),
                             "feeds": feed_links(company.url, link["name"])},
-                "related_topics": related}
+                "related_topics": related,
+                "chart": chart_view(self.weeks.starts, self.weeks.of_company(company.key),
+                                    link["name"], self.ui) if front else None}
 
     def topic_pages(self) -> Iterator[Page]:
         ui, lang = self.ui, self.lang
@@ -474,8 +494,9 @@ class _Planner:
                 topic.description or ui.gettext("Every story on %(topic)s, newest first.",
                                                 topic=name),
                 {"@type": "Thing", "name": name}, self._stamp_of(topic),
-                [(key, count, self._stamp_of(self.index.companies.get(key))) for key, count
-                 in self.index.related_companies.get(topic.slug, ())])
+                ([(key, count, self._stamp_of(self.index.companies.get(key))) for key, count
+                  in self.index.related_companies.get(topic.slug, ())],
+                 self.weeks.starts[-1:], self.weeks.of_topic(topic.slug)))
 
     def _topic_extra(self, topic: Topic, front: bool) -> View:
         related = [dict(company_link(self.index.companies[key], self.lang), count=count)
@@ -484,7 +505,9 @@ class _Planner:
         link = topic_link(topic, self.lang)
         return {"topic": {**link, "description": topic.description,
                           "feeds": feed_links(topic.url, link["name"])},
-                "related_companies": related}
+                "related_companies": related,
+                "chart": chart_view(self.weeks.starts, self.weeks.of_topic(topic.slug),
+                                    link["name"], self.ui) if front else None}
 
     def edition_pages(self) -> Iterator[Page]:
         """Each day's email edition (edition.py): its HTML and text parts, from one view that
@@ -497,6 +520,28 @@ class _Planner:
 
     def _edition_view(self, briefing: Briefing) -> View:
         return edition_view(self.config, self.index, briefing, self.interfaces[briefing.lang])
+
+    # Trends, archive, search and 404 ---------------------------------------------------------
+
+    def trends_page(self) -> Page:
+        """/trends/ (trends_page.py): keyed by the numbers of its weeks and the stamps of the
+        subjects it names, so it is rendered again only when those change."""
+        lists = trend_lists(self.weeks)
+        companies, topics = lists.subjects()
+        key = self._key("trends", trends_inputs(self.weeks, lists),
+                        sorted((k, self._stamp_of(self.index.companies.get(k))) for k in companies),
+                        sorted((k, self._stamp_of(self.index.topics.get(k))) for k in topics))
+        return Page("trends/index.html", "trends.html", partial(self._trends_view, lists),
+                    "trends", key, self.newest.isoformat() if self.newest else "")
+
+    def _trends_view(self, lists: Any) -> View:
+        ui = self.ui
+        crumb = {"url": "/trends/", "title": ui.gettext("Trends")}
+        page = page_meta(self.config, "/trends/", crumb["title"], "trends", feeds=self.site_feeds,
+                         breadcrumbs=[home_crumb(ui), crumb],
+                         description=ui.gettext("The companies and topics rising this week, "
+                                                "and the most mentioned."))
+        return trends_view(self.index, self.weeks, lists, ui, page)
 
     # Archive, search and 404 -----------------------------------------------------------------
 

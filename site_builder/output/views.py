@@ -184,9 +184,10 @@ def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str 
               description: str = "", feeds: list[View] | None = None,
               breadcrumbs: list[View] | None = None, published: dt.date | None = None,
               published_time: str = "", section: str = "", tags: list[str] | None = None,
-              linked_data: list[View] | None = None) -> View:
+              linked_data: list[View] | None = None, image: View | None = None) -> View:
     """The <head> and chrome of a page: canonical URL, language, feeds, breadcrumbs, and what
-    link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read."""
+    link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read; image is the
+    page's own share image ({"url", "alt"}), else the site's is shown."""
     crumbs = breadcrumbs or []
     return {
         "url": url,
@@ -204,6 +205,7 @@ def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str 
         "tags": tags or [],
         "linked_data": [*(linked_data or []),
                         *([breadcrumb_list(config, crumbs)] if len(crumbs) > 1 else [])],
+        "image": image,
     }
 
 
