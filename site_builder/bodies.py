@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder.errors import BuildError
@@ -34,39 +36,50 @@ StoredFile = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTM
 
 class BodyStore:
     """Reads stored bodies from the cache's SQLite file, with its own connection per process
-    (a forked worker must not use its parent's). The file is in WAL mode (cache.py): a read
-    neither waits for the build's writes nor sees one half done."""
+    and thread (a forked worker must not use its parent's; serve renders pages on request in
+    a thread of its own beside its build). The file is in WAL mode (cache.py): a read neither
+    waits for the build's writes nor sees one half done."""
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-        self._files: OrderedDict[str, StoredFile] = OrderedDict()
+        self._local = threading.local()
 
     def bodies(self, digest: str) -> StoredFile:
-        found = self._files.get(digest)
+        files = self._reader().files
+        found = files.get(digest)
         if found is None:
             found = self._read(digest)
-            self._files[digest] = found
-            if len(self._files) > FILES_KEPT:
-                self._files.popitem(last=False)
+            files[digest] = found
+            if len(files) > FILES_KEPT:
+                files.popitem(last=False)
         else:
-            self._files.move_to_end(digest)
+            files.move_to_end(digest)
         return found
 
+    def _reader(self) -> _Reader:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None or reader.pid != os.getpid():
+            reader = self._local.reader = _Reader(os.getpid(), sqlite3.connect(
+                self.database, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS))
+        return reader
+
     def _read(self, digest: str) -> StoredFile:
-        if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.database, isolation_level=None,
-                                               timeout=BUSY_TIMEOUT_SECONDS)
-            self._pid = os.getpid()
-            self._files.clear()
         try:
-            rows = self._connection.execute(
+            rows = self._reader().connection.execute(
                 "SELECT url, markdown, html FROM bodies WHERE digest = ?", (digest,))
             return {url: (markdown, html) for url, markdown, html in rows}
         except sqlite3.Error as error:
             raise BuildError(f"build cache {self.database}: cannot read story bodies "
                              f"({error}); build again, or with --no-cache") from None
+
+
+@dataclass
+class _Reader:
+    """One process's (and thread's) connection and the files' bodies it read last."""
+
+    pid: int
+    connection: sqlite3.Connection
+    files: OrderedDict[str, StoredFile] = field(default_factory=OrderedDict)
 
 
 class Bodies:

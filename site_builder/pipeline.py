@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Protocol, TypedDict, Unpack
 
 from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
@@ -42,8 +42,21 @@ from site_builder.index import SiteIndex, index_site
 from site_builder.model import Briefing, Site
 from site_builder.output import feeds as feeds_stage
 from site_builder.output.i18n import catalog_dirs, check_languages
+from site_builder.output.open_data import plan_data
 from site_builder.output.pages import Page, plan_pages
-from site_builder.output.render import FeedJob, RenderPlan, RenderStats, render_all
+from site_builder.output.render import (
+    FeedJob,
+    PageListener,
+    RenderPlan,
+    RenderStats,
+    render_all,
+)
+from site_builder.output.share_images import (
+    CACHE_FOLDER,
+    ShareImages,
+    plan_share_images,
+    prune_cache,
+)
 from site_builder.output.sitemaps import plan_sitemaps
 from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.output.write import (
@@ -93,6 +106,29 @@ class BuildOptions:
     jobs: int | None = None  # default: the CPUs this process may use
     use_cache: bool = True
     as_of: dt.datetime | None = None  # default: now; stories not due by then are left out
+    hooks: BuildHooks | None = None  # who hears of the plan and may stop the build (serve)
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """Every page a build is about to write, and what renders them: for a caller that wants
+    some pages before the build has written them all (serve renders the open tabs' first)."""
+
+    config: SiteConfig
+    theme: Theme
+    assets: dict[str, str]  # static file -> its fingerprint, as the templates link it
+    pages: dict[str, Page]  # output path -> page
+    statics: dict[str, Path]  # output path -> the theme or site file copied there
+
+
+class BuildHooks(Protocol):
+    """What a long-running caller (serve) hears of a build, and how it stops one early."""
+
+    def planned(self, plan: PagePlan) -> None:
+        """The pages are planned; none is rendered yet."""
+
+    def check(self) -> None:
+        """Called between chunks of work: raise to abandon the build (nothing is swapped)."""
 
 
 class BuildArgs(TypedDict, total=False):
@@ -103,6 +139,7 @@ class BuildArgs(TypedDict, total=False):
     jobs: int | None
     use_cache: bool
     as_of: dt.datetime | None
+    hooks: BuildHooks | None
 
 
 class LoadArgs(TypedDict, total=False):
@@ -124,8 +161,9 @@ class BuildPlan:
     index: SiteIndex
     versions: Versions
     pages: list[Page]
-    feeds: Sequence[FeedJob]
+    feeds: Sequence[FeedJob]  # feeds, sitemaps, open data and share images
     statics: dict[str, Path]  # output path -> the theme's static file
+    images: ShareImages  # the share images to draw, and where drawn ones are kept
 
 
 def load_site(config: SiteConfig, reporter: Reporter, **args: Unpack[LoadArgs]) -> Site:
@@ -245,6 +283,10 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
     fault_point("after-load")
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
         plan = plan_build(site, theme, memory.cache, facts, reporter)  # plan
+    assets = _assets(plan)
+    if options.hooks is not None:
+        options.hooks.planned(PagePlan(config, theme, assets,
+                                       {page.path: page for page in plan.pages}, plan.statics))
     recalled = memory.recall()
     theme_hash = theme_fingerprint(config, theme)
     transaction = OutputTransaction(output, recalled.live)
@@ -255,11 +297,15 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
                                   stamps=SearchStamps(plan.versions.days, theme_hash,
                                                       recalled.search), jobs=jobs)
         with reporter.stage("render+feeds+write"):
-            stats = render_all(RenderPlan(plan.pages, plan.feeds, config, theme, _assets(plan),
+            stats = render_all(RenderPlan(plan.pages, plan.feeds, config, theme, assets,
                                           theme_hash, recalled.fingerprints),
-                               transaction, reporter, jobs, searching)
+                               transaction, reporter, jobs,
+                               searching if options.hooks is None
+                               else _Checked(searching, options.hooks))
             for relative, source in plan.statics.items():
                 transaction.copy(relative, source)
+        if options.hooks is not None:
+            options.hooks.check()
         with reporter.stage("search"):  # what is left of it once the pages are written
             search_stamps = searching.finish()
         fault_point("after-aside")
@@ -273,6 +319,8 @@ def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme:
     if not memory.confirm():
         reporter.warn("the site is built, but the build cache could not note it: the next "
                       "build renders every page again")
+    if plan.images.folder is not None:
+        prune_cache(plan.images.folder, plan.images.names)
     return replace(summary, scheduled=held)
 
 
@@ -290,12 +338,36 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
         bodies = Bodies(cache.database(), facts.stored)  # the bodies left in the cache at load
         pages = plan_pages(site, index, versions, bodies)
         # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
-        # once beside the pages.
+        # once beside the pages. Open data and share images are made like feeds: in the
+        # workers, kept when their inputs are unchanged.
+        images = plan_share_images(site, index, _images_folder(cache), reporter.warn)
         feeds = [*plan_sitemaps(site, pages),
-                 *feeds_stage.plan_feeds(site, index, versions, bodies)]
+                 *feeds_stage.plan_feeds(site, index, versions, bodies),
+                 *plan_data(config, index), *images.jobs]
         statics = static_files(theme)
         _check_collisions(pages, [(p, f.source) for f in feeds for p in f.paths], statics)
-    return BuildPlan(site, index, versions, pages, feeds, statics)
+    return BuildPlan(site, index, versions, pages, feeds, statics, images)
+
+
+def _images_folder(cache: BuildCache) -> Path | None:
+    """Where drawn share images are kept: beside the cache database, if the cache is on."""
+    return cache.path.parent / CACHE_FOLDER if cache.path is not None else None
+
+
+class _Checked:
+    """The search indexer as the renderer's listener, asking hooks whether to go on after
+    every chunk of pages (serve stops a build a newer save has made stale)."""
+
+    def __init__(self, listener: PageListener, hooks: BuildHooks) -> None:
+        self._listener = listener
+        self._hooks = hooks
+
+    def pages_done(self, count: int) -> None:
+        self._hooks.check()
+        self._listener.pages_done(count)
+
+    def page_written(self, path: str, page: bytes) -> None:
+        self._listener.page_written(path, page)
 
 
 def _assets(plan: BuildPlan) -> dict[str, str]:
@@ -368,4 +440,5 @@ def _check_collisions(pages: list[Page], feeds: list[tuple[str, str]],
         raise ContentError(problems)
 
 
-__all__ = ["BuildSummary", "RenderStats", "build", "check", "load_site"]
+__all__ = ["BuildHooks", "BuildSummary", "PagePlan", "RenderStats", "build", "check",
+           "load_site"]

@@ -131,8 +131,9 @@ STATIC_NOTE = """\
 # static/
 
 Files here are published under /static/, over the theme's static files of the same name:
-`style.css` replaces the theme's style sheet, `share.png` the picture link previews show,
-`favicon.svg` the browser's icon. Link a file of your own from a template as
+`style.css` replaces the theme's style sheet, `share.png` the picture link previews show
+(on pages without their own: day and story pages get one drawn for them), `favicon.svg` the
+browser's icon. Link a file of your own from a template as
 `{{ '/static/name.js'|asset }}`.
 
 This note is not published: files whose names start with a dot never are.

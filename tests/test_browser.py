@@ -44,6 +44,7 @@ PAGES = {
     "search": f"/search/?q={COMPANY}",
 }
 MORE_PAGES = {"companies": "/companies/", "archive": "/archive/", "404": "/404.html",
+              "trends": "/trends/",
               "story in Chinese": "{story_zh}", "search without a query": "/search/",
               "corrections": "/corrections/", "corrected story": "{corrected}"}
 
@@ -314,7 +315,8 @@ AXE_PAGES = [("home", 1280, False), ("home", 390, False), ("home", 1280, True),
              ("story in Chinese", 1280, False), ("company", 1280, False),
              ("topic", 1280, True), ("search", 1280, False), ("search", 1280, True),
              ("companies", 1280, False), ("archive", 390, False), ("404", 1280, False),
-             ("corrections", 1280, False), ("corrected story", 390, True)]
+             ("company", 1280, True), ("company", 390, False), ("trends", 1280, False),
+             ("trends", 390, True), ("corrections", 1280, False), ("corrected story", 390, True)]
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason=f"{AXE} is missing: npm ci --prefix tests/js")
@@ -344,6 +346,7 @@ CHINESE_SITE = {"language": "zh", "title": "科技财经早报", "description": 
 MIDDLE_WORD = "负责"
 ZH_PAGES = {"zh home": "/", "zh day": "/2025/04/02/", "zh story": "{story_zh}",
             "zh company": "{company}", "zh topic": "{topic}", "zh archive": "/archive/",
+            "zh trends": "/trends/",
             "zh search": f"/search/?q={MIDDLE_WORD}", "zh 404": "/404.html"}
 
 
@@ -384,7 +387,8 @@ def test_chinese_pages_render_without_errors_or_sideways_scrolling(
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason=f"{AXE} is missing: npm ci --prefix tests/js")
-@pytest.mark.parametrize("kind", ["zh home", "zh story", "zh search", "zh archive"])
+@pytest.mark.parametrize("kind", ["zh home", "zh story", "zh search", "zh archive",
+                                  "zh company", "zh trends"])
 def test_axe_finds_nothing_serious_on_chinese_pages(browser: Browser, sample_zh: Sample,
                                                      kind: str):
     tab = open_tab(browser, sample_zh.url(kind), 1280, bypass_csp=True)
@@ -437,5 +441,60 @@ def test_english_words_are_still_found_by_their_stem(browser: Browser, sample: S
     tab = open_tab(browser, f"{sample.root}/search/?q=foundries")
     try:
         assert result_links(tab.page) & stories
+    finally:
+        tab.close()
+
+
+# Charts and trends -----------------------------------------------------------------------------
+
+TREND_SHOTS = REPO_ROOT / "test-artifacts/trends"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "print"])
+def test_a_chart_takes_the_page_colours_in_light_dark_and_print(browser: Browser,
+                                                                 sample: Sample, scheme: str):
+    tab = open_tab(browser, sample.url("company"), dark=scheme == "dark")
+    try:
+        page = tab.page
+        if scheme == "print":
+            page.emulate_media(media="print")
+        colours = page.evaluate("""() => {
+            const style = (selector, property) =>
+                getComputedStyle(document.querySelector(selector))[property];
+            return {bar: style('.chart-bar-newest', 'fill'), accent: style('a', 'color'),
+                    label: style('.chart-label', 'fill'), body: style('body', 'color'),
+                    background: style('body', 'backgroundColor'),
+                    width: document.querySelector('.chart-svg').getBoundingClientRect().width};
+        }""")
+        assert tab.problems() == []
+        assert colours["width"] > 200
+        if scheme == "print":
+            assert colours["bar"] == "rgb(0, 0, 0)" and colours["label"] == "rgb(0, 0, 0)"
+        else:  # the accent of the scheme, on its background: never the other scheme's
+            accent = {"light": "rgb(10, 79, 150)", "dark": "rgb(143, 195, 255)"}[scheme]
+            assert colours["bar"] == accent
+            assert colours["background"] == {"light": "rgb(247, 245, 240)",
+                                              "dark": "rgb(18, 20, 23)"}[scheme]
+        page.set_viewport_size({"width": 1280, "height": 900})
+        TREND_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(TREND_SHOTS / f"company-{scheme}.png"), full_page=False)
+    finally:
+        tab.close()
+
+
+def test_the_trends_page_shows_rising_subjects_with_sparklines(browser: Browser,
+                                                               sample: Sample):
+    tab = open_tab(browser, sample.url("trends"))
+    try:
+        page = tab.page
+        assert tab.problems() == []
+        assert page.locator("#table-rising-companies tbody tr").count() >= 1
+        sparks = page.locator("#table-rising-companies svg.sparkline")
+        assert sparks.first.get_attribute("aria-label", timeout=WAIT_MS).startswith(
+            "Stories per week, the last 12 weeks: ")
+        assert sparks.first.bounding_box()["width"] > 50  # type: ignore[index]
+        assert page.locator(".most-mentioned li").count() >= 2
+        TREND_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(TREND_SHOTS / "trends.png"), full_page=True)
     finally:
         tab.close()

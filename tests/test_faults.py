@@ -117,11 +117,12 @@ def test_a_killed_first_build_leaves_no_output_and_the_next_one_builds(
 
 @contextlib.contextmanager
 def mounted_tmpfs(folder: Path) -> Iterator[Path]:
-    """A 2 MB file system of its own at folder (root only), unmounted afterwards."""
+    """A 4 MB file system of its own at folder (root only), unmounted afterwards: room for
+    the small site with its share images and search bundle, and little more."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("mounting a tmpfs needs root")
     folder.mkdir(exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
                              capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")

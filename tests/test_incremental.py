@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, tree_bytes
@@ -338,6 +339,68 @@ def test_adding_a_day_renders_a_bounded_number_of_pages(tmp_path: Path):
         # The new day and its 3 stories, the day before it; the front pages of home, 2
         # sections, 2 companies and 2 topics, and on a filled block 2 numbered pages each;
         # the "More on" lists of the 2 newest stories of each of the 2 companies; archive,
-        # search and the 3 index pages.
-        assert summary.rendered <= 5 + 7 * 3 + 2 * 2 + 5, summary
+        # search and the 3 index pages; /trends/, and the 3 stories of the day that leaves
+        # the newest 30 (their previews show their day's share image now).
+        assert summary.rendered <= 5 + 7 * 3 + 2 * 2 + 5 + 1 + 3, summary
         assert summary.pages > first.pages > 10 * summary.rendered
+
+
+# Charts, /trends/ and share images ---------------------------------------------------------
+
+def test_a_new_day_in_a_new_week_and_edits_rebuild_charts_trends_and_images(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The charts' window, /trends/ and which stories have their own share image all move
+    with the newest briefing: each step equals a full build, and /trends/ is rendered again
+    only when the numbers of its weeks change (a page about the whole site is keyed by its
+    view's hash: its template runs only when its view changed)."""
+    from site_builder.output import render
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO_ROOT / "content/_data", site / "content/_data")
+    (site / "site.toml").write_text("per_page = 3\n")
+    for number in range(40):  # 2025-01-01 to 2025-02-09, a Sunday
+        path, text = growing_day(number)
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(text, encoding="utf-8")
+    build_both(site, tmp_path)
+    views: list[object] = []
+    real = render.render_page
+
+    def counted(page: Any, context: Any, env: Any) -> bytes:
+        if page.path == "trends/index.html":
+            views.append(context)
+        return real(page, context, env)
+
+    monkeypatch.setattr(render, "render_page", counted)
+
+    def trends_rendered() -> bool:
+        """An incremental build in this process (its renders counted), equal to a full one."""
+        views.clear()
+        build(load_config(site)[0], Reporter(0), jobs=1)
+        rendered = bool(views)
+        full = tmp_path / "full"
+        shutil.rmtree(full, ignore_errors=True)
+        build(load_config(site)[0], Reporter(0), output=full, use_cache=False, jobs=1)
+        assert tree_bytes(site / "output") == tree_bytes(full)
+        return rendered
+
+    # An edit to an old story's body: no number of /trends/ changes.
+    old = site / growing_day(3)[0]
+    old.write_text(old.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert not trends_rendered()
+    # A new day, Monday 2025-02-10: a new newest week; the oldest own-card stories fall out.
+    path, text = growing_day(40)
+    (site / path).write_text(text, encoding="utf-8")
+    assert trends_rendered()
+    trends = (site / "output/trends/index.html").read_text(encoding="utf-8")
+    assert "2025-W07" in trends
+    story_of_day_11 = next((site / "output/2025/01/11").glob("*/index.html"))
+    assert "/2025/01/11/share.png" in story_of_day_11.read_text(encoding="utf-8")
+    # A story of the newest week tagged with one more company: its counts change.
+    (site / path).write_text(text + "\nSMIC (688981.SH) was mentioned too.\n",
+                             encoding="utf-8")
+    assert trends_rendered()
+    # Another day of the same week: this week's counts change again.
+    path, text = growing_day(41)
+    (site / path).write_text(text, encoding="utf-8")
+    assert trends_rendered()

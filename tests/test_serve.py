@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import http.client
 import json
+import os
 import shutil
 import signal
 import socket
@@ -115,6 +116,7 @@ class Server:
     site: Path
     log_path: Path
     args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -123,13 +125,24 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "site_builder", "serve", "--site", str(self.site),
                  "--port", str(self.port), *self.args], stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
                 # only a prctl call on an already loaded libc: safe between fork and exec
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509
         return self
 
     @property
     def preview(self) -> Path:
-        return self.site / ".site-builder-cache" / "serve" / str(self.port)
+        """The private folder it builds into: one per port and settings (URL, drafts)."""
+        found = sorted((self.site / ".site-builder-cache" / "serve").glob(f"{self.port}-*"))
+        assert len(found) <= 1, found
+        return found[0] if found else self.site / ".site-builder-cache" / "serve" / "none"
+
+    def built(self) -> None:
+        """Waits for the background build to be written (or to fail): pages can be served
+        before."""
+        until(lambda: any(end in self.log() for end in ("pages rendered", "nothing changed",
+                                                        "the build failed")),
+              self, "the first build")
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -235,14 +248,21 @@ def until(check: Callable[[], object], server: Server, what: str) -> None:
     pytest.fail(f"gave up waiting for {what}; the server printed:\n{server.log()}")
 
 
-def start_server(site: Path, log: Path, *args: str) -> Server:
-    """Started and answering; another port is tried if this one was taken meanwhile."""
+def start_server(site: Path, log: Path, *args: str, port: int = 0, env: dict[str, str] | None = None,
+                 built: bool = True) -> Server:
+    """Started and answering, and (built) its first build written, so that an edit made next
+    is not made during it; another port is tried if this one was taken meanwhile."""
     for _ in range(3):
-        server = Server(site, log, args).start()
+        server = Server(site, log, args, env=env or {})
+        if port:
+            server.port = port
+        server.start()
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             try:
                 server.get("/")
+                if built:
+                    server.built()
                 return server
             except ConnectionError:
                 time.sleep(0.05)
@@ -265,8 +285,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Starts servers; every one is killed at the end, passed or failed."""
     servers: list[Server] = []
 
-    def start(site: Path, *args: str) -> Server:
-        server = start_server(site, tmp_path / f"serve-{len(servers)}.log", *args)
+    def start(site: Path, *args: str, **options: Any) -> Server:
+        server = start_server(site, tmp_path / f"serve-{len(servers)}.log", *args, **options)
         servers.append(server)
         return server
 
@@ -294,6 +314,7 @@ def test_it_serves_a_preview_with_the_reload_script_and_leaves_output_alone(shar
     assert page.text.count('src="/__livereload.js"') == 1
     assert page.text.index("/__livereload.js") < page.text.rindex("</body>")
     assert page.headers["cache-control"] == "no-store"
+    shared.built()
     assert (shared.preview / "index.html").is_file()
     for path in shared.preview.rglob("*"):
         assert not path.is_file() or b"__livereload" not in path.read_bytes(), path
@@ -531,7 +552,7 @@ def test_a_signal_stops_it_cleanly(serve: Callable[..., Server], site: Path, sig
     assert server.stop(sig) == 0
     assert "Traceback" not in server.log()
     assert server.log().rstrip().endswith("stopped")
-    assert not server.preview.exists()
+    assert (server.preview / "index.html").is_file()  # kept: the next start reuses it
     stream.close()
 
 

@@ -78,6 +78,7 @@ def month_year(year: int, month: int, lang: str) -> str:
     return str(format_skeleton("yMMMM", dt.date(year, month, 1), locale=date_locale(lang)))
 
 
+@functools.lru_cache(maxsize=8192)  # counts repeat: a chart's table has 52 of them
 def number(value: int, lang: str) -> str:
     """'12,345' in either language; other locales group their own way."""
     return str(format_decimal(value, locale=date_locale(lang)))

@@ -24,10 +24,15 @@ from site_builder.incremental.keys import Cards
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Company, Site, Story, Topic, card
 from site_builder.output import corrections
+from site_builder.output.charts import chart_view
 from site_builder.output.edition import edition_view
 from site_builder.output.feed_times import released
 from site_builder.output.feeds import day_start
 from site_builder.output.i18n import Interface, Interfaces
+from site_builder.output.share_images import page_card
+from site_builder.output.trends import weekly_counts
+from site_builder.output.trends_page import trend_lists
+from site_builder.output.trends_page import trends_view as trends_page_view
 from site_builder.output.views import (
     Head,
     briefing_summary,
@@ -111,6 +116,7 @@ class StoryInputs:
     briefing: Briefing  # its day: the story, its neighbours in the day, the day's facts
     position: int  # the story's place among the day's stories
     more: tuple[tuple[str, Cards], ...]  # "More on": (company key, its nearest stories)
+    own_card: bool = False  # its previews show its own share image, not its day's
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,15 @@ class ListInputs:
     about: View  # its subject for JSON-LD
     subject: SectionSubject | Company | Topic
     related: tuple[tuple[Company | Topic, int], ...]  # the front page's related tags
+    chart: WeekCounts | None = None  # the front page's chart of a company's or topic's weeks
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCounts:
+    """Stories per week of the site's last 52 (trends.py), as a chart shows them."""
+
+    starts: tuple[dt.date, ...]
+    counts: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +212,8 @@ def day_view(inputs: DayInputs, chrome: Chrome) -> View:
                               date=day["date_text"]),
                           "day", lang=briefing.lang, feeds=chrome.site_feeds,
                           breadcrumbs=day_crumbs(chrome, briefing),
-                          description=summarise(briefing.lead_text))),
+                          description=summarise(briefing.lead_text),
+                          image=share_image(chrome, briefing, None))),
         "day": day,
         "newer": day_link(inputs.newer, briefing.lang),
         "older": day_link(inputs.older, briefing.lang),
@@ -222,7 +238,9 @@ def story_view(inputs: StoryInputs, chrome: Chrome) -> View:
                           tags=[c["name"] for c in full["companies"]] +
                           [t["name"] for t in full["topics"]],
                           linked_data=[news_article_data(config, full, briefing.lang,
-                                                         published)])),
+                                                         published)],
+                          image=share_image(chrome, briefing,
+                                            story if inputs.own_card else None))),
         "story": full,
         "day": {"url": briefing.url,
                 "date_text": chrome.interfaces[briefing.lang].long_date(briefing.date),
@@ -255,7 +273,27 @@ def list_view(inputs: ListInputs, chrome: Chrome) -> View:
         "story_count": inputs.total,
         "pagination": pagination,
         **_subject(inputs, chrome.lang),
+        **({"chart": _chart(inputs, chrome)} if inputs.kind != "section" else {}),
     }
+
+
+def share_image(chrome: Chrome, briefing: Briefing, story: Story | None) -> View:
+    """The share image a day's or story's previews show (share_images.py): the story's own
+    when given, else its day's."""
+    card = page_card(chrome.config, chrome.names.companies, briefing, story,
+                     chrome.interfaces[briefing.lang])
+    return {"url": chrome.config.absolute("/" + card.path), "alt": card.alt}
+
+
+def _chart(inputs: ListInputs, chrome: Chrome) -> View | None:
+    """A company's or topic's stories per week, on its list's front page."""
+    if inputs.chart is None:
+        return None
+    subject = inputs.subject
+    name = (company_link(subject, chrome.lang) if isinstance(subject, Company)
+            else topic_link(subject, chrome.lang) if isinstance(subject, Topic)
+            else {"name": inputs.title})["name"]
+    return chart_view(inputs.chart.starts, inputs.chart.counts, name, chrome.ui)
 
 
 def _subject(inputs: ListInputs, lang: str) -> View:
@@ -372,6 +410,18 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
         "companies": [company_link(c, chrome.lang) for c in busiest[:SEARCH_PAGE_COMPANIES]],
         "story_count": len(index.stories),
     }
+
+
+def trends_view(inputs: WholeSite, chrome: Chrome) -> View:
+    """/trends/ (trends_page.py): the subjects rising this week and the most mentioned."""
+    ui = chrome.ui
+    crumb = {"url": "/trends/", "title": ui.gettext("Trends")}
+    page = page_meta(chrome.config, Head("/trends/", crumb["title"], "trends",
+                     feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), crumb],
+                     description=ui.gettext("The companies and topics rising this week, "
+                                            "and the most mentioned.")))
+    weeks = weekly_counts(inputs.site, inputs.index)
+    return trends_page_view(inputs.index, weeks, trend_lists(weeks), ui, page)
 
 
 def not_found_view(inputs: WholeSite, chrome: Chrome) -> View:

@@ -42,10 +42,13 @@ from site_builder.output.page_views import (
     SectionSubject,
     StoryInputs,
     View,
+    WeekCounts,
     WholeSite,
 )
 from site_builder.output.paging import neighbours, paginate
+from site_builder.output.share_images import has_own_card
 from site_builder.output.templates import template_error
+from site_builder.output.trends import weekly_counts
 from site_builder.output.views import company_link, corporation, feed_links, topic_link
 
 MORE_ON_COMPANY = 5  # stories in each "More on <company>" list
@@ -87,6 +90,7 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
     plan = _Planner(site, index, Stamper(versions) if versions is not None else None, bodies)
     return [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
             *plan.company_pages(), *plan.topic_pages(),
+            plan.whole("trends/index.html", "trends.html", views.trends_view),
             plan.whole("archive/index.html", "archive.html", views.archive_view),
             plan.whole("search/index.html", "search.html", views.search_view),
             plan.whole("404.html", "404.html", views.not_found_view), plan.corrections_page(),
@@ -126,6 +130,9 @@ class _Planner:
         self.ui = self.chrome.ui
         self.lang = config.language
         self._windows: dict[str, dict[str, Cards]] = {}  # "More on" windows, by company
+        # Stories per week of the last 52 (trends.py): the company and topic charts.
+        self.weeks = weekly_counts(site, index)
+        self.newest = site.briefings[0].date if site.briefings else None
 
     def page(self, where: tuple[str, str], view: Callable[[Any, Chrome], View], inputs: object,
              source: str | SourcePos, lastmod: str = "") -> Page:
@@ -158,7 +165,8 @@ class _Planner:
                             max([date, *map(modified_at, briefing.stories)]))
             for position, story in enumerate(briefing.stories):
                 yield self.page((path_for(story.url), "story.html"), views.story_view,
-                                StoryInputs(briefing, position, self._more_on(story)),
+                                StoryInputs(briefing, position, self._more_on(story),
+                                            has_own_card(story, self.newest)),
                                 story.source, modified_at(story) or date)
 
     def _more_on(self, story: Story) -> tuple[tuple[str, Cards], ...]:
@@ -187,7 +195,8 @@ class _Planner:
             front = pagination["front"]
             inputs = replace(first, stories=Cards(chunk), pagination=pagination,
                              total=len(stories) if front else None,
-                             related=first.related if front else ())
+                             related=first.related if front else (),
+                             chart=first.chart if front else None)
             yield self.page((path_for(pagination["url"]), f"{first.kind}.html"),
                             views.list_view, inputs, f"{first.kind} {first.title}",
                             _newest(s.day for s in chunk))
@@ -225,7 +234,8 @@ class _Planner:
                                                   "first.", company=label),
                 corporation(self.config, company_link(company, lang)), company,
                 tuple((topics[slug], count) for slug, count
-                      in self.index.related_topics.get(company.key, ()) if slug in topics)),
+                      in self.index.related_topics.get(company.key, ()) if slug in topics),
+                WeekCounts(self.weeks.starts, self.weeks.of_company(company.key))),
                 company.url, self.index.by_company.get(company.key, ()))
 
     def topic_pages(self) -> Iterator[Page]:
@@ -244,7 +254,8 @@ class _Planner:
                                                 topic=name),
                 {"@type": "Thing", "name": name}, topic,
                 tuple((companies[key], count) for key, count
-                      in self.index.related_companies.get(topic.slug, ()) if key in companies)),
+                      in self.index.related_companies.get(topic.slug, ()) if key in companies),
+                WeekCounts(self.weeks.starts, self.weeks.of_topic(topic.slug))),
                 topic.url, self.index.by_topic.get(topic.slug, ()))
 
     def edition_pages(self) -> Iterator[Page]:

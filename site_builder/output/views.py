@@ -215,6 +215,7 @@ class Head:
     section: str = ""
     tags: list[str] | None = None
     linked_data: list[View] | None = None
+    image: View | None = None  # the page's own share image ({"url", "alt"}), else the site's
 
 
 def page_meta(config: SiteConfig, head: Head) -> View:
@@ -242,6 +243,7 @@ def page_meta(config: SiteConfig, head: Head) -> View:
         "tags": tags or [],
         "linked_data": [*(linked_data or []),
                         *([breadcrumb_list(config, crumbs)] if len(crumbs) > 1 else [])],
+        "image": head.image,
     }
 
 

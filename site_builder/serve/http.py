@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from site_builder.errors import SiteBuilderError
 from site_builder.output.feed_formats import MEDIA_TYPES
 from site_builder.report import Reporter
 from site_builder.serve.livereload import (
@@ -26,9 +27,11 @@ from site_builder.serve.livereload import (
     SCRIPT,
     SCRIPT_URL,
     LiveReload,
+    describe,
     error_page,
     inject,
 )
+from site_builder.serve.ondemand import PLAN_WAIT_SECONDS, Fresh, OnDemand
 
 MAX_URL_LENGTH = 2048
 KEEPALIVE_SECONDS = 15.0
@@ -83,11 +86,8 @@ def content_type(name: str) -> str:
     return mimetypes.guess_type(lowered)[0] or "application/octet-stream"
 
 
-def find_file(root: Path, url_path: str) -> Path | str | None:
-    """The file a URL path names under root (resolved), a redirect target, or None.
-
-    A folder named without its trailing slash gives the slash form as a str to redirect to.
-    """
+def url_parts(url_path: str) -> list[str] | None:
+    """The path segments a URL path names, or None if it is refused (see the module doc)."""
     try:
         text = unquote(url_path, errors="strict")
     except UnicodeDecodeError:
@@ -98,14 +98,29 @@ def find_file(root: Path, url_path: str) -> Path | str | None:
     # "..", "." and hidden files alike: the build never writes a dot-name a page links to
     if any(part.startswith(".") for part in parts):
         return None
+    return parts
+
+
+def find_file(root: Path, url_path: str) -> Path | str | None:
+    """The file a URL path names under root (resolved), a redirect target, or None.
+
+    A folder named without its trailing slash gives the slash form as a str to redirect to.
+    """
+    parts = url_parts(url_path)
+    if parts is None:
+        return None
     target = _inside(root, root.joinpath(*parts))
     if target is None or not target.is_dir():
         return target if target is not None and target.is_file() else None
-    if not text.endswith("/"):
-        # rebuilt from the checked parts: "//evil.example" must not become an off-site link
-        return quote("/" + "/".join(parts) + "/")
+    if not unquote(url_path).endswith("/"):
+        return _slash_form(parts)
     index = _inside(root, target / INDEX_PAGE)
     return index if index is not None and index.is_file() else None
+
+
+def _slash_form(parts: list[str]) -> str:
+    # rebuilt from the checked parts: "//evil.example" must not become an off-site link
+    return quote("/" + "/".join(parts) + "/")
 
 
 def _split_target(target: str) -> tuple[str, str]:
@@ -139,6 +154,7 @@ class PreviewServer(ThreadingHTTPServer):
                  hub: LiveReload, reporter: Reporter) -> None:
         self.address_family = family
         self.hub = hub
+        self.ondemand = OnDemand()
         self.reporter = reporter
         super().__init__(address, PreviewHandler)
 
@@ -177,8 +193,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == EVENTS_URL:
             self._stream(send_body)
             return
+        if self._fresh(path, query, send_body):
+            return
+        # not a page of the first build's plan: wait for its feeds, search index or 404 page
+        has_site = hub.has_site or hub.wait_for_site(PLAN_WAIT_SECONDS)
         generation = hub.generation  # before reading a file, so a page is never labelled newer
-        if not hub.has_site:
+        if not has_site:
             report = hub.report
             if report is None:
                 self._text(503, "the first build is still running; reload in a moment\n",
@@ -197,6 +217,49 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not self._file(404, self.server.site_root / NOT_FOUND_PAGE, generation, send_body):
             self._text(404, "not found\n", send_body)
 
+    def _fresh(self, path: str, query: str, send_body: bool) -> bool:
+        """Answered from the build in flight (ondemand.py), if it has this file."""
+        parts = url_parts(path)
+        if parts is None:
+            return False
+        ondemand = self.server.ondemand
+        joined = "/".join(parts)
+        relative = f"{joined}/{INDEX_PAGE}" if joined and path.endswith("/") else \
+            joined or INDEX_PAGE
+        generation = self.server.hub.generation  # before rendering, as for files
+        try:
+            fresh = ondemand.find(relative)
+        except SiteBuilderError as error:  # a template error on this very page
+            self._send(500, HTML, error_page(describe(error), generation), send_body)
+            return True
+        if fresh is not None:
+            return self._send_fresh(fresh, relative, generation, send_body)
+        if not path.endswith("/") and ondemand.has(f"{joined}/{INDEX_PAGE}"):
+            self._send(301, TEXT, b"", send_body,
+                       location=_slash_form(parts) + (f"?{query}" if query else ""))
+            return True
+        if not relative.endswith(".html") or not ondemand.has(NOT_FOUND_PAGE):
+            return False  # feeds, the search index: the last build's until this one is in
+        # every page the build writes is in its plan: an older build's is gone
+        missing = ondemand.find(NOT_FOUND_PAGE)
+        if missing is None or missing.data is None:
+            return False
+        self._send(404, HTML, inject(missing.data, generation), send_body)
+        return True
+
+    def _send_fresh(self, fresh: Fresh, relative: str, generation: str,
+                    send_body: bool) -> bool:
+        if fresh.data is not None:  # a page: HTML, or an edition's email.txt
+            kind = content_type(relative)
+            data = fresh.data
+            if kind == HTML:
+                self.server.hub.viewed(relative)
+                data = inject(data, generation)
+            self._send(200, kind, data, send_body)
+            return True
+        assert fresh.source is not None
+        return self._file(200, fresh.source, generation, send_body)
+
     def _file(self, status: int, path: Path, generation: str, send_body: bool) -> bool:
         try:
             data = path.read_bytes()  # whole: pages need the script put in, sites are small
@@ -205,6 +268,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         kind = content_type(path.name)
         if kind == HTML:
             data = inject(data, generation)
+            if status == 200 and path.is_relative_to(self.server.site_root):
+                self.server.hub.viewed(path.relative_to(self.server.site_root).as_posix())
         self._send(status, kind, data, send_body)
         return True
 

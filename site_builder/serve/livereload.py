@@ -13,6 +13,7 @@ import html
 import json
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
@@ -22,6 +23,8 @@ SCRIPT_URL = "/__livereload.js"
 EVENTS_URL = "/__livereload"
 MAX_CLIENTS = 64
 """Open event streams at once; each holds a server thread, so a runaway page can't pile up."""
+VIEWED_PAGES = 8
+"""How many of the pages served last a rebuild renders first: the tabs open on the site."""
 
 Stream: TypeAlias = "queue.SimpleQueue[str | None]"
 
@@ -166,11 +169,14 @@ class LiveReload:
 
     def __init__(self, token: str, max_clients: int = MAX_CLIENTS) -> None:
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         self._streams: set[Stream] = set()
         self._max = max_clients
         self._token = token
         self._count = 0
+        self._built = False
         self._report: dict[str, Any] | None = None
+        self._viewed: OrderedDict[str, None] = OrderedDict()
 
     @property
     def generation(self) -> str:
@@ -180,8 +186,32 @@ class LiveReload:
 
     @property
     def has_site(self) -> bool:
+        """A build has been written to the preview folder."""
         with self._lock:
-            return self._count > 0
+            return self._built
+
+    def wait_for_site(self, timeout: float) -> bool:
+        """Waits (at most timeout) until a build is written or one has failed; has_site."""
+        with self._settled:
+            self._settled.wait_for(lambda: self._built or self._report is not None, timeout)
+            return self._built
+
+    def viewed(self, page: str) -> None:
+        """A page (its output path) was served: a tab shows it, until other pages push it out.
+
+        One tab listens for all (the script's leader), so the streams alone can't tell which
+        pages are open; the pages served last can.
+        """
+        with self._lock:
+            self._viewed[page] = None
+            self._viewed.move_to_end(page)
+            while len(self._viewed) > VIEWED_PAGES:
+                self._viewed.popitem(last=False)
+
+    def open_pages(self) -> list[str]:
+        """The pages tabs were served last, newest first."""
+        with self._lock:
+            return list(reversed(self._viewed))
 
     @property
     def report(self) -> dict[str, Any] | None:
@@ -206,17 +236,30 @@ class LiveReload:
         with self._lock:
             self._streams.discard(stream)
 
-    def built(self) -> None:
-        """A good build is in place: every tab reloads."""
+    def built(self, *, reload: bool = True) -> None:
+        """A good build is in place: every tab reloads, unless (reload=False) it was told to
+        already when the build's pages could first be rendered on request (refreshed)."""
         with self._lock:
-            self._count += 1
-            self._report = None
-            self._send(_event("reload", {"generation": f"{self._token}-{self._count}"}))
+            self._built = True
+            self._settled.notify_all()
+            if reload or self._report is not None:
+                self._reload()
+
+    def refreshed(self) -> None:
+        """The build in flight answers page requests (ondemand.py): every tab reloads."""
+        with self._lock:
+            self._reload()
+
+    def _reload(self) -> None:
+        self._count += 1
+        self._report = None
+        self._send(_event("reload", {"generation": f"{self._token}-{self._count}"}))
 
     def failed(self, error: BaseException) -> None:
         """A build failed: every tab shows the problems over the last good page."""
         with self._lock:
             self._report = describe(error)
+            self._settled.notify_all()
             self._send(_event("error", self._report))
 
     def close(self) -> None:

@@ -1,12 +1,22 @@
 """The ``serve`` verb: a private preview build, served locally and rebuilt on every save.
 
-The preview is built into ``.site-builder-cache/serve/<port>/`` under the site, never into
-``output/``, so a preview with drafts can't leak into what gets published. Watchdog reports
+The preview is built into ``.site-builder-cache/serve/<port>-<settings>/`` under the site,
+never into ``output/``, so a preview with drafts can't leak into what gets published. The
+folder is named by what its bytes depend on besides the site (the URL it is served at, which
+pages carry in links and feeds, and whether drafts are in) and is kept when serve stops, so
+the next start is an incremental build into it: a no-op when nothing changed. (Serving the
+last ``output/`` build instead would show the published base URL in every link and feed, and
+is never right with drafts.)
+
+Serving starts at once. Each build runs in the background and, once it has planned the pages,
+answers page requests from its plan (ondemand.py) while it writes the rest: the pages open in
+tabs are rendered first and the tabs reload, then the build finishes and is swapped in. A save
+during a build stops it at its next chunk of pages and starts a new one. Watchdog reports
 changes to content, themes, templates, static files and site.toml; once a burst of saves has
-been quiet for QUIET_SECONDS the site is rebuilt and every open tab reloads (livereload.py).
-A failed build leaves the last good one served and shows its problems over the page. Each
-rebuild holds the site's lock (incremental/lock.py) as a ``build`` does, since they share the
-cache: one waits for the other, saying so.
+been quiet for QUIET_SECONDS the site is rebuilt. A failed build leaves the last good one
+served and shows its problems over the page. Each rebuild holds the site's lock
+(incremental/lock.py) as a ``build`` does, since they share the cache: one waits for the
+other, saying so.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import hashlib
 import ipaddress
 import os
 import shutil
@@ -25,7 +36,6 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -37,10 +47,11 @@ from site_builder.config import CONFIG_NAME, SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.incremental.lock import hold_site_lock
 from site_builder.output.templates import BUNDLED_THEMES
-from site_builder.pipeline import BuildOptions, run_build
+from site_builder.pipeline import BuildOptions, PagePlan, run_build
 from site_builder.report import Reporter
 from site_builder.serve.http import PreviewServer
 from site_builder.serve.livereload import LiveReload
+from site_builder.serve.ondemand import OnDemand, restyled
 
 CACHE_DIR = ".site-builder-cache"
 QUIET_SECONDS = 0.15
@@ -48,6 +59,12 @@ QUIET_SECONDS = 0.15
 MAX_WAIT_SECONDS = 2.0
 """Rebuild anyway this long after the first change, even if files keep changing."""
 _CHANGE_EVENTS = frozenset({"created", "modified", "deleted", "moved"})
+GATE_ENV = "SITE_BUILDER_SERVE_GATE"
+"""For tests: while the file this names exists, a build pauses after planning (see check)."""
+
+
+class BuildCancelled(Exception):
+    """A save came during a build: it stops, nothing is swapped in, and a new one starts."""
 
 
 def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1",
@@ -61,19 +78,19 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     server = _listen(host, port, hub, reporter)
     port = server.server_address[1]  # --port 0 asks the system for a free one
     url = f"http://{_url_host(host)}:{port}/"
-    output = _preview_folder(config, port)
+    output = _preview_folder(config, port, url, drafts)
     server.site_root = output.resolve()
     observer = Observer()
     preview = Preview(dataclasses.replace(config, base_url=url), reporter, hub, observer,
-                      replace(options or BuildOptions(), output=output))
+                      dataclasses.replace(options or BuildOptions(), output=output),
+                      server.ondemand)
     if not _is_loopback(host):
         reporter.warn(f"listening on {host or 'every address'}: anyone who can reach this "
                       f"machine can read the preview{', drafts included' if drafts else ''}")
     restore_sigterm = _stop_on_sigterm()
     try:
         observer.start()  # before the first build, so a save during it is not lost
-        preview.build()
-        preview.start()
+        preview.start()  # the first build, in the background: pages are rendered on request
         reporter.info(f"serving {url}{' with drafts' if drafts else ''}; "
                       "rebuilding on change; press Ctrl-C to stop")
         if open_browser:  # some browsers block until closed when run from a terminal
@@ -84,11 +101,13 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     finally:
         hub.close()
         preview.stop()
+        server.ondemand.close()
         observer.stop()
         server.server_close()
         with contextlib.suppress(RuntimeError):
             observer.join(timeout=5)
-        shutil.rmtree(output, ignore_errors=True)
+        if not preview.use_cache:  # a temporary folder: the next start can't find it
+            shutil.rmtree(output.parent, ignore_errors=True)
         restore_sigterm()
     return 0
 
@@ -97,7 +116,7 @@ class Preview:
     """The private build serve shows, rebuilt once each burst of changes has settled."""
 
     def __init__(self, config: SiteConfig, reporter: Reporter, hub: LiveReload,
-                 observer: BaseObserver, options: BuildOptions) -> None:
+                 observer: BaseObserver, options: BuildOptions, ondemand: OnDemand) -> None:
         """options: the build's, its output the preview's folder."""
         output = options.output or config.output_path
         self.config = config
@@ -107,8 +126,14 @@ class Preview:
         # A site whose cache folder cannot be written is previewed from a temporary folder
         # (_preview_folder), without a cache. One process: forking beside the server's
         # threads could deadlock a worker.
-        self._options = replace(options, output=output, jobs=1, use_cache=output.is_relative_to(
-            (config.root / CACHE_DIR).absolute()))
+        self.use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
+        self._options = dataclasses.replace(options, output=output, jobs=1,
+                                            use_cache=self.use_cache, hooks=self)
+        self._ondemand = ondemand
+        self._ondemand.building()  # requests wait for the first build's plan, or its end
+        self._cancel = threading.Event()
+        self._refreshed = False  # the tabs reloaded onto this round's pages already
+        self._last_plan: PagePlan | None = None  # the newest build's, for restyled()
         self._root = config.root.resolve()
         self._config_file = self._root / CONFIG_NAME
         self._config_stale = False
@@ -123,13 +148,44 @@ class Preview:
         self._thread = threading.Thread(target=self._run, name="rebuild", daemon=True)
 
     def start(self) -> None:
+        """Starts the first build, and the rebuilds after it, in the background."""
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=30)  # let a running build finish its swap
+            self._thread.join(timeout=30)  # a build stops at its next chunk, or swaps
+
+    def planned(self, plan: PagePlan) -> None:
+        """The build's pages are planned (pipeline.BuildHooks): render the open tabs' pages
+        now and reload the tabs; the build renders the rest and swaps them in later."""
+        self._last_plan = plan
+        self._ondemand.planned(plan)
+        if not self._refreshed:  # else restyled() showed the tabs these very bytes
+            self._show_open_pages()
+
+    def _show_open_pages(self) -> None:
+        with contextlib.suppress(SiteBuilderError):  # a template error: the page shows it
+            self._ondemand.render_first(self._hub.open_pages())
+        self._refreshed = True
+        self._hub.refreshed()
+
+    def _restyle(self, changed: Iterable[Path]) -> None:
+        """Only the theme changed: show the open tabs the last plan under the new theme now,
+        before the build has taken the lock or loaded the content."""
+        plan = self._last_plan and restyled(self._last_plan, changed)
+        if plan is not None:
+            self._ondemand.planned(plan)
+            self._show_open_pages()
+
+    def check(self) -> None:
+        """Between chunks of the build's work: stop it if a save came meanwhile."""
+        gate = os.environ.get(GATE_ENV)
+        while gate and os.path.exists(gate) and not self._cancelled():
+            time.sleep(0.02)
+        if self._cancelled():
+            raise BuildCancelled
 
     def changed(self, path: Path) -> None:
         """Called from the watcher's thread for every file event."""
@@ -141,6 +197,7 @@ class Preview:
                 self._first_change = now
             self._changed.add(path)
             self._last_change = now
+            self._cancel.set()  # a build running now is stale: it stops at its next chunk
             self._wake.set()
 
     def build(self, changed: Iterable[Path] = ()) -> bool:
@@ -156,22 +213,38 @@ class Preview:
                 self._watch(self.config)
             # Each rebuild holds the site's lock, as a build does: they share the cache.
             with hold_site_lock(self.config, self._reporter, command="preview build"):
+                if not self._refreshed:
+                    self._ondemand.building()
                 summary = run_build(self.config, self._reporter, self._options, [])
+        except BuildCancelled:
+            self._ondemand.settled(pending=not self._stopping.is_set())  # the next one's plan
+            self._reporter.info(f"{self._describe(changed)}changed again during the build; "
+                                "starting over")
+            return False
         except SiteBuilderError as error:
+            self._ondemand.settled()
             self._report_failure(error, changed)
             self._hub.failed(error)
             return False
         # a bug, shown as one, but the last good site stays up and the next save retries
         except Exception as error:  # noqa: BLE001
+            self._ondemand.settled()
             self._reporter.error("site-builder crashed while building; this is a bug:\n"
                                  + traceback.format_exc().rstrip())
             self._hub.failed(error)
             return False
-        self._hub.built()
+        self._ondemand.settled()  # the folder holds every page now
+        self._hub.built(reload=not self._refreshed)
         self._reporter.info(f"{self._describe(changed)}{summary}")
         return True
 
+    def _cancelled(self) -> bool:
+        return self._cancel.is_set() or self._stopping.is_set()
+
     def _run(self) -> None:
+        self._cancel.clear()
+        self._refreshed = False
+        self.build()
         while True:
             self._wake.wait()
             if self._stopping.is_set():
@@ -184,9 +257,18 @@ class Preview:
                     if wait <= 0:
                         changed, self._changed = self._changed, set()
                         self._wake.clear()
+                        self._cancel.clear()  # these changes are this build's
                         break
                 if self._stopping.wait(wait):
                     return
+            self._refreshed = False
+            try:
+                self._restyle(changed)
+            except OSError as error:  # a static file gone meanwhile: the build will say
+                self._reporter.debug(f"no quick preview: {error}")
+            except Exception:  # noqa: BLE001 (a bug: shown, and the build still runs)
+                self._reporter.error("site-builder crashed rendering the open pages; this is "
+                                     "a bug:\n" + traceback.format_exc().rstrip())
             self.build(changed)
 
     def _load_config(self) -> SiteConfig:
@@ -290,9 +372,11 @@ def _stop_on_sigterm() -> Callable[[], object]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
-def _preview_folder(config: SiteConfig, port: int) -> Path:
-    """Per port, so two servers on one site don't build over each other."""
-    folder = config.root / CACHE_DIR / "serve" / str(port)
+def _preview_folder(config: SiteConfig, port: int, url: str, drafts: bool) -> Path:
+    """Named by the settings its bytes depend on, so the next start on the same port finds
+    it (an incremental build), and two servers on one site never build over each other."""
+    settings = hashlib.sha256(f"{url}\n{drafts}".encode()).hexdigest()[:12]
+    folder = config.root / CACHE_DIR / "serve" / f"{port}-{settings}"
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only site can still be previewed
