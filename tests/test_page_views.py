@@ -39,7 +39,8 @@ def test_every_page_but_the_whole_site_ones_is_keyed_and_keys_differ(planned):
     assert all(page.key == "" for page in unkeyed)
     whole = {p.path for p in of_kind(keyed, kinds.WholeSite)}
     assert whole == {"archive/index.html", "search/index.html", "404.html",
-                     "sections/index.html", "companies/index.html", "topics/index.html"}
+                     "sections/index.html", "companies/index.html", "topics/index.html",
+                     "trends/index.html"}
     keys = [page.key for page in keyed if page.path not in whole]
     assert all(keys)
     # an edition's two files share one record, so one key; no two other pages share one
