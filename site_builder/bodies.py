@@ -3,10 +3,11 @@
 A site of ten years holds some 55,000 bodies, two thirds of its model's bytes. Lists, keys
 and plans never read them, yet every build unpickled them and every forked worker that
 touched them got its own copy. So a build with a cache stores each parsed file's bodies in the
-cache by the file's digest, and its stories carry that digest (`Story.body_digest`) instead of
-their bodies; `body_html` and `body_markdown` read them back, in whichever process needs
-them, one file at a time. A `--no-cache` build stores them in a throwaway cache; only
-`check`, which renders nothing, keeps them in its stories.
+cache by the file's digest, and its stories carry no body: the incremental layer knows which
+files' bodies are stored, under which digest (incremental/inputs.py FileFacts), and a build's
+`Bodies` reads them back, in whichever process needs them, one file at a time. A `--no-cache`
+build stores them in a throwaway cache; only `check`, which renders nothing, keeps them in its
+stories.
 
 Bodies are stored by content (the digest of the file they were parsed from), so a build never
 reads another version of a file than the one it loaded, even while a preview server and a
@@ -19,7 +20,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,21 +31,20 @@ FILES_KEPT = 64  # files' bodies a process keeps at hand: a day's pages come one
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long any connection to the cache waits for another's write (the cache's own, too)."""
 
-Bodies = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
+StoredFile = dict[str, tuple[str, str]]  # story url -> (body Markdown, body HTML)
 
 
 class BodyStore:
     """Reads stored bodies from the cache's SQLite file, with its own connection per process
-    and thread (a forked worker must not use its parent's, and SQLite's Python connections
-    belong to the thread that made them: the preview server renders pages on request in a
-    thread of its own). The file is in WAL mode (cache.py): a read neither waits for the
-    build's writes nor sees one half done."""
+    and thread (a forked worker must not use its parent's; serve renders pages on request in
+    a thread of its own beside its build). The file is in WAL mode (cache.py): a read neither
+    waits for the build's writes nor sees one half done."""
 
     def __init__(self, database: Path) -> None:
         self.database = database
         self._local = threading.local()
 
-    def bodies(self, digest: str) -> Bodies:
+    def bodies(self, digest: str) -> StoredFile:
         files = self._reader().files
         found = files.get(digest)
         if found is None:
@@ -63,7 +63,7 @@ class BodyStore:
                 self.database, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS))
         return reader
 
-    def _read(self, digest: str) -> Bodies:
+    def _read(self, digest: str) -> StoredFile:
         try:
             rows = self._reader().connection.execute(
                 "SELECT url, markdown, html FROM bodies WHERE digest = ?", (digest,))
@@ -79,42 +79,49 @@ class _Reader:
 
     pid: int
     connection: sqlite3.Connection
-    files: OrderedDict[str, Bodies] = field(default_factory=OrderedDict)
+    files: OrderedDict[str, StoredFile] = field(default_factory=OrderedDict)
 
 
-_store: BodyStore | None = None
+class Bodies:
+    """Where a build reads its stories' bodies: a story of a file whose bodies are stored
+    (stored: its path -> the digest they are stored under) from the store, any other from
+    itself. A build makes one (pipeline.py) and passes it down to what shows bodies: the
+    tagger, views and feeds; forked workers get it with their work, and the store opens its
+    own connection in each."""
+
+    def __init__(self, database: Path | None, stored: Mapping[str, str] | None = None) -> None:
+        self._store = BodyStore(database) if database is not None else None
+        self._stored = stored or {}
+
+    def markdown(self, story: Story) -> str:
+        digest = self._stored.get(story.source.path)
+        return self._read(story, digest)[0] if digest else story.body_markdown
+
+    def html(self, story: Story) -> str:
+        digest = self._stored.get(story.source.path)
+        return self._read(story, digest)[1] if digest else story.body_html
+
+    def _read(self, story: Story, digest: str) -> tuple[str, str]:
+        store = self._store
+        found = store.bodies(digest).get(story.url) if store is not None else None
+        if found is None:
+            raise BuildError(f"{story.source}: the build cache lost this story's body (changed "
+                             "by another build meanwhile?); build again, or with --no-cache")
+        return found
 
 
-def use(store: BodyStore | None) -> None:
-    """Where this build's stored bodies are read from; workers forked later inherit it."""
-    global _store  # one store per process, like the workers' shared state
-    _store = store
-
-
-def body_markdown(story: Story) -> str:
-    return _stored(story)[0] if story.body_digest else story.body_markdown
-
-
-def body_html(story: Story) -> str:
-    return _stored(story)[1] if story.body_digest else story.body_html
-
-
-def _stored(story: Story) -> tuple[str, str]:
-    found = _store.bodies(story.body_digest).get(story.url) if _store is not None else None
-    if found is None:
-        raise BuildError(f"{story.source}: the build cache lost this story's body (changed by "
-                         "another build meanwhile?); build again, or with --no-cache")
-    return found
+INLINE = Bodies(None)
+"""For stories that carry their bodies (check, and tests): it reads no store."""
 
 
 def stored_rows(briefing: Briefing, digest: str) -> Iterable[tuple[str, str, str, str]]:
-    """What the cache keeps of a briefing's bodies: (digest, url, Markdown, HTML)."""
-    return ((digest, story.url, body_markdown(story), body_html(story))
+    """What the cache keeps of a briefing just parsed (its bodies in its stories): (digest,
+    url, Markdown, HTML)."""
+    return ((digest, story.url, story.body_markdown, story.body_html)
             for story in briefing.stories)
 
 
-def lightened(briefing: Briefing, digest: str) -> Briefing:
-    """The briefing with its bodies left in the cache under digest."""
+def lightened(briefing: Briefing) -> Briefing:
+    """The briefing without its bodies, once they are stored (stored_rows)."""
     return with_stories((briefing,), (
-        story._replace(body_markdown="", body_html="", body_digest=digest)
-        for story in briefing.stories))[0]
+        story._replace(body_markdown="", body_html="") for story in briefing.stories))[0]

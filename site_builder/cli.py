@@ -132,10 +132,6 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-# What a build made, left for os._exit rather than freed; run() sets it (main() alone frees).
-_left_for_exit: list[object] | None = None
-
-
 def run() -> NoReturn:
     """The command's entry point: main(), then exit without tearing the heap down.
 
@@ -143,16 +139,17 @@ def run() -> NoReturn:
     interpreter exit took 0.4 s of a 5 s rebuild; everything that matters (the output, the
     cache, the streams) is written or closed by then. mypy exits the same way.
     """
-    global _left_for_exit  # the one switch between a command and a library call
-    _left_for_exit = []
-    code = main()
+    code = main(keep=[])  # what a build made, left for os._exit rather than freed
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, keep: list[object] | None = None) -> int:
+    """Run one command; keep, when given, takes what a build made rather than freeing it
+    (run() then exits without tearing the heap down)."""
     args = make_parser().parse_args(argv)
+    args.keep = keep
     reporter = Reporter(0 if args.quiet else 2 if args.verbose else 1)
     try:
         if args.command == "init":  # the one command without a site yet
@@ -186,14 +183,15 @@ def _config(args: argparse.Namespace, reporter: Reporter) -> SiteConfig:
 
 def _build(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
     from site_builder.output.write import check_output_folder
-    from site_builder.pipeline import build
+    from site_builder.pipeline import BuildOptions, run_build
 
     output = args.output.absolute() if args.output else None
     # A folder not ours to replace is refused before the lock's file is made, or anything else.
     check_output_folder(output or config.output_path, config.root, config.content_path)
     with hold_site_lock(config, reporter, command="build", wait=not args.no_wait):
-        summary = build(config, reporter, drafts=args.drafts, output=output, jobs=args.jobs,
-                        use_cache=not args.no_cache, keep=_left_for_exit, as_of=args.as_of)
+        summary = run_build(config, reporter, BuildOptions(
+            drafts=args.drafts, output=output, jobs=args.jobs, use_cache=not args.no_cache,
+            as_of=args.as_of), args.keep if args.keep is not None else [])
     reporter.info(str(summary))
     return EXIT_OK
 
@@ -249,22 +247,23 @@ def _new(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> in
 
 
 def _import(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
-    from site_builder.importer.convert import run_import
+    from site_builder.importer.convert import Streams, run_import
 
     # Two imports of one day take turns (the second finds the file the first wrote), and a
     # build reads either none of an import's files or all of them.
     with hold_site_lock(config, reporter, command="import", wait=not args.no_wait,
                         shared=args.dry_run):
         return run_import(args.files, content_dir=config.content_path, date=args.date,
-                          dry_run=args.dry_run, force=args.force, out=sys.stdout,
-                          stdin=sys.stdin)
+                          dry_run=args.dry_run, force=args.force,
+                          streams=Streams(sys.stdout, sys.stdin))
 
 
 def _serve(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:
+    from site_builder.pipeline import BuildOptions
     from site_builder.serve.server import run_server
 
-    return run_server(config, reporter, host=args.host, port=args.port, drafts=args.drafts,
-                      open_browser=args.open, as_of=args.as_of)
+    return run_server(config, reporter, host=args.host, port=args.port, open_browser=args.open,
+                      options=BuildOptions(drafts=args.drafts, as_of=args.as_of))
 
 
 def _deploy(args: argparse.Namespace, config: SiteConfig, reporter: Reporter) -> int:

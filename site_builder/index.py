@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
+from typing import Protocol
 
 from site_builder.model import Briefing, Company, Site, Story, Topic
+
+
+class TagNames(Protocol):
+    """Where a view looks up the companies and topics a story is tagged with."""
+
+    @property
+    def companies(self) -> Mapping[str, Company]: ...
+
+    @property
+    def topics(self) -> Mapping[str, Topic]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,8 +84,6 @@ class Story(NamedTuple):
     tag_edits: tuple[TagEdit, ...] = ()
     companies: tuple[str, ...] = ()  # Company.key values, in order of first mention
     topics: tuple[str, ...] = ()  # Topic.slug values
-    text_stamp: str = ""  # a hash of the fields above but tags, edits, source (split.py), or ""
-    body_digest: str = ""  # set: the bodies are in the build cache under it (bodies.py)
     publish: dt.datetime | None = None  # not public before: its own, its desk's or its day's
     notes: tuple[Note, ...] = ()  # corrections and updates, oldest first
     scheduled: bool = False  # shown before its time (serve --drafts): marked as such
@@ -106,8 +104,42 @@ class Story(NamedTuple):
         return Story(self.day, self.section, self.section_slug, self.position, self.headline,
                      self.headline_html, self.title, self.body_markdown, self.body_html,
                      self.summary, self.words, self.reading_minutes, self.slug, self.url,
-                     self.source, self.tag_edits, companies, topics, self.text_stamp,
-                     self.body_digest, self.publish, self.notes, self.scheduled)
+                     self.source, self.tag_edits, companies, topics, self.publish,
+                     self.notes, self.scheduled)
+
+
+class Card(NamedTuple):
+    """What a list shows of a story (a card): every field of it but its body and bookkeeping.
+
+    Views of lists read cards, not stories, and the card stamp (versions.py) is made of these
+    same fields, so a list page's key covers whatever a card can show.
+    """
+
+    day: dt.date
+    section: str
+    section_slug: str
+    headline_html: str
+    title: str
+    summary: str
+    reading_minutes: int
+    slug: str
+    url: str
+    companies: tuple[str, ...]
+    topics: tuple[str, ...]
+    publish: dt.datetime | None  # shown only when scheduled (serve --drafts): when it is due
+    scheduled: bool
+
+    @property
+    def anchor(self) -> str:
+        return self.slug
+
+
+card_fields = attrgetter(*Card._fields)
+"""A story's card fields, in Card's order: `Card(*card_fields(story))`."""
+
+
+def card(story: Story) -> Card:
+    return Card(*card_fields(story))
 
 
 @dataclass(frozen=True, slots=True)

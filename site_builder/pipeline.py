@@ -1,45 +1,72 @@
-"""The build, top to bottom: load, split, tag, render, feeds, write."""
+"""The build, top to bottom, as its -v timings and progress line name its stages:
+
+    load+split           read each content file, split it into days and stories (content/)
+    tag                  tag each story with its companies and topics (tagging/)
+    plan                 stamp the model; plan every page, feed and sitemap, each page with
+                         its inputs and key (incremental/keys.py, output/pages.py)
+    render+feeds+write   render what the live site does not hold yet (output/render.py)
+    search               finish the search index (search/)
+    swap                 record the build, then swap the new site in (incremental/memory.py)
+
+What the builder remembers between builds (the no-op signature, each file's key, what the
+live folder is) sits behind one BuildMemory; the stages only use the cache as their memo.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
-from site_builder import bodies
-from site_builder.bodies import BodyStore
+from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
 from site_builder.content.schedule import Schedule, held_files, hold
+from site_builder.content.split import BriefingParser
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
-from site_builder.incremental.cache import CACHE_DIR, BuildCache, output_identity
-from site_builder.incremental.inputs import builder_key, input_signature, load_sources, remember
-from site_builder.incremental.versions import version_site
-from site_builder.index import index_site
+from site_builder.incremental.cache import BuildCache
+from site_builder.incremental.inputs import (
+    FileFacts,
+    input_signature,
+    load_sources,
+    remember,
+)
+from site_builder.incremental.memory import COUNTS, BuildMemory, Made
+from site_builder.incremental.versions import Versions, version_site
+from site_builder.index import SiteIndex, index_site
 from site_builder.model import Briefing, Site
 from site_builder.output import feeds as feeds_stage
 from site_builder.output.i18n import catalog_dirs, check_languages
 from site_builder.output.open_data import plan_data
 from site_builder.output.pages import Page, plan_pages
-from site_builder.output.render import RenderStats, render_all
-from site_builder.output.share_images import CACHE_FOLDER, plan_share_images, prune_cache
+from site_builder.output.render import (
+    FeedJob,
+    PageListener,
+    RenderPlan,
+    RenderStats,
+    render_all,
+)
+from site_builder.output.share_images import (
+    CACHE_FOLDER,
+    ShareImages,
+    plan_share_images,
+    prune_cache,
+)
 from site_builder.output.sitemaps import plan_sitemaps
 from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.output.write import (
-    LiveRecord,
     OutputTransaction,
     all_safe_output_paths,
     check_output_folder,
     safe_output_path,
 )
 from site_builder.report import Reporter
-from site_builder.search.indexer import SearchIndexer
+from site_builder.search.indexer import SearchIndexer, SearchStamps
 from site_builder.stamps import stamp_text
 from site_builder.tagging.registry import load_site_data
 from site_builder.tagging.tag import tag_stories
@@ -71,16 +98,15 @@ class BuildSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class _Made:
-    """What the cache records of a build: each output file's fingerprint, the build's meta,
-    the new site's list of files, and what the cache held of the live site before (None: not
-    trusted), so that only what changed is written."""
+class BuildOptions:
+    """How to build: with drafts, into which folder, with how many workers, with the cache."""
 
-    fingerprints: dict[str, str]
-    meta: dict[str, str]
-    files: frozenset[str]
-    previous: dict[str, str] | None
-    previous_files: frozenset[str] | None
+    drafts: bool = False
+    output: Path | None = None  # default: the site's output folder
+    jobs: int | None = None  # default: the CPUs this process may use
+    use_cache: bool = True
+    as_of: dt.datetime | None = None  # default: now; stories not due by then are left out
+    hooks: BuildHooks | None = None  # who hears of the plan and may stop the build (serve)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,35 +131,62 @@ class BuildHooks(Protocol):
         """Called between chunks of work: raise to abandon the build (nothing is swapped)."""
 
 
-def open_cache(config: SiteConfig, reporter: Reporter, *, use_cache: bool) -> BuildCache:
-    if not use_cache:
-        return BuildCache.throwaway(builder_key(config), reporter.warn)
-    return BuildCache(config.root / CACHE_DIR, builder_key(config), reporter.warn)
+class BuildArgs(TypedDict, total=False):
+    """build()'s keywords: BuildOptions' fields, each optional."""
+
+    drafts: bool
+    output: Path | None
+    jobs: int | None
+    use_cache: bool
+    as_of: dt.datetime | None
+    hooks: BuildHooks | None
 
 
-def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-              cache: BuildCache | None = None, jobs: int = 1,
-              digests: dict[str, str] | None = None, as_of: dt.datetime | None = None,
-              schedule: list[Schedule] | None = None) -> Site:
-    """Read, split and tag every briefing, as of as_of (default: now); report every broken
-    file at once.
+class LoadArgs(TypedDict, total=False):
+    """load_site()'s keywords, each optional (see its docstring)."""
+
+    drafts: bool
+    cache: BuildCache | None
+    jobs: int
+    facts: FileFacts | None
+    as_of: dt.datetime | None
+    schedule: list[Schedule] | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildPlan:
+    """The plan stage's result: the model and everything to write, each with its key."""
+
+    site: Site
+    index: SiteIndex
+    versions: Versions
+    pages: list[Page]
+    feeds: Sequence[FeedJob]  # feeds, sitemaps, open data and share images
+    statics: dict[str, Path]  # output path -> the theme's static file
+    images: ShareImages  # the share images to draw, and where drawn ones are kept
+
+
+def load_site(config: SiteConfig, reporter: Reporter, **args: Unpack[LoadArgs]) -> Site:
+    """Stages load+split and tag: every briefing read, split and tagged, as of as_of
+    (default: now); every broken file reported at once.
 
     Stories not due as of as_of are left out before tagging (with drafts, kept and marked);
-    schedule, when given, receives what was held. digests, when given, is filled with each
-    content file's sha256 (for versions.py), keyed apart where stories were held.
+    schedule, when given, receives what was held. facts, when given, learns what the cache
+    knows of each file (its digest, its stories' text stamps, where its bodies are stored),
+    a file the schedule cut keyed by what is left of it.
     """
-    cache = cache or BuildCache(None, "", reporter.warn)
-    database = cache.database()
-    bodies.use(BodyStore(database) if database is not None else None)
+    drafts, jobs, facts = args.get("drafts", False), args.get("jobs", 1), args.get("facts")
+    cache = args.get("cache") or BuildCache(None, "", reporter.warn)
     with loading_long_lived():  # the model lives on; the collector need not walk it
         with reporter.stage("load+split"):
-            sources = load_sources(config, cache, jobs)
+            sources = load_sources(config, cache, jobs, BriefingParser(config))
         problems, found = sources.problems, sources.digests
         briefings = [b for b in sources.briefings if drafts or not b.draft]
         for warning in future_dates(((b.source.path, b.date) for b in briefings), config.zone):
             reporter.warn(warning)
         problems.extend(_duplicate_days(briefings))
-        due = hold(tuple(briefings), as_of or dt.datetime.now(dt.UTC), show=drafts)
+        due = hold(tuple(briefings), args.get("as_of") or dt.datetime.now(dt.UTC), show=drafts)
+        schedule = args.get("schedule")
         if schedule is not None:
             schedule.append(due)
         # A file the schedule cut is keyed by what is left of it: its tags and stamps differ.
@@ -141,8 +194,6 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         cut = dict(held_files(tuple(briefings), due.briefings))
         for path, shown in cut.items():
             keyed[path] = stamp_text(found[path], "as shown:", shown)
-        if digests is not None:
-            digests.update(keyed)
         briefings = list(due.briefings)
         try:
             try:
@@ -153,7 +204,9 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
                 raise ContentError(problems)
             briefings.sort(key=lambda b: b.date, reverse=True)
             with reporter.stage("tag"):
-                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=keyed, jobs=jobs)
+                tagged = tag_stories(tuple(briefings), data, memo=cache, digests=keyed,
+                                     jobs=jobs, bodies=Bodies(cache.database(),
+                                                              dict(sources.facts.stored)))
                 # A cut file's parse is kept whole in the cache: the next build may show more.
                 whole = remember(cache, sources, [b for b in tagged.briefings
                                                   if b.source.path not in cut])
@@ -162,199 +215,138 @@ def load_site(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
         except BaseException:
             remember(cache, sources, ())  # the parses stay good: the next build reads no file again
             raise
+        if facts is not None:
+            facts.update(sources.facts)
+            facts.digests.update(keyed)  # a cut file keyed by what is left of it
+            _cut_stamps(facts, sources.briefings, [b for b in kept if b.source.path in cut])
         for warning in tagged.warnings:
             reporter.warn(warning)
         return Site(config=config, briefings=tuple(kept), companies=tagged.companies,
                     topics=tagged.topics)
 
 
-def build(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
-          output: Path | None = None, jobs: int | None = None,
-          use_cache: bool = True, keep: list[object] | None = None,
-          as_of: dt.datetime | None = None, hooks: BuildHooks | None = None) -> BuildSummary:
-    """Build the site as of as_of (default: now) into a sibling folder and swap it in;
-    nothing is lost on error.
+def _cut_stamps(facts: FileFacts, loaded: Sequence[Briefing], cut: Sequence[Briefing]) -> None:
+    """A file the schedule cut: its text stamps, those of the stories left in it."""
+    left = {briefing.source.path: briefing for briefing in cut}
+    for briefing in loaded:
+        path = briefing.source.path
+        stamps = facts.text_stamps.get(path)
+        if path in left and stamps is not None and len(stamps) == len(briefing.stories):
+            by_url = dict(zip((story.url for story in briefing.stories), stamps, strict=True))
+            facts.text_stamps[path] = tuple(by_url[story.url] for story in left[path].stories)
 
-    The as-of instant reaches the output only through which stories are due, so a build whose
-    instant falls between the last build's latest passed and next pending publication time
-    changes nothing (the window is kept with the signature).
 
-    keep, when given, takes the build's model and plan when it ends, rather than their being
-    freed: a command that exits right after (cli.run) need not spend a tenth of a second of a
-    rebuild freeing 70,000 pages and 55,000 stories one object at a time. hooks, when given,
-    hears of the plan and may stop the build between chunks (BuildHooks).
-    """
+def build(config: SiteConfig, reporter: Reporter, **options: Unpack[BuildArgs]
+          ) -> BuildSummary:
+    """Build the site as of options' as_of (default: now) into a sibling folder and swap it
+    in; nothing is lost on error."""
+    return run_build(config, reporter, BuildOptions(**options), [])
+
+
+def run_build(config: SiteConfig, reporter: Reporter, options: BuildOptions,
+              keep: list[object]) -> BuildSummary:
+    """build(), its model and plan put into keep when it ends, rather than freed: a command
+    that exits right after (cli.run) need not spend a tenth of a second of a rebuild freeing
+    70,000 pages and 55,000 stories one object at a time."""
     started = time.perf_counter()
-    output = (output or config.output_path).absolute()
+    output = (options.output or config.output_path).absolute()
     check_output_folder(output, config.root, config.content_path)
-    jobs = jobs or available_cpus()
-    as_of = as_of or dt.datetime.now(dt.UTC)
     theme = find_theme(config)
-    cache = open_cache(config, reporter, use_cache=use_cache)
+    memory = BuildMemory.open(config, reporter, output=output, use_cache=options.use_cache)
     try:
-        signature = input_signature(config, [*theme.template_dirs, *theme.static_dirs,
-                                             *catalog_dirs(config)],
-                                    drafts=drafts, output=output)
-        where = str(output)
-        if signature is not None and cache.build_meta(where, "signature") == signature \
-                and cache.build_meta(where, "identity") == output_identity(output) \
-                and in_window(cache.build_meta(where, "due-window"), as_of):
-            previous = json.loads(cache.build_meta(where, "summary") or "{}")
-            return BuildSummary(**{**previous, "seconds": time.perf_counter() - started,
-                                   "nothing_changed": True, "rendered": 0,
-                                   "reused": previous.get("pages", 0), "unchanged": 0,
-                                   "scheduled": cache.build_meta(where, "scheduled") or ""})
-        return _build(config, theme, reporter, _Run(drafts, output, jobs, started, as_of,
-                                                    hooks),
-                      cache, keep if keep is not None else [], signature or "")
+        as_of = options.as_of or dt.datetime.now(dt.UTC)
+        counts = memory.unchanged(input_signature(
+            config, [*theme.template_dirs, *theme.static_dirs, *catalog_dirs(config)],
+            drafts=options.drafts, output=output), as_of)
+        if counts is not None:
+            return BuildSummary(**counts, rendered=0, reused=counts["pages"], unchanged=0,
+                                seconds=time.perf_counter() - started, nothing_changed=True,
+                                scheduled=memory.held_line())
+        options = replace(options, output=output, jobs=options.jobs or available_cpus(),
+                          as_of=as_of)
+        summary = _build(config, reporter, options, theme, memory, keep)
+        return replace(summary, seconds=time.perf_counter() - started)
     finally:
-        cache.close()
+        memory.close()
 
 
-def _record(cache: BuildCache, output: Path, summary: BuildSummary, made: _Made) -> None:
-    counts = {k: v for k, v in asdict(summary).items() if k in ("days", "stories", "pages",
-                                                                 "feeds")}
-    cache.record_build(str(output), made.fingerprints, {
-        **made.meta, "summary": json.dumps(counts)}, made.files, made.previous,
-        made.previous_files)
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """One build's options."""
-
-    drafts: bool
-    output: Path
-    jobs: int
-    started: float
-    as_of: dt.datetime
-    hooks: BuildHooks | None = None
-
-
-def due_window(schedule: Schedule) -> str:
-    """The instants a build's output holds for: from the latest publication time passed to
-    the next one pending (either end open), as JSON for the cache."""
-    return json.dumps([schedule.latest_due.isoformat() if schedule.latest_due else "",
-                       schedule.next_due.isoformat() if schedule.next_due else ""])
-
-
-def in_window(window: str | None, as_of: dt.datetime) -> bool:
-    """Whether as_of falls in a window due_window made (no window: a build made before any
-    held story, whose output holds for every instant)."""
-    try:
-        start, end = json.loads(window or '["", ""]')
-        return (not start or dt.datetime.fromisoformat(start) <= as_of) \
-            and (not end or as_of < dt.datetime.fromisoformat(end))
-    except (ValueError, TypeError):
-        return False
-
-
-def _build(config: SiteConfig, theme: Theme, reporter: Reporter, run: _Run,
-           cache: BuildCache, keep: list[object], signature: str) -> BuildSummary:
-    """The build; its model and plan go into keep.
-
-    What it made is recorded in the cache before the swap, under the identity of the folder
-    about to be swapped in: a record that cannot be written (a full disk) leaves the old site
-    in place, and one written by a build that dies before its swap describes no live folder.
-    """
-    drafts, output, jobs, started = run.drafts, run.output, run.jobs, run.started
-    hooks = run.hooks
-    digests: dict[str, str] = {}
+def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme: Theme,
+           memory: BuildMemory, keep: list[object]) -> BuildSummary:
+    """The stages, one line each; the model and plan go into keep."""
+    jobs, output = options.jobs or 1, options.output or config.output_path
+    facts = FileFacts()
     schedules: list[Schedule] = []
-    site = load_site(config, reporter, drafts=drafts, cache=cache, jobs=jobs, digests=digests,
-                     as_of=run.as_of, schedule=schedules)
-    scheduled = schedules[0].summary(config.zone)
+    site = load_site(config, reporter, drafts=options.drafts, cache=memory.cache, jobs=jobs,
+                     facts=facts, as_of=options.as_of, schedule=schedules)  # load+split, tag
+    held = memory.hold(schedules[0], config.zone)  # the due window and the summary's line
     release_freed_memory()
     fault_point("after-load")
-    statics = static_files(theme)
-    assets = {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
-              for path, source in statics.items()}
     with loading_long_lived(thaw=False):  # the plan, like the model, lives for the build
-        index = index_site(site)
-        for warning in check_languages(config, [config.language,
-                                                *(b.lang for b in site.briefings)]):
-            reporter.warn(warning)
-        with reporter.stage("plan"):
-            versions = version_site(site, index, digests, cache)
-            pages = plan_pages(site, index, versions, cache)
-            page_paths = [page.path for page in pages]
-            # The sitemaps first: the site's is the costliest job of a rebuild, so it starts
-            # at once beside the pages.
-            # Open data and share images are made like feeds: in the workers, kept when their
-            # inputs are unchanged.
-            images = plan_share_images(site, index, _images_folder(cache), reporter.warn)
-            feed_channels = [*plan_sitemaps(site, pages),
-                             *feeds_stage.plan_feeds(site, index, versions),
-                             *plan_data(config, index), *images.jobs]
-            _check_collisions(pages, [(p, f.source) for f in feed_channels for p in f.paths],
-                              statics)
-        trusted = cache.build_meta(str(output), "identity") == output_identity(output)
-        previous = cache.outputs(str(output)) if trusted else {}
-    if hooks is not None:
-        hooks.planned(PagePlan(config, theme, assets, {page.path: page for page in pages},
-                               statics))
-    cache.forget_build(str(output))
+        plan = plan_build(site, theme, memory.cache, facts, reporter)  # plan
+    assets = _assets(plan)
+    if options.hooks is not None:
+        options.hooks.planned(PagePlan(config, theme, assets,
+                                       {page.path: page for page in plan.pages}, plan.statics))
+    recalled = memory.recall()
     theme_hash = theme_fingerprint(config, theme)
-    transaction = OutputTransaction(output, _live_record(cache, str(output)) if trusted
-                                    else None)
+    transaction = OutputTransaction(output, recalled.live)
+    keep.extend((plan, recalled, transaction))
     searching: SearchIndexer | None = None
     try:
-        searching = SearchIndexer(
-            transaction, config, reporter, page_paths, versions.days,
-            theme_hash,
-            json.loads(cache.build_meta(str(output), "search") or "{}") if trusted else {},
-            jobs)
+        searching = SearchIndexer(transaction, config, reporter, [p.path for p in plan.pages],
+                                  stamps=SearchStamps(plan.versions.days, theme_hash,
+                                                      recalled.search), jobs=jobs)
         with reporter.stage("render+feeds+write"):
-            stats = render_all(pages, feed_channels, site, index, theme, assets, theme_hash,
-                               previous, transaction, jobs, reporter,
-                               _checked(searching.pages_done, hooks), searching.page_written)
-            for relative, source in statics.items():
+            stats = render_all(RenderPlan(plan.pages, plan.feeds, config, theme, assets,
+                                          theme_hash, recalled.fingerprints),
+                               transaction, reporter, jobs,
+                               searching if options.hooks is None
+                               else _Checked(searching, options.hooks))
+            for relative, source in plan.statics.items():
                 transaction.copy(relative, source)
-        if hooks is not None:
-            hooks.check()
+        if options.hooks is not None:
+            options.hooks.check()
         with reporter.stage("search"):  # what is left of it once the pages are written
             search_stamps = searching.finish()
         fault_point("after-aside")
         with reporter.stage("swap"):
-            record = transaction.prepare()
-            summary = BuildSummary(
-                days=len(site.briefings), stories=len(index.stories), pages=len(pages),
-                feeds=stats.feeds, rendered=stats.rendered, reused=stats.reused,
-                unchanged=transaction.unchanged, seconds=0.0, scheduled=scheduled)
-            identity = output_identity(transaction.aside)
-            _record(cache, output, summary, _Made(stats.fingerprints, {
-                "signature": signature, "identity": identity, "spare": record.spare,
-                "search": json.dumps(search_stamps, sort_keys=True),
-                "due-window": due_window(schedules[0]), "scheduled": scheduled,
-                "changed": json.dumps(sorted(record.changed))}, record.files,
-                previous if trusted else None,
-                transaction.live.files if transaction.live is not None else None))
-            transaction.commit()
+            summary = _swap(plan, stats, transaction, memory, search_stamps)
     except BaseException:
         if searching is not None:
             searching.abort()
         transaction.abort()
         raise
-    if output_identity(output) != identity \
-            and not cache.confirm_identity(str(output), output_identity(output)):
+    if not memory.confirm():
         reporter.warn("the site is built, but the build cache could not note it: the next "
                       "build renders every page again")
-    if images.folder is not None:
-        prune_cache(images.folder, images.names)
-    keep.extend((site, index, versions, pages, feed_channels, previous, transaction))
-    return replace(summary, seconds=time.perf_counter() - started)
+    if plan.images.folder is not None:
+        prune_cache(plan.images.folder, plan.images.names)
+    return replace(summary, scheduled=held)
 
 
-def _checked(pages_done: Callable[[int], None], hooks: BuildHooks | None
-             ) -> Callable[[int], None]:
-    """pages_done, after asking hooks whether to go on: it is called after every chunk."""
-    if hooks is None:
-        return pages_done
-
-    def done(count: int) -> None:
-        hooks.check()
-        pages_done(count)
-    return done
+def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
+               reporter: Reporter) -> BuildPlan:
+    """Stage plan: the model stamped (versions.py, memoized in the cache by file), every page
+    with its inputs and key, the feeds and sitemaps; a path two of them write is an error."""
+    config = site.config
+    index = index_site(site)
+    for warning in check_languages(config, [config.language,
+                                            *(b.lang for b in site.briefings)]):
+        reporter.warn(warning)
+    with reporter.stage("plan"):
+        versions = version_site(site, index, facts.digests, cache, facts.text_stamps)
+        bodies = Bodies(cache.database(), facts.stored)  # the bodies left in the cache at load
+        pages = plan_pages(site, index, versions, bodies)
+        # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
+        # once beside the pages. Open data and share images are made like feeds: in the
+        # workers, kept when their inputs are unchanged.
+        images = plan_share_images(site, index, _images_folder(cache), reporter.warn)
+        feeds = [*plan_sitemaps(site, pages),
+                 *feeds_stage.plan_feeds(site, index, versions, bodies),
+                 *plan_data(config, index), *images.jobs]
+        statics = static_files(theme)
+        _check_collisions(pages, [(p, f.source) for f in feeds for p in f.paths], statics)
+    return BuildPlan(site, index, versions, pages, feeds, statics, images)
 
 
 def _images_folder(cache: BuildCache) -> Path | None:
@@ -362,16 +354,41 @@ def _images_folder(cache: BuildCache) -> Path | None:
     return cache.path.parent / CACHE_FOLDER if cache.path is not None else None
 
 
-def _live_record(cache: BuildCache, where: str) -> LiveRecord | None:
-    """The live site's files and its spare, as the build that made them recorded."""
-    files = cache.live_files(where)
-    try:
-        changed = json.loads(cache.build_meta(where, "changed") or "[]")
-    except ValueError:
-        return None
-    if files is None or not isinstance(changed, list):
-        return None
-    return LiveRecord(files, cache.build_meta(where, "spare") or "", frozenset(changed))
+class _Checked:
+    """The search indexer as the renderer's listener, asking hooks whether to go on after
+    every chunk of pages (serve stops a build a newer save has made stale)."""
+
+    def __init__(self, listener: PageListener, hooks: BuildHooks) -> None:
+        self._listener = listener
+        self._hooks = hooks
+
+    def pages_done(self, count: int) -> None:
+        self._hooks.check()
+        self._listener.pages_done(count)
+
+    def page_written(self, path: str, page: bytes) -> None:
+        self._listener.page_written(path, page)
+
+
+def _assets(plan: BuildPlan) -> dict[str, str]:
+    """Each static file's content stamp, for cache-busting links."""
+    return {path: hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+            for path, source in plan.statics.items()}
+
+
+def _swap(plan: BuildPlan, stats: RenderStats, transaction: OutputTransaction,
+          memory: BuildMemory, search: dict[str, str]) -> BuildSummary:
+    """Stage swap: the build recorded under the new folder's identity, then swapped in."""
+    record = transaction.prepare()
+    summary = BuildSummary(
+        days=len(plan.site.briefings), stories=len(plan.index.stories),
+        pages=len(plan.pages), feeds=stats.feeds, rendered=stats.rendered,
+        reused=stats.reused, unchanged=transaction.unchanged, seconds=0.0)
+    memory.record(Made({name: getattr(summary, name) for name in COUNTS},
+                       stats.fingerprints, record.files, record.spare,
+                       frozenset(record.changed), search), transaction.aside)
+    transaction.commit()
+    return summary
 
 
 def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
@@ -385,7 +402,6 @@ def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     for warning in check_languages(config, [config.language, *(b.lang for b in site.briefings)]):
         reporter.warn(warning)
     feeds = [(p, f.source) for f in feeds_stage.plan_feeds(site, index) for p in f.paths]
-    feeds += [(p, f.source) for f in plan_data(config, index) for p in f.paths]
     _check_collisions(plan_pages(site, index), feeds, {})
     return site
 
@@ -424,4 +440,5 @@ def _check_collisions(pages: list[Page], feeds: list[tuple[str, str]],
         raise ContentError(problems)
 
 
-__all__ = ["BuildHooks", "BuildSummary", "PagePlan", "RenderStats", "build", "check", "load_site"]
+__all__ = ["BuildHooks", "BuildSummary", "PagePlan", "RenderStats", "build", "check",
+           "load_site"]

@@ -28,15 +28,12 @@ def stamp_text(*parts: str) -> str:
 
 
 def text_stamp(story: Story) -> str:
-    """What a story says, as parsed from its file: computed once, when it is parsed (split.py),
-    and kept with it, as it hashes every story's body."""
-    return story.text_stamp or stamp_text(
+    """What a story says, as parsed from its file (its tags, edits and place in the file
+    aside): taken while its body is at hand, and kept by the incremental layer
+    (incremental/inputs.py) for the builds that hold the story without its body."""
+    return stamp_text(
         story.day.isoformat(), story.section, story.section_slug, str(story.position),
         story.headline, story.headline_html, story.title, story.body_markdown, story.body_html,
         story.summary, str(story.words), str(story.reading_minutes), story.slug, story.url,
         story.publish.isoformat() if story.publish else "",
         repr([(n.kind, n.time.isoformat(), n.text_html) for n in story.notes]))
-
-
-def with_text_stamp(story: Story) -> Story:
-    return story._replace(text_stamp=text_stamp(story))

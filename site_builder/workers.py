@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
@@ -68,16 +69,26 @@ def shared(key: str) -> Any:
     return _SHARED[key]
 
 
-def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk: int,
-               state: dict[str, Any], cut: int = 0, chunk_after_cut: int | None = None,
-               here_too: bool = False) -> Iterator[Result]:
+@dataclass(frozen=True, slots=True)
+class Chunks:
+    """How map_chunks cuts [0, count): size-long chunks, none spanning cut, and after cut
+    after_cut-long ones, if given."""
+
+    size: int
+    cut: int = 0
+    after_cut: int | None = None
+
+
+def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int,
+               chunks: int | Chunks, state: dict[str, Any], here_too: bool = False
+               ) -> Iterator[Result]:
     """Run task(start, end) over [0, count) in chunks, results in order; in `jobs` forked
     workers, or with here_too in jobs - 1 of them and this process.
 
     `state` is what the tasks read through shared(); forking hands it to every worker at no
-    copying cost. No chunk spans `cut`, so the work before it is done as soon as its own
-    chunks are; the chunks after it are chunk_after_cut long, if given (smaller ones share
-    uneven work out more evenly).
+    copying cost. No chunk spans `chunks.cut`, so the work before it is done as soon as its
+    own chunks are; the chunks after it are `chunks.after_cut` long, if given (smaller ones
+    share uneven work out more evenly).
 
     here_too is for work over the whole model (rendering): every page of it a forked worker
     touches (a reference count is a write) becomes a copy of its own, so each worker costs
@@ -89,19 +100,21 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int, chunk:
     _SHARED.clear()
     _SHARED.update(state)
     try:
-        yield from _chunks_in_order(task, count, jobs, chunk, cut, chunk_after_cut, here_too)
+        yield from _chunks_in_order(task, count, jobs,
+                                    chunks if isinstance(chunks, Chunks) else Chunks(chunks),
+                                    here_too)
     finally:
         # Let go of the state at once: else the tagger's 55,000 stories, bodies and all, stay
         # alive until the next map, and the render workers are forked with them.
         _SHARED.clear()
 
 
-def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int, chunk: int,
-                     cut: int, chunk_after_cut: int | None, here_too: bool
-                     ) -> Iterator[Result]:
-    cut = min(max(cut, 0), count)
+def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int,
+                     chunks: Chunks, here_too: bool) -> Iterator[Result]:
+    cut = min(max(chunks.cut, 0), count)
     bounds = [(start, min(start + size, end))
-              for begin, end, size in ((0, cut, chunk), (cut, count, chunk_after_cut or chunk))
+              for begin, end, size in ((0, cut, chunks.size),
+                                       (cut, count, chunks.after_cut or chunks.size))
               for start in range(begin, end, size)]
     if jobs <= 1 or len(bounds) <= 1 or not _can_fork():
         for start, end in bounds:

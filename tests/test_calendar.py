@@ -21,8 +21,11 @@ from test_serve import start_server
 
 from site_builder.config import load_config
 from site_builder.content.schedule import hold, parse_time
+from site_builder.incremental.inputs import FileFacts
+from site_builder.incremental.memory import BuildMemory
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
+from site_builder.stamps import text_stamp
 
 BASE = "https://news.example.org/"
 ZONE = dt.timezone(dt.timedelta(hours=8))
@@ -427,3 +430,34 @@ def test_a_day_of_a_lead_alone_is_held_until_its_time(tmp_path: Path):
     assert not (site / "output/2025/03/29").exists()
     cli_build(site, "2025-03-29T10:00+08:00")
     assert "A lead alone." in (site / "output/2025/03/29/index.html").read_text()
+
+
+def test_a_file_the_schedule_cut_is_stamped_by_the_stories_it_shows(site: Path):
+    """The stories left of a cut file, read from the cache without their bodies, keep the
+    text stamps taken of their bodies at parse (FileFacts), and the file is keyed apart from
+    its whole parse: an edit to a body beside a held story reaches every feed (issue 21)."""
+    config = load_config(site)[0]
+    before = dt.datetime.fromisoformat(BEFORE)
+    path = "content/briefings/2025/2025-03-28.md"
+
+    def loaded(cached: bool) -> tuple[FileFacts, tuple[str, ...]]:
+        facts = FileFacts()
+        memory = BuildMemory.open(config, Reporter(0), output=site / "output",
+                                  use_cache=cached)
+        try:
+            shown = load_site(config, Reporter(0), cache=memory.cache, facts=facts,
+                              as_of=before)
+        finally:
+            memory.close()
+        return facts, tuple(story.url for story in shown.stories if story.day.day == 28)
+
+    loaded(True)  # the parse goes into the cache, its bodies into the body table
+    cached, urls = loaded(True)
+    fresh = load_site(config, Reporter(0), as_of=before)
+    assert urls == ("/2025/03/28/goertek-net-profit-rose/",)
+    assert cached.stored.get(path)  # read back without its bodies
+    assert cached.text_stamps[path] == tuple(
+        text_stamp(story) for story in fresh.stories if story.day.day == 28)
+    whole = load_site(config, Reporter(0), as_of=dt.datetime.fromisoformat(AFTER))
+    assert len([s for s in whole.stories if s.day.day == 28]) == 2
+    assert cached.digests[path] != cached.stored[path]  # keyed by what is left of it

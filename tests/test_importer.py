@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from site_builder.errors import ContentError
-from site_builder.importer.convert import ImportedReport, JoinedLine, import_report, run_import
+from site_builder.importer.convert import (
+    ImportedReport,
+    JoinedLine,
+    Streams,
+    import_report,
+    run_import,
+)
 from site_builder.importer.rules import classify_line, clean_line, escape_markdown
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
@@ -59,7 +65,7 @@ def run(paths: list[str], content: Path, *, date: dt.date | None = None, dry_run
         force: bool = False, stdin: TextIO | None = None) -> str:
     out = io.StringIO()
     code = run_import(paths, content_dir=content, date=date, dry_run=dry_run, force=force,
-                      out=out, stdin=stdin or io.StringIO(""))
+                      streams=Streams(out, stdin or io.StringIO("")))
     assert code == 0
     return out.getvalue()
 

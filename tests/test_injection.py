@@ -349,14 +349,13 @@ def test_rss_channel_description_is_text_even_for_readers_that_take_it_as_html()
     from xml.etree import ElementTree
 
     from site_builder.config import SiteConfig
-    from site_builder.output.feeds import _xml_feeds
-    from site_builder.output.jsonfeed import Channel
+    from site_builder.output.feed_formats import Channel, xml_feeds
 
     hostile = '<img src=x onerror="alert(1)">'
     channel = Channel(base="/", page="/", title="T", description=hostile, language="en",
                       author="A", icon="", updated=dt.datetime(2025, 3, 27, tzinfo=dt.UTC),
                       entries=())
-    rss, atom = _xml_feeds(channel, SiteConfig())
+    rss, atom = xml_feeds(channel, SiteConfig())
     description = ElementTree.fromstring(rss).findtext("channel/description")
     assert description == '&lt;img src=x onerror="alert(1)"&gt;'
     atom_ns = "{http://www.w3.org/2005/Atom}"

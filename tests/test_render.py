@@ -110,37 +110,23 @@ def test_numbered_pages_show_nothing_that_changes_as_the_list_grows(tmp_path: Pa
     assert "Older" not in numbered and "Newer" not in front
 
 
-# Story page keys kept by day --------------------------------------------------------------
+# Story page keys ---------------------------------------------------------------------------
 
-def keyed_pages(site, memo=None) -> dict[str, str]:
+def keyed_pages(site) -> dict[str, str]:
     from site_builder.incremental.versions import version_site
 
     index = index_site(site)
     versions = version_site(site, index, {b.source.path: str(b.date) for b in site.briefings})
-    return {page.path: page.key for page in plan_pages(site, index, versions, memo)}
-
-
-def test_story_page_keys_from_the_memo_are_the_keys_made_afresh(repo_root: Path):
-    from conftest import DictMemo
-
-    site = load_site(load_config(repo_root)[0], Reporter(0))
-    memo = DictMemo()
-    fresh = keyed_pages(site)
-    assert keyed_pages(site, memo) == fresh
-    assert memo.puts == len(site.briefings)
-    assert keyed_pages(site, memo) == fresh and memo.puts == len(site.briefings)
+    return {page.path: page.key for page in plan_pages(site, index, versions)}
 
 
 def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
         repo_root: Path):
-    """Their "More on" windows show its title: the memo must not hand back their old keys."""
+    """Their "More on" windows show its title: their keys must change with it."""
     import dataclasses
 
-    from conftest import DictMemo
-
     site = load_site(load_config(repo_root)[0], Reporter(0))
-    memo = DictMemo()
-    before = keyed_pages(site, memo)
+    before = keyed_pages(site)
     index = index_site(site)
     story = next(s for s in index.stories if s.companies
                  and len({t.day for t in index.by_company[s.companies[0]]}) > 1)
@@ -149,8 +135,7 @@ def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
         dataclasses.replace(b, sections=tuple(dataclasses.replace(sec, stories=tuple(
             renamed if s is story else s for s in sec.stories)) for sec in b.sections))
         for b in site.briefings))
-    after = keyed_pages(retitled, memo)
-    assert after == keyed_pages(retitled)
+    after = keyed_pages(retitled)
     neighbours = [s.url for s in index.by_company[story.companies[0]] if s.day != story.day]
     assert any(after[path_for(url)] != before[path_for(url)] for url in neighbours)
 
@@ -163,7 +148,7 @@ def test_two_pages_for_one_file_are_an_error_naming_both_and_a_bad_path_is_refus
     from site_builder.pipeline import _check_collisions
 
     def page(path: str, source: str | SourcePos) -> Page:
-        return Page(path, "day.html", dict, source)
+        return Page(path, "day.html", dict, None, None, source)  # type: ignore[arg-type]
 
     fine = [page(f"2025/03/{day:02d}/index.html", SourcePos(f"{day}.md", 1))
             for day in range(1, 29)]

@@ -421,7 +421,7 @@ def test_rendered_story_pages_of_bundles_to_make_are_cut_down_where_pagefind_rea
     transaction = OutputTransaction(site / "output")
     stamps = {"2024-h2": "same"}
     indexer = search.SearchIndexer(transaction, load_config(site)[0], Reporter(0), paths,
-                                   salt="x", previous=stamps)
+                                   stamps=search.SearchStamps(salt="x", previous=stamps))
     try:
         assert indexer.scratch is not None
         indexer.page_written("2025/03/28/a/index.html", STORY.encode())

@@ -18,6 +18,7 @@ from site_builder.tagging.memo import (
     TAG_TABLE,
     NameTable,
     PlainMention,
+    StoryTexts,
     carried_tags,
     earlier_table,
     mentions_of,
@@ -126,9 +127,9 @@ def carried(memo: DictMemo, earlier: NameTable = EARLIER, now: NameTable = NOW,
     stories = [s for b in DAYS for s in b.stories]
     mentions: list[tuple[PlainMention, ...]] = [plain_mentions(find_mentions(s.title))
                                                 for s in stories]
-    return carried_tags(memo, earlier, now, DAYS, keys,
-                        list(range(len(stories))) if todo is None else todo, mentions,
-                        lambda i: stories[i].title)
+    return carried_tags(memo, earlier, now, DAYS,
+                        list(range(len(stories))) if todo is None else todo,
+                        StoryTexts(keys, mentions, lambda i: stories[i].title))
 
 
 def memo_with(tags: dict[str, Any]) -> DictMemo:

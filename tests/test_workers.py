@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from site_builder.workers import loading_long_lived, map_chunks, shared
+from site_builder.workers import Chunks, loading_long_lived, map_chunks, shared
 
 
 def test_loading_pauses_the_collector_then_freezes_what_lives_on():
@@ -74,15 +74,15 @@ def _squares(start: int, end: int) -> tuple[int, int, list[int]]:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_chunks_come_back_in_order_and_never_span_the_cut(jobs: int):
     numbers = list(range(23))
-    chunks = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}, cut=7))
+    chunks = list(map_chunks(_squares, len(numbers), jobs, Chunks(5, cut=7), {"numbers": numbers}))
     assert [(start, end) for start, end, _ in chunks] == \
         [(0, 5), (5, 7), (7, 12), (12, 17), (17, 22), (22, 23)]
     assert [n for _, _, part in chunks for n in part] == [n * n for n in numbers]
     whole = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}))
     assert [(start, end) for start, end, _ in whole] == \
         [(0, 5), (5, 10), (10, 15), (15, 20), (20, 23)]
-    finer = list(map_chunks(_squares, len(numbers), jobs, 5, {"numbers": numbers}, cut=7,
-                            chunk_after_cut=3))
+    finer = list(map_chunks(_squares, len(numbers), jobs, Chunks(5, cut=7, after_cut=3),
+                            {"numbers": numbers}))
     assert [(start, end) for start, end, _ in finer] == \
         [(0, 5), (5, 7), (7, 10), (10, 13), (13, 16), (16, 19), (19, 22), (22, 23)]
     assert [n for _, _, part in finer for n in part] == [n * n for n in numbers]

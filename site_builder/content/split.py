@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from site_builder.content.load import ContentFile
-from site_builder.content.markdown import MarkdownRenderer, plain_text
+from site_builder.config import SiteConfig
+from site_builder.content.load import ContentFile, parse_content
+from site_builder.content.markdown import MarkdownRenderer, make_renderer, plain_text
 from site_builder.content.notes import take_notes, take_publish
 from site_builder.content.slugs import make_slug, unique_slugs
 from site_builder.errors import ContentError, Problem, SourcePos
 from site_builder.model import Briefing, Section, Story, TagEdit
-from site_builder.stamps import with_text_stamp
 
 SUMMARY_LENGTH = 220
 ENGLISH_WORDS_PER_MINUTE = 230
@@ -108,12 +108,14 @@ def split_briefing(content: ContentFile, renderer: MarkdownRenderer,
         })
     if problems:
         raise ContentError(problems)
-    return _assemble(content, renderer, env, lead_markdown, lead_html, lead_text, sections)
+    return _assemble(content, renderer, env, {"lead_markdown": lead_markdown,
+                     "lead_html": lead_html, "lead_text": lead_text}, sections)
 
 
 def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, object],
-              lead_markdown: str, lead_html: str, lead_text: str,
-              sections: list[tuple[str, int, list[dict[str, object]]]]) -> Briefing:
+              lead: dict[str, str], sections: list[tuple[str, int, list[dict[str, object]]]]
+              ) -> Briefing:
+    """The briefing, its lead given as the Briefing fields lead_markdown, _html and _text."""
     drafts = [story for _, _, stories in sections for story in stories]
     slugs = unique_slugs(make_slug(str(story["title"])) for story in drafts)
     section_slugs = unique_slugs(make_slug(name, "section") for name, _, _ in sections)
@@ -126,7 +128,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
             text = _body_text(body)
             words = count_words(str(story["title"]) + " " + text)
             slug = slugs[position]
-            built.append(with_text_stamp(Story(
+            built.append(Story(
                 day=content.date,
                 section=name,
                 section_slug=section_slug,
@@ -145,7 +147,7 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
                 tag_edits=story["edits"],  # type: ignore[arg-type]
                 publish=story["publish"],  # type: ignore[arg-type]
                 notes=story["notes"],  # type: ignore[arg-type]
-            )))
+            ))
             position += 1
         built_sections.append(Section(name, section_slug, tuple(built)))
     return Briefing(
@@ -157,11 +159,11 @@ def _assemble(content: ContentFile, renderer: MarkdownRenderer, env: dict[str, o
         lang=content.lang,
         draft=content.draft,
         extra=content.extra,
-        lead_markdown=lead_markdown,
-        lead_html=lead_html,
+        lead_markdown=lead["lead_markdown"],
+        lead_html=lead["lead_html"],
         sections=tuple(built_sections),
         body_line=content.body_line,
-        lead_text=lead_text,
+        lead_text=lead["lead_text"],
         publish=content.publish,
     )
 
@@ -274,3 +276,21 @@ def _fitting(text: str, columns: int) -> int:
         if used > columns:
             return count
     return len(text)
+
+
+class BriefingParser:
+    """Stage load+split for one file: its bytes, checked and parsed (load.py), split into
+    sections and stories. The pipeline hands one to the incremental layer's cached loading,
+    which calls it on the files whose parse it does not hold. Its Markdown renderer is made on
+    first use, in whichever process parses."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._renderer: MarkdownRenderer | None = None
+
+    def __call__(self, data: bytes, shown: str) -> Briefing:
+        if self._renderer is None:
+            self._renderer = make_renderer(self.config)
+        return split_briefing(parse_content(data, shown, self.config), self._renderer,
+                              self.config.zone)
+

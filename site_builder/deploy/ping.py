@@ -10,36 +10,27 @@ feeds again, which costs the hub one fetch each and misleads nobody.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from site_builder.config import SiteConfig
 from site_builder.deploy.headers import kind_rule
 from site_builder.deploy.manifest import output_files
 from site_builder.errors import UsageError
-from site_builder.pipeline import open_cache
+from site_builder.incremental.memory import BuildMemory
 from site_builder.report import Reporter
 from site_builder.websub import ping_hub
 
 
 def changed_feeds(config: SiteConfig, reporter: Reporter, output: Path) -> list[str]:
     """The site paths of the feeds the last build of output changed, sorted."""
-    cache = open_cache(config, reporter, use_cache=True)
+    memory = BuildMemory.open(config, reporter, output=output, use_cache=True)
     try:
-        where = str(output)
-        changed = cache.build_meta(where, "changed")
-        spare = cache.build_meta(where, "spare")
+        recorded, changed = memory.recorded(), memory.last_changed()
     finally:
-        cache.close()
-    if changed is None or not output.is_dir():
+        memory.close()
+    if not recorded or not output.is_dir():
         raise UsageError(f"no build of {output} is recorded; run site-builder build first")
-    if not spare:  # no site before it: everything the build made is new
-        paths = set(output_files(output))
-    else:
-        try:
-            paths = {str(path) for path in json.loads(changed)}
-        except (ValueError, TypeError):
-            paths = set(output_files(output))
+    paths = set(changed) if changed is not None else set(output_files(output))
     return sorted(path for path in paths
                   if kind_rule(path).kind == "feed" and (output / path).is_file())
 

@@ -200,21 +200,29 @@ def _target(name: str, table: dict[str, Any], where: _Where, problems: list[Prob
             problems.append(where.problem(key, f"deploy.{name}.{key} must be a whole number "
                                           f"of at least {least}", f"e.g. {key} = {fallback}"))
         values[key] = number
-    values["cache_control"] = _strings(name, "cache_control", table, where, problems,
-                                       lambda key: key in CACHE_CLASSES,
-                                       f"one of {', '.join(CACHE_CLASSES)}")
-    values["content_types"] = _strings(name, "content_types", table, where, problems,
-                                       lambda key: bool(re.fullmatch(r"\.[A-Za-z0-9_-]+", key)),
-                                       'a file extension such as ".pagefind"')
+    values["cache_control"] = _strings(name, table, where, problems, _Keys(
+        "cache_control", lambda key: key in CACHE_CLASSES, f"one of {', '.join(CACHE_CLASSES)}"))
+    values["content_types"] = _strings(name, table, where, problems, _Keys(
+        "content_types", lambda key: bool(re.fullmatch(r"\.[A-Za-z0-9_-]+", key)),
+        'a file extension such as ".pagefind"'))
     if len(problems) > found:
         return None
     return DeployTarget(**values)
 
 
-def _strings(name: str, key: str, table: dict[str, Any], where: _Where,
-             problems: list[Problem], allowed: Callable[[str], bool],
-             expected: str) -> dict[str, str]:
-    """A sub-table of strings whose keys must pass allowed()."""
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """A sub-table of a target (key), and which keys it may hold: allowed(key), described."""
+
+    key: str
+    allowed: Callable[[str], bool]
+    expected: str
+
+
+def _strings(name: str, table: dict[str, Any], where: _Where, problems: list[Problem],
+             keys: _Keys) -> dict[str, str]:
+    """A sub-table of strings whose keys must pass keys.allowed()."""
+    key, allowed, expected = keys.key, keys.allowed, keys.expected
     value = table.get(key, {})
     if not isinstance(value, dict):
         problems.append(where.problem(key, f"deploy.{name}.{key} must be a table",

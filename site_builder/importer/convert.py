@@ -163,8 +163,8 @@ def import_report(
     day, year_source = dt.date.min, ""
     if not problems:
         try:
-            day, year_source = _resolve_date(
-                rules.find_lead_date(lead), origin, lead, date, file_date, fallback_year, warnings)
+            day, year_source = _resolve_date(rules.find_lead_date(lead), origin, lead,
+                                             _Dates(date, file_date, fallback_year), warnings)
         except ContentError as error:
             problems.extend(error.problems)
     if problems:
@@ -251,11 +251,19 @@ def _split_stories(lines: list[_Line], dropped: list[DroppedLine]) -> tuple[Impo
     return tuple(stories)
 
 
-def _resolve_date(
-    found: rules.LeadDate | None, origin: str, lead: list[_Line], date: dt.date | None,
-    file_date: dt.date | None, fallback_year: int | None, warnings: list[Problem],
-) -> tuple[dt.date, str]:
+@dataclass(frozen=True, slots=True)
+class _Dates:
+    """What else tells a report's day: --date, the file's name, the newest briefing's year."""
+
+    given: dt.date | None
+    file: dt.date | None
+    fallback_year: int | None
+
+
+def _resolve_date(found: rules.LeadDate | None, origin: str, lead: list[_Line], dates: _Dates,
+                  warnings: list[Problem]) -> tuple[dt.date, str]:
     """The report's day and where its year came from; month and day from --date or the lead."""
+    date, file_date, fallback_year = dates.given, dates.file, dates.fallback_year
     line = found.line if found else (lead[0].number if lead else 1)
     if date is not None:
         day, source = date, "--date"
@@ -309,11 +317,18 @@ def newest_briefing_day(content_dir: Path) -> dt.date | None:
     return max(days) if days else None
 
 
-def run_import(
-    paths: list[str], *, content_dir: Path, date: dt.date | None, dry_run: bool, force: bool,
-    out: TextIO, stdin: TextIO,
-) -> int:
+@dataclass(frozen=True, slots=True)
+class Streams:
+    """Where an import writes its report (out) and reads a report named "-" (stdin)."""
+
+    out: TextIO
+    stdin: TextIO
+
+
+def run_import(paths: list[str], *, content_dir: Path, date: dt.date | None, dry_run: bool,
+               force: bool, streams: Streams) -> int:
     """``site-builder import``: every report is read and checked before anything is written."""
+    out, stdin = streams.out, streams.stdin
     if not paths:
         raise UsageError("name at least one report file (or - for standard input)")
     newest = newest_briefing_day(content_dir)

@@ -6,19 +6,18 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import __version__
 from site_builder.bodies import lightened, stored_rows
 from site_builder.config import CONFIG_NAME, SiteConfig
 from site_builder.content.load import display_path, find_content_files, read_content_file
-from site_builder.content.markdown import make_renderer
-from site_builder.content.split import split_briefing
 from site_builder.errors import ContentError, Problem
 from site_builder.incremental.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.model import Briefing
+from site_builder.stamps import text_stamp
 from site_builder.workers import map_flat, shared
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole site_builder package
@@ -74,17 +73,51 @@ def input_signature(config: SiteConfig, theme_dirs: Sequence[Path], *, drafts: b
 
 
 @dataclass(frozen=True, slots=True)
+class Parsed:
+    """A file's parse as the cache keeps it: its briefing, its stories' text stamps (taken
+    while their bodies were at hand: a rebuild holds most stories without them), and whether
+    its bodies are in the cache's body table, under the file's digest, not in its stories."""
+
+    briefing: Briefing
+    text_stamps: tuple[str, ...]
+    stored: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What the incremental layer knows of each content file beside its briefing, filled by
+    the load stage for the stages after it: the model's records carry content, and this the
+    cache's bookkeeping."""
+
+    digests: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
+    text_stamps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # its stories'
+    stored: dict[str, str] = field(default_factory=dict)  # path -> digest its bodies are under
+
+    def update(self, other: FileFacts) -> None:
+        self.digests.update(other.digests)
+        self.text_stamps.update(other.text_stamps)
+        self.stored.update(other.stored)
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """Every content file's briefing (or problems), and what the cache should learn of it."""
 
     briefings: list[Briefing]
     problems: list[Problem]
-    digests: dict[str, str]  # each file's sha256 by its shown path: the stamp of its parse
+    facts: FileFacts  # of the files read from the cache; remember() adds the new ones'
     fresh: dict[str, tuple[FileState, Briefing]]  # parsed this build, not in the cache yet
 
+    @property
+    def digests(self) -> dict[str, str]:
+        """Each file's sha256 by its shown path: the stamp of its parse."""
+        return self.facts.digests
 
-def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
-    """Every content file parsed and split, from the cache where its bytes are unchanged.
+
+def load_sources(config: SiteConfig, cache: BuildCache, jobs: int,
+                 parse: Callable[[bytes, str], Briefing]) -> Sources:
+    """Every content file parsed and split by parse(bytes, shown path) (the pipeline's
+    content.split.BriefingParser), from the cache where its bytes are unchanged.
 
     The cache is read in two queries (every file's stat and digest, then the hits' parses),
     not two per file; new parses are stored by ``remember``, once tagged.
@@ -132,7 +165,7 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
     stored = cache.body_digests()
     for path, shown, state, racy in files:  # a damaged cache row: read the file after all
         if shown in digests and shown not in fresh_paths \
-                and not _whole(kept.get(shown), stored):
+                and not _whole(kept.get(shown), stored, digests[shown]):
             try:
                 data = path.read_bytes()
             except OSError as error:
@@ -140,7 +173,7 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
                 continue
             fresh.append((path, shown, _trusted(state, racy), digest_bytes(data), data))
             fresh_paths.add(shown)
-    parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(config, fresh, jobs),
+    parsed = dict(zip((shown for _, shown, _, _, _ in fresh), _parse_all(parse, fresh, jobs),
                       strict=True))
     briefings: list[Briefing] = []
     store = {}
@@ -150,13 +183,19 @@ def load_sources(config: SiteConfig, cache: BuildCache, jobs: int) -> Sources:
             store[shown] = (state, result)
         else:
             problems.extend(result)
+    facts = FileFacts(digests)
     for _, shown, _, _ in files:
         found = parsed[shown] if shown in parsed else kept.get(shown)
         if isinstance(found, Briefing):
             briefings.append(found)
+        elif isinstance(found, Parsed):
+            briefings.append(found.briefing)
+            facts.text_stamps[shown] = found.text_stamps
+            if found.stored:
+                facts.stored[shown] = digests[shown]
     cache.restamp(restamped)
     cache.forget_sources_except({shown for _, shown, _, _ in files})
-    return Sources(briefings, problems, digests, store)
+    return Sources(briefings, problems, facts, store)
 
 
 def remember(cache: BuildCache, sources: Sources, tagged: Sequence[Briefing]
@@ -166,37 +205,43 @@ def remember(cache: BuildCache, sources: Sources, tagged: Sequence[Briefing]
     tagged (a draft, or a build stopped by an error) is stored as parsed.
 
     New parses are stored without their bodies, which go to the cache's body table first
-    (bodies.py); the briefings to build with are returned, without bodies where those are
-    stored, so the model this build holds is as light as the next one's.
+    (bodies.py), and with their stories' text stamps, taken now that the bodies are at hand;
+    sources.facts learns both. The briefings to build with are returned, without bodies where
+    those are stored, so the model this build holds is as light as the next one's.
     """
+    facts = sources.facts
     loaded = {briefing.source.path: briefing for briefing in sources.briefings}
     tagged_paths = {briefing.source.path for briefing in tagged}
     new = [*(b for b in tagged if b.source.path in sources.fresh),
            *(parsed for path, (_, parsed) in sources.fresh.items() if path not in tagged_paths)]
+    for briefing in new:
+        facts.text_stamps[briefing.source.path] = tuple(map(text_stamp, briefing.stories))
     light = cache.store_bodies(row for briefing in new for row in
                                stored_rows(briefing, sources.digests[briefing.source.path]))
-    lightened_by_path = {b.source.path: lightened(b, sources.digests[b.source.path])
-                         for b in new} if light else {}
+    lightened_by_path = {b.source.path: lightened(b) for b in new} if light else {}
     rows, updates = [], []
     for briefing in new:
         path = briefing.source.path
+        if light:
+            facts.stored[path] = sources.digests[path]
         rows.append((path, sources.fresh[path][0], sources.digests[path],
-                     lightened_by_path.get(path, briefing)))
+                     Parsed(lightened_by_path.get(path, briefing), facts.text_stamps[path],
+                            light)))
     for briefing in tagged:
         path = briefing.source.path
         if path not in sources.fresh and briefing is not loaded.get(path, briefing) \
-                and path in sources.digests:
-            updates.append((path, sources.digests[path], briefing))
+                and path in sources.digests and path in facts.text_stamps:
+            updates.append((path, sources.digests[path],
+                            Parsed(briefing, facts.text_stamps[path], path in facts.stored)))
     cache.store_parsed(rows)
     cache.update_parsed(updates)
     cache.retain_bodies(set(sources.digests.values()))
     return [lightened_by_path.get(briefing.source.path, briefing) for briefing in tagged]
 
 
-def _whole(parsed: object, stored: set[str]) -> bool:
-    """A cached parse that can be used: a briefing whose stored bodies are all there."""
-    return isinstance(parsed, Briefing) and all(
-        not story.body_digest or story.body_digest in stored for story in parsed.stories)
+def _whole(parsed: object, stored: set[str], digest: str) -> bool:
+    """A cached parse that can be used: one whose stored bodies are all there."""
+    return isinstance(parsed, Parsed) and (not parsed.stored or digest in stored)
 
 
 def _trusted(state: FileState, racy: bool) -> FileState:
@@ -204,26 +249,23 @@ def _trusted(state: FileState, racy: bool) -> FileState:
     return FileState(state.size, -1) if racy else state
 
 
-def _parse_all(config: SiteConfig, fresh: list[tuple[Path, str, FileState, str, bytes]],
+def _parse_all(parse: Callable[[bytes, str], Briefing],
+               fresh: list[tuple[Path, str, FileState, str, bytes]],
                jobs: int) -> list[Briefing | tuple[Problem, ...]]:
     if not fresh:
         return []
     work = [(shown, data) for _, shown, _, _, data in fresh]
-    return map_flat(_parse_chunk, len(work), jobs, {"config": config, "work": work},
+    return map_flat(_parse_chunk, len(work), jobs, {"parse": parse, "work": work},
                     parallel_from=PARALLEL_PARSE_THRESHOLD, min_chunk=8)
 
 
 def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
-    from site_builder.content.load import parse_content
-
-    config: SiteConfig = shared("config")
+    parse: Callable[[bytes, str], Briefing] = shared("parse")
     work: list[tuple[str, bytes]] = shared("work")
-    renderer = make_renderer(config)
     results: list[Briefing | tuple[Problem, ...]] = []
     for shown, data in work[start:end]:
         try:
-            results.append(split_briefing(parse_content(data, shown, config), renderer,
-                                          config.zone))
+            results.append(parse(data, shown))
         except ContentError as error:  # returned, not raised, so every file gets reported
             results.append(error.problems)
     return results

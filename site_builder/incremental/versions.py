@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeGuard
 
 from site_builder.file_memo import FileMemo
 from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Site, Story
+from site_builder.model import Briefing, Site, card_fields
 from site_builder.stamps import stamp, stamp_text, text_stamp
 
 
@@ -30,8 +31,11 @@ class Versions:
 
 
 def version_site(site: Site, index: SiteIndex, digests: dict[str, str],
-                 memo: FileMemo | None = None) -> Versions:
-    """digests: each content file's sha256, by the path the briefings carry.
+                 memo: FileMemo | None = None,
+                 text_stamps: Mapping[str, tuple[str, ...]] | None = None) -> Versions:
+    """digests: each content file's sha256, by the path the briefings carry; text_stamps, its
+    stories' text stamps (stamps.text_stamp, taken at load while the bodies were at hand),
+    where the stories hold no body; without them a story is stamped from its fields.
 
     A file's stamps depend on its bytes, its stories' tags and the stamps of the site's
     companies and topics, so with a memo they are kept by those, and a rebuild stamps only
@@ -53,7 +57,10 @@ def version_site(site: Site, index: SiteIndex, digests: dict[str, str],
     for (briefing, stories, digest), key in zip(briefings, keys, strict=True):
         found = kept.get(key) if key else None
         if not _fits(found, len(stories)):
-            found = _file_stamps(briefing, stories, company_stamps, topic_stamps)
+            texts = (text_stamps or {}).get(briefing.source.path)
+            found = _file_stamps(briefing, texts if texts and len(texts) == len(stories)
+                                 else tuple(map(text_stamp, stories)), company_stamps,
+                                 topic_stamps)
             if key:
                 made[key] = found
         urls = [story.url for story in stories]
@@ -73,7 +80,7 @@ def _fits(found: object, count: int) -> TypeGuard[tuple[tuple[str, ...], tuple[s
         isinstance(part, tuple) and len(part) == count for part in found)
 
 
-def _file_stamps(briefing: Briefing, stories: tuple[Story, ...],
+def _file_stamps(briefing: Briefing, texts: tuple[str, ...],
                  company_stamps: dict[str, str], topic_stamps: dict[str, str]
                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Each story's stamp (its text, its day's time and language, its tags), and its card's."""
@@ -81,15 +88,14 @@ def _file_stamps(briefing: Briefing, stories: tuple[Story, ...],
     # What a story's feed entry shows of its day: the day's time and language.
     day_facts = f"{briefing.published.isoformat() if briefing.published else ''} {lang}"
     story_stamps, cards = [], []
-    for story in stories:
+    for story, text in zip(briefing.stories, texts, strict=True):
         # The count of companies first: where the topics start is never in doubt.
         # A story shown before its time (serve --drafts) is marked as such on every page.
         tags = ["scheduled" if story.scheduled else "", str(len(story.companies)),
                 *[company_stamps.get(key, key) for key in story.companies],
                 *[topic_stamps.get(slug, slug) for slug in story.topics]]
-        story_stamps.append(stamp_text(text_stamp(story), day_facts, *tags))
+        story_stamps.append(stamp_text(text, day_facts, *tags))
         # A card is the story without its body: editing a body leaves lists alone.
-        cards.append(stamp_text(story.url, story.title, story.headline_html, story.summary,
-                                story.section, story.section_slug, str(story.reading_minutes),
-                                lang, *tags))
+        # (its fields are model.Card's, the only ones a list's view can read of it)
+        cards.append(stamp_text(*map(str, card_fields(story)), lang, *tags))
     return tuple(story_stamps), tuple(cards)

@@ -1,4 +1,5 @@
-"""The /corrections/ page: every corrected or updated story, newest note first.
+"""The /corrections/ page's list: every corrected or updated story, newest note first; its
+view is page_views.corrections_view, its inputs record CorrectionsInputs.
 
 Its feeds (RSS, Atom, JSON Feed) are planned beside the others (feeds.plan_feeds), from the
 same list; each entry is the story's own, its updated time moved to its newest note.
@@ -11,9 +12,8 @@ import html
 from site_builder.config import SiteConfig
 from site_builder.index import SiteIndex
 from site_builder.model import Story
+from site_builder.output.feed_formats import rfc3339
 from site_builder.output.i18n import Interface
-from site_builder.output.jsonfeed import rfc3339
-from site_builder.output.views import View, feed_links, note_views, page_meta, story_card
 
 URL = "/corrections/"
 PATH = "corrections/index.html"
@@ -32,23 +32,6 @@ def feed_title(config: SiteConfig, ui: Interface) -> str:
 def description(ui: Interface) -> str:
     return ui.gettext("Every story corrected or updated since it was published, most "
                       "recent first.")
-
-
-def corrections_view(config: SiteConfig, index: SiteIndex, ui: Interface,
-                     home: View) -> View:
-    """The page: each story with its day and its notes, in the site's language."""
-    lang = config.language
-    stories = corrected_stories(index)
-    title = ui.gettext("Corrections and updates")
-    feeds = feed_links(URL, feed_title(config, ui))
-    return {
-        "page": page_meta(config, URL, title, "corrections", feeds=feeds,
-                          breadcrumbs=[home, {"url": URL, "title": title}],
-                          description=description(ui)),
-        "feeds": feeds,
-        "stories": [{**story_card(story, index, lang), "notes": note_views(story, lang)}
-                    for story in stories],
-    }
 
 
 def notes_html(story: Story, ui: Interface) -> str:

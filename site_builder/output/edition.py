@@ -27,8 +27,9 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.content.split import summarise
-from site_builder.index import SiteIndex
+from site_builder.index import TagNames
 from site_builder.model import Briefing, Story
+from site_builder.model import card as model_card
 from site_builder.output.feeds import DIGEST_URL, absolute_links, digest_title
 from site_builder.output.i18n import Interface
 from site_builder.output.views import View, feed_links, story_card
@@ -50,7 +51,7 @@ def edition_files(day: dt.date) -> tuple[tuple[str, str], ...]:
     return (folder + HTML_TEMPLATE, HTML_TEMPLATE), (folder + TEXT_TEMPLATE, TEXT_TEMPLATE)
 
 
-def edition_view(config: SiteConfig, index: SiteIndex, briefing: Briefing,
+def edition_view(config: SiteConfig, index: TagNames, briefing: Briefing,
                  ui: Interface) -> View:
     """A day as its email shows it: lead, desks, stories with summaries and tickers, links.
 
@@ -85,8 +86,8 @@ def edition_view(config: SiteConfig, index: SiteIndex, briefing: Briefing,
     }}
 
 
-def _story(config: SiteConfig, index: SiteIndex, story: Story, lang: str) -> View:
-    card = story_card(story, index, lang)
+def _story(config: SiteConfig, index: TagNames, story: Story, lang: str) -> View:
+    card = story_card(model_card(story), index, lang)
     return {"title": card["title"], "url": config.absolute(card["url"]),
             "summary": card["summary"],
             "companies": [{**company, "url": config.absolute(company["url"])}

@@ -15,25 +15,29 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-
-from site_builder import __version__
+from site_builder.bodies import INLINE, Bodies
 from site_builder.config import SiteConfig
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Briefing, Site, Story
 from site_builder.output import corrections
-from site_builder.output.feed_hub import HubLink
+from site_builder.output.feed_formats import (
+    ATOM_NAME,
+    FORMATS,
+    GENERATOR,
+    JSON_NAME,
+    RSS_NAME,
+    Category,
+    Channel,
+    Entry,
+    json_feed,
+    xml_feeds,
+)
 from site_builder.output.feed_times import FeedClock, day_start, entry_time, pick_newest, story_time
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import Interface, Interfaces, local_name
-from site_builder.output.jsonfeed import Category, Channel, Entry, json_feed
 from site_builder.output.mention_links import linked_body
 
-GENERATOR = "site_builder"
-RSS_NAME, ATOM_NAME, JSON_NAME = "feed.xml", "atom.xml", "feed.json"
-FORMATS = {RSS_NAME: "RSS", ATOM_NAME: "Atom", JSON_NAME: "JSON Feed"}
 DIGEST_URL = "/digest/"
 # What RFC 4151 allows unescaped in a tag's specific part (pchar, "/" and "?" bar the query).
 TAG_SAFE = "/:@!$&'()*+,;=-._~%"
@@ -81,6 +85,7 @@ class FeedPlan:
     entries: dict[str, Entry] = field(default_factory=dict, repr=False)
     # The words of each language, shared by the feeds of one plan like entries.
     interfaces: Interfaces | None = field(default=None, repr=False)
+    bodies: Bodies = field(default=INLINE, repr=False)  # where the stories' bodies are read
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -100,8 +105,8 @@ class FeedPlan:
         if self.versions is not None:
             return [*head, [self.versions.stories[story.url] for story in self.stories],
                     [self.versions.days[briefing.date] for briefing in self.days]]
-        return [*head, [_story_inputs(self.index, story) for story in self.stories],
-                [_day_inputs(self.index, briefing) for briefing in self.days]]
+        return [*head, [_story_inputs(self.index, story, self.bodies) for story in self.stories],
+                [_day_inputs(self.index, briefing, self.bodies) for briefing in self.days]]
 
     def _story_entry(self, story: Story) -> Entry:
         found = self.entries.get(story.url)
@@ -110,7 +115,7 @@ class FeedPlan:
                 self.entries.clear()
             interfaces = self.interfaces or Interfaces(self.config)
             found = self.entries[story.url] = _story_entry(
-                self.config, self.index, story, interfaces[self.config.language])
+                self.config, self.index, story, self.bodies, interfaces[self.config.language])
         return found
 
     def make(self) -> list[tuple[str, bytes]]:
@@ -123,7 +128,7 @@ class FeedPlan:
                                                 date=interfaces[day.lang].long_date(day.date)))
                               for day in self.days)
         channel = _channel(self, made)
-        rss, atom = _xml_feeds(channel, self.config)
+        rss, atom = xml_feeds(channel, self.config)
         return list(zip(self.paths, (rss, atom, json_feed(channel, self.config)), strict=True))
 
 
@@ -133,10 +138,11 @@ def build_feeds(site: Site, index: SiteIndex) -> list[FeedFile]:
             for plan in plan_feeds(site, index) for path, data in plan.make()]
 
 
-def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
-               ) -> list[FeedPlan]:
+def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None,
+               bodies: Bodies = INLINE) -> list[FeedPlan]:
     """Every feed of the site, with its entries chosen: the site's, each desk's, company's and
-    topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs)."""
+    topic's, and the daily digest; versions, when given, key them (FeedPlan.inputs); bodies
+    reads the stories' bodies."""
     config = site.config
     interfaces = Interfaces(config)
     ui = interfaces[config.language]  # feeds speak the site's language
@@ -146,30 +152,31 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
 
     entries: dict[str, Entry] = {}
 
-    def plan(base: str, page: str, title: str, description: str, source: str,
-             stories: Sequence[Story] = (), days: tuple[Briefing, ...] = ()) -> FeedPlan:
-        return FeedPlan(base, page, title, description, source,
+    def plan(base: str, title: str, description: str, source: str, stories: Sequence[Story] = (),
+             days: tuple[Briefing, ...] = ()) -> FeedPlan:
+        """The feed of base; the digest's links to the home page, every other to base."""
+        return FeedPlan(base, "/" if base == DIGEST_URL else base, title, description, source,
                         pick_newest(config, clock, stories), days, newest, config, index,
-                        versions, entries, interfaces)
+                        versions, entries, interfaces, bodies)
 
-    plans = [plan("/", "/", config.title, config.description, "site feed", index.stories)]
+    plans = [plan("/", config.title, config.description, "site feed", index.stories)]
     for section in index.sections:
         base = f"/sections/{section.slug}/"
-        plans.append(plan(base, base, f"{config.title}: {section.name}",
+        plans.append(plan(base, f"{config.title}: {section.name}",
                           ui.gettext("Every story of the %(desk)s desk, newest first.",
                                      desk=section.name),
                           f"section feed {section.slug}", section.stories))
     for company in sorted(index.companies.values(), key=lambda c: (c.slug, c.key)):
         name = local_name(company.names, lang, company.name)
         label = f"{name} ({company.ticker})" if company.ticker else name
-        plans.append(plan(company.url, company.url, f"{config.title}: {name}",
+        plans.append(plan(company.url, f"{config.title}: {name}",
                           company.description or ui.gettext(
                               "Every story about %(company)s, newest first.", company=label),
                           f"company feed {company.key}",
                           index.by_company.get(company.key, ())))
     for topic in sorted(index.topics.values(), key=lambda t: t.slug):
         name = local_name(topic.names, lang, topic.name)
-        plans.append(plan(topic.url, topic.url, f"{config.title}: {name}",
+        plans.append(plan(topic.url, f"{config.title}: {name}",
                           topic.description or ui.gettext(
                               "Every story on %(topic)s, newest first.", topic=name),
                           f"topic feed {topic.slug}", index.by_topic.get(topic.slug, ())))
@@ -177,8 +184,8 @@ def plan_feeds(site: Site, index: SiteIndex, versions: Versions | None = None
                           corrections.feed_title(config, ui), corrections.description(ui),
                           "corrections feed",
                           corrections.corrected_stories(index)[:config.feed_length], (),
-                          newest, config, index, versions, entries, interfaces))
-    plans.append(plan(DIGEST_URL, "/", digest_title(config, ui),
+                          newest, config, index, versions, entries, interfaces, bodies))
+    plans.append(plan(DIGEST_URL, digest_title(config, ui),
                       ui.gettext("Each day's briefing as one entry: the lead and every story."),
                       "digest feed", days=site.briefings[:config.feed_length]))
     return plans
@@ -190,10 +197,10 @@ def digest_title(config: SiteConfig, ui: Interface) -> str:
     return ui.gettext("%(title)s: daily digest", title=config.title)
 
 
-def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
+def _story_inputs(index: SiteIndex, story: Story, bodies: Bodies) -> list[Any]:
     """What a story's entry is made from, its day's time and its tags' names included."""
     briefing = index.briefing_by_date.get(story.day)
-    return [story.url, story.title, story.slug, story.summary, linked_body(story, index),
+    return [story.url, story.title, story.slug, story.summary, linked_body(story, index, bodies=bodies),
             story.day.isoformat(), story.position,
             briefing.published.isoformat() if briefing and briefing.published else None,
             briefing.lang if briefing else None,
@@ -203,14 +210,15 @@ def _story_inputs(index: SiteIndex, story: Story) -> list[Any]:
              for slug in story.topics if slug in index.topics]]
 
 
-def _day_inputs(index: SiteIndex, briefing: Briefing) -> list[Any]:
+def _day_inputs(index: SiteIndex, briefing: Briefing, bodies: Bodies) -> list[Any]:
     return [briefing.url, briefing.title, briefing.lang, briefing.lead_html,
             briefing.published.isoformat() if briefing.published else None,
-            [[section.name, [_story_inputs(index, story) for story in section.stories]]
+            [[section.name, [_story_inputs(index, story, bodies) for story in section.stories]]
              for section in briefing.sections]]
 
 
-def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, ui: Interface) -> Entry:
+def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, bodies: Bodies,
+                 ui: Interface) -> Entry:
     permalink = config.absolute(story.url)
     # Named in the feed's language, the site's, as its title and description are.
     lang = config.language
@@ -228,7 +236,8 @@ def _story_entry(config: SiteConfig, index: SiteIndex, story: Story, ui: Interfa
         published=entry_time(config, index, story),
         summary=clean(story.summary),
         # The companies' links are site-relative here: absolute_links puts them under base_url.
-        content_html=absolute_links(clean(linked_body(story, index) + corrections.notes_html(story, ui)),
+        content_html=absolute_links(clean(linked_body(story, index, bodies=bodies)
+                                          + corrections.notes_html(story, ui)),
                                     permalink, config.base_url),
         categories=tuple(c for c in categories if c.name),
         lang=clean(briefing.lang if briefing is not None else config.language),
@@ -365,76 +374,6 @@ class _AbsoluteLinks(FragmentWriter):
                 candidates.append(" ".join(filter(None, [self._absolute(url),
                                                          descriptor.strip()])))
         return ", ".join(candidates)
-
-
-def _xml_feeds(channel: Channel, config: SiteConfig) -> tuple[bytes, bytes]:
-    """The RSS and Atom files of a channel, from one feedgen generator."""
-    generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS authors need email
-    generator.register_extension("entry_lang", BaseExtension, _EntryLanguage, rss=False)
-    if channel.hub:
-        generator.register_extension("hub", HubLink, BaseEntryExtension, atom=False)
-        generator.hub.url = channel.hub
-    generator.id(channel.file_url(config, ATOM_NAME))
-    generator.title(channel.title)
-    generator.subtitle(channel.description)
-    generator.language(channel.language)
-    generator.author(name=channel.author)
-    generator.updated(channel.updated)  # also lastBuildDate; feedgen would use the clock
-    if channel.icon:
-        generator.icon(channel.icon)
-        generator.logo(channel.icon)
-    for entry in channel.entries:
-        item = generator.add_entry(order="append")  # feedgen prepends by default
-        item.id(entry.id)
-        item.title(entry.title)
-        item.link(href=entry.url, rel="alternate", type="text/html")
-        item.published(entry.published)
-        item.updated(entry.updated)
-        item.author(name=channel.author)
-        item.dc.dc_creator(channel.author)
-        if entry.lang and entry.lang != channel.language:
-            item.dc.dc_language(entry.lang)
-            item.entry_lang.lang = entry.lang
-        # Readers take RSS descriptions as HTML, so the plain summary goes in escaped.
-        item.summary(html.escape(entry.summary, quote=False), type="html")
-        item.content(entry.content_html, type="html")
-        for category in entry.categories:
-            item.category(term=category.name, scheme=category.url)
-    page = config.absolute(channel.page)
-    # RSS takes its channel link from the last link given, so the page goes last.
-    _links(generator.link, channel.file_url(config, RSS_NAME), "application/rss+xml", page,
-           channel.hub)
-    generator.generator(f"{GENERATOR} {__version__}")
-    # Readers take the RSS channel description as HTML too: escape the plain text once more.
-    generator.subtitle(html.escape(channel.description, quote=False))
-    rss: bytes = generator.rss_str(pretty=True)
-    generator.subtitle(channel.description)
-    _links(generator.link, channel.file_url(config, ATOM_NAME), "application/atom+xml", page,
-           channel.hub)
-    generator.generator(GENERATOR, version=__version__)
-    atom: bytes = generator.atom_str(pretty=True)
-    return rss, atom
-
-
-class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
-    """xml:lang on an Atom entry in another language than its feed; feedgen has no field."""
-
-    lang = ""
-
-    def extend_atom(self, entry: Any) -> Any:
-        if self.lang:
-            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
-        return entry
-
-
-def _links(link: Callable[..., object], self_url: str, media_type: str, page: str,
-           hub: str = "") -> None:
-    """The feed's own URL, its page, and its WebSub hub (RSS takes the hub from _Hub)."""
-    link([{"href": self_url, "rel": "self", "type": media_type},
-          *([{"href": hub, "rel": "hub"}] if hub else []),
-          {"href": page, "rel": "alternate", "type": "text/html"}], replace=True)
-
 
 
 # render.py, sitemaps.py and the tests take the entry times from here, as before the move.

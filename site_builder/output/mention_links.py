@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from site_builder.bodies import body_html
-from site_builder.index import SiteIndex
+from site_builder.bodies import INLINE, Bodies
+from site_builder.index import TagNames
 from site_builder.model import Company, Story
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.tagging.mentions import tickers_in_brackets
@@ -41,11 +41,12 @@ class _Target:
     tickers: frozenset[str]  # its listings' canonical tickers
 
 
-def linked_body(story: Story, index: SiteIndex, site_path: str = "") -> str:
-    """The story's body HTML with its companies' first mentions linked; site_path is the path
-    the site lives under ("" at the root of its host)."""
+def linked_body(story: Story, index: TagNames, site_path: str = "",
+                bodies: Bodies = INLINE) -> str:
+    """The story's body HTML (read by bodies) with its companies' first mentions linked;
+    site_path is the path the site lives under ("" at the root of its host)."""
     companies = [index.companies[key] for key in story.companies if key in index.companies]
-    return link_mentions(body_html(story), companies, site_path)
+    return link_mentions(bodies.html(story), companies, site_path)
 
 
 def link_mentions(fragment: str, companies: Sequence[Company], site_path: str = "") -> str:

@@ -17,21 +17,20 @@ from typing import Any, Protocol
 
 from site_builder.config import SiteConfig
 from site_builder.incremental.inputs import builder_key, config_items
-from site_builder.index import SiteIndex
-from site_builder.model import Site
+from site_builder.output.feed_formats import FORMATS
 from site_builder.output.i18n import SITE_LOCALE, catalogs_stamp
 from site_builder.output.pages import Page, fingerprint, render_page
 from site_builder.output.templates import Environments, Theme
 from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
 from site_builder.stamps import stamp
-from site_builder.workers import map_chunks, shared
+from site_builder.workers import Chunks, map_chunks, shared
 
 CHUNK = 250
 # Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much
 # as a hundred others, and a rebuild renders little else.
 FEED_CHUNK = 16
-FEED_FILES = ("feed.xml", "atom.xml", "feed.json")  # what the summary counts as feeds
+FEED_FILES = tuple(FORMATS)  # what the summary counts as feeds
 
 
 class FeedJob(Protocol):
@@ -62,15 +61,38 @@ class RenderStats:
         self.fingerprints.update(other.fingerprints)
 
 
-def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, index: SiteIndex,
-               theme: Theme, assets: dict[str, str], theme_hash: str,
-               previous: dict[str, str], transaction: OutputTransaction, jobs: int,
-               reporter: Reporter, pages_done: Callable[[int], None] | None = None,
-               page_written: Callable[[str, bytes], None] | None = None) -> RenderStats:
-    """Render the pages, then the feeds; pages_done(n) hears when the first n pages are
-    written (the search index starts on them), page_written(path, bytes) of each page
-    rendered, in the process that rendered it."""
-    env = Environments(site.config, theme, assets)  # one Jinja environment per language
+@dataclass(frozen=True, slots=True)
+class RenderPlan:
+    """What the render stage makes, and from what: the pages and feeds planned, the theme
+    with its assets' stamps and hash, and what each live file was made from (previous)."""
+
+    pages: list[Page]
+    feeds: Sequence[FeedJob]
+    config: SiteConfig
+    theme: Theme
+    assets: dict[str, str]  # static file -> its content stamp, for cache-busting links
+    theme_hash: str
+    previous: dict[str, str]  # output path -> its fingerprint or key in the live site
+
+
+class PageListener(Protocol):
+    """Who hears of pages as they are written (the search indexer starts on them)."""
+
+    def pages_done(self, count: int) -> None:
+        """The first count pages are written."""
+
+    def page_written(self, path: str, page: bytes) -> None:
+        """A page was rendered (called in the process that rendered it)."""
+
+
+def render_all(plan: RenderPlan, transaction: OutputTransaction, reporter: Reporter,
+               jobs: int, listener: PageListener | None = None) -> RenderStats:
+    """Render the pages, then the feeds, into the transaction's folder."""
+    pages, feed_jobs, theme_hash, previous = plan.pages, plan.feeds, plan.theme_hash, \
+        plan.previous
+    pages_done = listener.pages_done if listener is not None else None
+    page_written = listener.page_written if listener is not None else None
+    env = Environments(plan.config, plan.theme, plan.assets)  # one Jinja env per language
     work: list[Page | FeedJob] = [*pages, *feed_jobs]
     total = RenderStats()
     # Pages whose stamps are the live file's are kept here, so that the workers get only what
@@ -81,11 +103,10 @@ def render_all(pages: list[Page], feed_jobs: Sequence[FeedJob], site: Site, inde
     todo.extend(range(len(pages), len(work)))
     state = {"work": work, "todo": todo, "env": env, "theme_hash": theme_hash,
              "previous": previous, "transaction": transaction, "page_written": page_written,
-             "config_hash": _config_hash(site.config)}
-    for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs, CHUNK,
-                                                          state, cut=todo_pages,
-                                                          chunk_after_cut=FEED_CHUNK,
-                                                          here_too=True):
+             "config_hash": _config_hash(plan.config)}
+    for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs,
+                                                          Chunks(CHUNK, todo_pages, FEED_CHUNK),
+                                                          state, here_too=True):
         total.add(chunk_stats)
         transaction.unchanged += unchanged
         transaction.fresh.extend(fresh)

@@ -19,14 +19,15 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from site_builder.config import SiteConfig
 from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Site, Story
+from site_builder.model import Briefing, Company, Site, Story
 from site_builder.output.dates import long_date
 from site_builder.output.i18n import Interface, Interfaces
 from site_builder.output.share_fonts import (
@@ -86,28 +87,29 @@ def has_own_card(story: Story, newest: dt.date | None) -> bool:
     return newest is not None and (newest - story.day).days < STORY_DAYS
 
 
-def day_card(site: Site, briefing: Briefing, ui: Interface) -> Card:
+def day_card(config: SiteConfig, briefing: Briefing, ui: Interface) -> Card:
     """A day's card; ui is the interface of the day's language (its story count's words)."""
     count = len(briefing.stories)
-    return Card(image_path(briefing.url), site.config.title, briefing.title,
+    return Card(image_path(briefing.url), config.title, briefing.title,
                 long_date(briefing.date, briefing.lang),
                 ui.ngettext("%(num)s story", "%(num)s stories", count), briefing.lang)
 
 
-def story_card_image(site: Site, index: SiteIndex, briefing: Briefing, story: Story) -> Card:
-    tickers = [index.companies[key].ticker for key in story.companies
-               if key in index.companies and index.companies[key].ticker]
-    return Card(image_path(story.url), site.config.title, story.title,
+def story_card_image(config: SiteConfig, companies: Mapping[str, Company], briefing: Briefing,
+                     story: Story) -> Card:
+    tickers = [companies[key].ticker for key in story.companies
+               if key in companies and companies[key].ticker]
+    return Card(image_path(story.url), config.title, story.title,
                 long_date(story.day, briefing.lang), " · ".join(tickers[:6]), briefing.lang)
 
 
-def page_card(site: Site, index: SiteIndex, briefing: Briefing, story: Story | None,
-              ui: Interface) -> Card:
-    """The card a day or story page shows in its previews (an older story: its day's)."""
-    newest = site.briefings[0].date if site.briefings else None
-    if story is not None and has_own_card(story, newest):
-        return story_card_image(site, index, briefing, story)
-    return day_card(site, briefing, ui)
+def page_card(config: SiteConfig, companies: Mapping[str, Company], briefing: Briefing,
+              story: Story | None, ui: Interface) -> Card:
+    """The card a day or story page shows in its previews: a story's own (given one of the
+    newest 30 days, has_own_card), else its day's."""
+    if story is not None:
+        return story_card_image(config, companies, briefing, story)
+    return day_card(config, briefing, ui)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +128,15 @@ def plan_share_images(site: Site, index: SiteIndex, folder: Path | None,
         return ShareImages([], folder, set())
     fonts = find_fonts(warn)
     newest = site.briefings[0].date
-    interfaces = Interfaces(site.config)
+    config, interfaces = site.config, Interfaces(site.config)
     jobs = []
     for briefing in site.briefings:
-        jobs.append(ShareImage(day_card(site, briefing, interfaces[briefing.lang]), fonts,
+        jobs.append(ShareImage(day_card(config, briefing, interfaces[briefing.lang]), fonts,
                                folder))
         for story in briefing.stories:
             if has_own_card(story, newest):
-                jobs.append(ShareImage(story_card_image(site, index, briefing, story), fonts,
-                                       folder))
+                card = story_card_image(config, index.companies, briefing, story)
+                jobs.append(ShareImage(card, fonts, folder))
     return ShareImages(jobs, folder, {job.cache_name for job in jobs})
 
 

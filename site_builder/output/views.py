@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from site_builder.bodies import INLINE, Bodies
 from site_builder.config import SiteConfig
-from site_builder.index import SiteIndex
-from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.index import TagNames
+from site_builder.model import Briefing, Card, Company, Story, Topic, card
 from site_builder.output.dates import long_date, short_date
+from site_builder.output.feed_formats import FORMATS, MEDIA_TYPES
 from site_builder.output.html_fragments import FragmentWriter
 from site_builder.output.i18n import local_name
 from site_builder.output.mention_links import linked_body
@@ -46,8 +49,9 @@ def note_views(story: Story, lang: str) -> list[View]:
             for note in story.notes]
 
 
-def story_card(story: Story, index: SiteIndex, lang: str) -> View:
-    """A story as it appears in lists: headline, date, desk, summary and its tags; one shown
+def story_card(story: Card, index: TagNames, lang: str) -> View:
+    """A story as it appears in lists: headline, date, desk, summary and its tags, from its
+    card (model.card), so a list shows nothing its card stamp does not cover; one shown
     before its time (serve --drafts) says when it is due."""
     due = story.publish if story.scheduled else None
     return {
@@ -71,17 +75,18 @@ def story_card(story: Story, index: SiteIndex, lang: str) -> View:
     }
 
 
-def story_full(story: Story, index: SiteIndex, lang: str, heading_top: int = 4,
-               site_path: str = "") -> View:
-    """A story with its body, its companies' first mentions linked (site_path: the path the
-    site lives under); the body's headings start at heading_top (h4 under an h3)."""
-    body = linked_body(story, index, site_path)
-    return {**story_card(story, index, lang),
+def story_full(story: Story, index: TagNames, lang: str, heading_top: int = 4,
+               site_path: str = "", bodies: Bodies = INLINE) -> View:
+    """A story with its body (read by bodies), its companies' first mentions linked
+    (site_path: the path the site lives under), and its notes; the body's headings start at
+    heading_top (h4 under an h3)."""
+    body = linked_body(story, index, site_path, bodies)
+    return {**story_card(card(story), index, lang),
             "body_html": nest_headings(body, heading_top), "words": story.words,
             "notes": note_views(story, lang)}
 
 
-def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
+def search_tags(story: Story, index: TagNames, lang: str) -> View:
     """A story's companies and topics as the search page filters them: named in the search
     page's language (the site's), whatever the story's own, so one filter holds them all."""
     return {"companies": [local_name(index.companies[key].names, lang, index.companies[key].name)
@@ -90,7 +95,8 @@ def search_tags(story: Story, index: SiteIndex, lang: str) -> View:
                        for slug in story.topics if slug in index.topics]}
 
 
-def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> View:
+def briefing_view(briefing: Briefing, index: TagNames, site_path: str = "",
+                  bodies: Bodies = INLINE) -> View:
     lang = briefing.lang
     return {
         "date": briefing.date.isoformat(),
@@ -105,7 +111,7 @@ def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> 
         "story_count": len(briefing.stories),
         "sections": [
             {"name": section.name, "slug": section.slug, "url": f"/sections/{section.slug}/",
-             "stories": [story_full(story, index, lang, site_path=site_path)
+             "stories": [story_full(story, index, lang, site_path=site_path, bodies=bodies)
                          for story in section.stories]}
             for section in briefing.sections
         ],
@@ -113,7 +119,7 @@ def briefing_view(briefing: Briefing, index: SiteIndex, site_path: str = "") -> 
     }
 
 
-def day_tags(briefing: Briefing, index: SiteIndex) -> View:
+def day_tags(briefing: Briefing, index: TagNames) -> View:
     """The companies and topics of a day, most stories first, then by name: for its sidebar."""
     companies: dict[str, int] = {}
     topics: dict[str, int] = {}
@@ -136,7 +142,7 @@ def day_tags(briefing: Briefing, index: SiteIndex) -> View:
     }
 
 
-def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
+def briefing_summary(briefing: Briefing, index: TagNames) -> View:
     """A day as a list entry: its date, lead and headlines, without the story bodies."""
     lang = briefing.lang
     return {
@@ -148,13 +154,26 @@ def briefing_summary(briefing: Briefing, index: SiteIndex) -> View:
         "lead_html": briefing.lead_html,
         "sections": [
             {"name": section.name, "url": f"/sections/{section.slug}/",
-             "stories": [story_card(story, index, lang) for story in section.stories]}
+             "stories": [story_card(card(story), index, lang) for story in section.stories]}
             for section in briefing.sections
         ],
     }
 
 
-def day_link(briefing: Briefing | None, lang: str = "") -> View | None:
+class Day(Protocol):
+    """A day as a link shows it: a Briefing, or page_views.DayRef."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def date(self) -> dt.date: ...
+
+    @property
+    def lang(self) -> str: ...
+
+
+def day_link(briefing: Day | None, lang: str = "") -> View | None:
     """A link to a day, dated in the language of the page it is on (lang), else its own."""
     if briefing is None:
         return None
@@ -180,14 +199,33 @@ def site_view(config: SiteConfig) -> View:
     }
 
 
-def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str | None = None,
-              description: str = "", feeds: list[View] | None = None,
-              breadcrumbs: list[View] | None = None, published: dt.date | None = None,
-              published_time: str = "", section: str = "", tags: list[str] | None = None,
-              linked_data: list[View] | None = None, image: View | None = None) -> View:
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What a page says of itself in its <head> and chrome, for page_meta."""
+
+    url: str
+    title: str
+    kind: str
+    lang: str | None = None
+    description: str = ""
+    feeds: list[View] | None = None
+    breadcrumbs: list[View] | None = None
+    published: dt.date | None = None
+    published_time: str = ""
+    section: str = ""
+    tags: list[str] | None = None
+    linked_data: list[View] | None = None
+    image: View | None = None  # the page's own share image ({"url", "alt"}), else the site's
+
+
+def page_meta(config: SiteConfig, head: Head) -> View:
     """The <head> and chrome of a page: canonical URL, language, feeds, breadcrumbs, and what
-    link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read; image is the
-    page's own share image ({"url", "alt"}), else the site's is shown."""
+    link previews (OpenGraph, Twitter cards) and search engines (JSON-LD) read."""
+    url, title, kind, lang, description, feeds, breadcrumbs, published, published_time, \
+        section, tags, linked_data = (
+            head.url, head.title, head.kind, head.lang, head.description, head.feeds,
+            head.breadcrumbs, head.published, head.published_time, head.section, head.tags,
+            head.linked_data)
     crumbs = breadcrumbs or []
     return {
         "url": url,
@@ -205,20 +243,15 @@ def page_meta(config: SiteConfig, url: str, title: str, kind: str, *, lang: str 
         "tags": tags or [],
         "linked_data": [*(linked_data or []),
                         *([breadcrumb_list(config, crumbs)] if len(crumbs) > 1 else [])],
-        "image": image,
+        "image": head.image,
     }
 
 
 def feed_links(base: str, title: str) -> list[View]:
     """The three formats of one feed, for <link rel=alternate> and visible links."""
-    return [
-        {"url": f"{base}feed.xml", "type": "application/rss+xml", "title": f"{title} (RSS)",
-         "format": "RSS"},
-        {"url": f"{base}atom.xml", "type": "application/atom+xml", "title": f"{title} (Atom)",
-         "format": "Atom"},
-        {"url": f"{base}feed.json", "type": "application/feed+json",
-         "title": f"{title} (JSON Feed)", "format": "JSON"},
-    ]
+    return [{"url": f"{base}{name}", "type": MEDIA_TYPES[name],
+             "title": f"{title} ({label})", "format": label.removesuffix(" Feed")}
+            for name, label in FORMATS.items()]
 
 
 def _plain(value: Any) -> Any:

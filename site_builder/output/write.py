@@ -15,11 +15,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.errors import BuildError, UsageError
 from site_builder.faults import fault_point
+from site_builder.incremental.memory import LiveRecord
 
 MARKER = ".site-builder"
 MARKER_TEXT = b"This folder is written by site-builder; it replaces it whole on each build.\n"
@@ -80,19 +80,6 @@ def check_output_folder(output: Path, site_root: Path, content: Path) -> None:
         if not (resolved / MARKER).is_file() and any(resolved.iterdir()):
             raise UsageError(f"refusing to replace {output}: it holds files site-builder did "
                              f"not write (no {MARKER} marker); empty it or pick another folder")
-
-
-@dataclass(frozen=True, slots=True)
-class LiveRecord:
-    """What the last build recorded of the live site and of the spare it left beside it.
-
-    files: every file of the live site. spare: the token written into the spare folder (the
-    site before that one), and changed: the files where the spare differs from the live site.
-    """
-
-    files: frozenset[str]
-    spare: str = ""
-    changed: frozenset[str] = frozenset()
 
 
 class OutputTransaction:

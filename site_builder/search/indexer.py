@@ -36,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.config import SiteConfig
@@ -67,6 +68,16 @@ PARALLEL = 1
 AFTER_RENDERING = 2
 
 
+@dataclass(frozen=True, slots=True)
+class SearchStamps:
+    """What says a live bundle can be kept: each day's stamp (versions.py), the theme's hash
+    (salt), and the stamps of the live site's bundles (previous)."""
+
+    days: dict[dt.date, str] | None = None
+    salt: str = ""
+    previous: dict[str, str] | None = None
+
+
 class SearchIndexer:
     """Writes pagefind/ into the aside folder: each bundle made afresh where one of its story
     pages changed, linked over from the live site where none did.
@@ -81,8 +92,10 @@ class SearchIndexer:
     """
 
     def __init__(self, transaction: OutputTransaction, config: SiteConfig, reporter: Reporter,
-                 paths: list[str], days: dict[dt.date, str] | None = None, salt: str = "",
-                 previous: dict[str, str] | None = None, jobs: int | None = None) -> None:
+                 paths: list[str], *, stamps: SearchStamps | None = None,
+                 jobs: int | None = None) -> None:
+        days, salt, previous = (stamps.days, stamps.salt, stamps.previous) if stamps \
+            else (None, "", None)
         self.transaction = transaction
         self.reporter = reporter
         self.binary = find_pagefind()

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from site_builder.errors import SiteBuilderError
+from site_builder.output.feed_formats import MEDIA_TYPES
 from site_builder.report import Reporter
 from site_builder.serve.livereload import (
     EVENTS_URL,
@@ -69,10 +70,9 @@ CONTENT_TYPES = {
 }
 """Fixed here rather than guessed, because the system's mime.types differs between machines."""
 FEED_TYPES = {
-    "feed.xml": "application/rss+xml; charset=utf-8",
-    "rss.xml": "application/rss+xml; charset=utf-8",
-    "atom.xml": "application/atom+xml; charset=utf-8",
-    "feed.json": "application/feed+json",
+    **{name: f"{kind}; charset=utf-8" if kind.endswith("xml") else kind
+       for name, kind in MEDIA_TYPES.items()},
+    "rss.xml": "application/rss+xml; charset=utf-8",  # a feed name other generators use
 }
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import errno
 import hashlib
 import ipaddress
@@ -48,7 +47,7 @@ from site_builder.config import CONFIG_NAME, SiteConfig, load_config
 from site_builder.errors import ContentError, SiteBuilderError, UsageError
 from site_builder.incremental.lock import hold_site_lock
 from site_builder.output.templates import BUNDLED_THEMES
-from site_builder.pipeline import PagePlan, build
+from site_builder.pipeline import BuildOptions, PagePlan, run_build
 from site_builder.report import Reporter
 from site_builder.serve.http import PreviewServer
 from site_builder.serve.livereload import LiveReload
@@ -69,10 +68,12 @@ class BuildCancelled(Exception):
 
 
 def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1",
-               port: int = 8000, drafts: bool = False, open_browser: bool = False,
-               as_of: dt.datetime | None = None) -> int:
-    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError. as_of: the
-    instant every rebuild is made as of (default: the clock at each rebuild)."""
+               port: int = 8000, open_browser: bool = False,
+               options: BuildOptions | None = None) -> int:
+    """Build, serve and rebuild until Ctrl-C; a port in use is a UsageError. options: its
+    drafts and as_of are the preview's (as_of default: the clock at each rebuild); the folder,
+    workers and cache are serve's own."""
+    drafts = options is not None and options.drafts
     hub = LiveReload(token=f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}")
     server = _listen(host, port, hub, reporter)
     port = server.server_address[1]  # --port 0 asks the system for a free one
@@ -81,7 +82,8 @@ def run_server(config: SiteConfig, reporter: Reporter, *, host: str = "127.0.0.1
     server.site_root = output.resolve()
     observer = Observer()
     preview = Preview(dataclasses.replace(config, base_url=url), reporter, hub, observer,
-                      output=output, drafts=drafts, ondemand=server.ondemand, as_of=as_of)
+                      dataclasses.replace(options or BuildOptions(), output=output),
+                      server.ondemand)
     if not _is_loopback(host):
         reporter.warn(f"listening on {host or 'every address'}: anyone who can reach this "
                       f"machine can read the preview{', drafts included' if drafts else ''}")
@@ -114,18 +116,19 @@ class Preview:
     """The private build serve shows, rebuilt once each burst of changes has settled."""
 
     def __init__(self, config: SiteConfig, reporter: Reporter, hub: LiveReload,
-                 observer: BaseObserver, *, output: Path, drafts: bool,
-                 ondemand: OnDemand, as_of: dt.datetime | None = None) -> None:
+                 observer: BaseObserver, options: BuildOptions, ondemand: OnDemand) -> None:
+        """options: the build's, its output the preview's folder."""
+        output = options.output or config.output_path
         self.config = config
         self._reporter = reporter
         self._hub = hub
         self._observer = observer
-        self._output = output
-        self._drafts = drafts
-        self._as_of = as_of
         # A site whose cache folder cannot be written is previewed from a temporary folder
-        # (_preview_folder), without a cache.
+        # (_preview_folder), without a cache. One process: forking beside the server's
+        # threads could deadlock a worker.
         self.use_cache = output.is_relative_to((config.root / CACHE_DIR).absolute())
+        self._options = dataclasses.replace(options, output=output, jobs=1,
+                                            use_cache=self.use_cache, hooks=self)
         self._ondemand = ondemand
         self._ondemand.building()  # requests wait for the first build's plan, or its end
         self._cancel = threading.Event()
@@ -212,10 +215,7 @@ class Preview:
             with hold_site_lock(self.config, self._reporter, command="preview build"):
                 if not self._refreshed:
                     self._ondemand.building()
-                # One process: forking beside the server's threads could deadlock a worker.
-                summary = build(self.config, self._reporter, drafts=self._drafts,
-                                output=self._output, jobs=1, use_cache=self.use_cache,
-                                as_of=self._as_of, hooks=self)
+                summary = run_build(self.config, self._reporter, self._options, [])
         except BuildCancelled:
             self._ondemand.settled(pending=not self._stopping.is_set())  # the next one's plan
             self._reporter.info(f"{self._describe(changed)}changed again during the build; "

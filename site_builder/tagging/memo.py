@@ -88,14 +88,23 @@ def earlier_table(memo: FileMemo | None) -> NameTable | None:
     return NameTable(*found)
 
 
+@dataclass(frozen=True, slots=True)
+class StoryTexts:
+    """What the tagger read: each file's key (as in tag_stories), and of each story of the
+    build, by its number, its mentions and text(i), its tagged text."""
+
+    keys: list[str]
+    mentions: Sequence[tuple[PlainMention, ...]]
+    text: Callable[[int], str]
+
+
 def carried_tags(memo: FileMemo, earlier: NameTable, now: NameTable,
-                 briefings: Sequence[Briefing], keys: list[str], todo: list[int],
-                 mentions: Sequence[tuple[PlainMention, ...]],
-                 text: Callable[[int], str]) -> dict[int, PlainTags]:
+                 briefings: Sequence[Briefing], todo: list[int], read: StoryTexts
+                 ) -> dict[int, PlainTags]:
     """The tags of the stories in todo whose file was tagged under the earlier table and holds
     nothing it changed: no name added, dropped or given to another company (in its text), no
-    ticker given to another company (in its mentions). Files are keyed as in tag_stories;
-    text(i) is the tagged text of story i."""
+    ticker given to another company (in its mentions). Files are keyed as in tag_stories."""
+    keys, mentions, text = read.keys, read.mentions, read.text
     if earlier.data_stamp != now.data_stamp or earlier.stamp == now.stamp:
         return {}
     names = _changed(earlier.name_keys, now.name_keys)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from site_builder.bodies import body_markdown
+from site_builder.bodies import INLINE, Bodies
 from site_builder.errors import ContentError, Problem
 from site_builder.file_memo import FileMemo, file_keys, per_story
 from site_builder.model import Briefing, Company, Story, Topic, with_stories
@@ -30,6 +30,7 @@ from site_builder.tagging.memo import (
     PlainMention,
     PlainTags,
     StoryTags,
+    StoryTexts,
     carried_tags,
     earlier_table,
     mentions_of,
@@ -85,14 +86,14 @@ class Matcher:
     company_topics: dict[str, tuple[int, ...]]  # registry company key -> its description's topics
 
 
-def story_text(story: Story) -> str:
+def story_text(story: Story, bodies: Bodies = INLINE) -> str:
     """The text that is tagged: the headline, then the body."""
-    return f"{story.title}\n{body_markdown(story)}"
+    return f"{story.title}\n{bodies.markdown(story)}"
 
 
 def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
                 memo: FileMemo | None = None, digests: dict[str, str] | None = None,
-                jobs: int = 1) -> TaggedSite:
+                jobs: int = 1, bodies: Bodies = INLINE) -> TaggedSite:
     """Tag every story of the site; raise one ContentError for every edit naming nothing.
 
     With a memo and each file's digest, a file's mentions (which depend on its text alone) and
@@ -103,7 +104,7 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     keys = file_keys(briefings, digests)
     mentions: list[tuple[PlainMention, ...]] = per_story(
         briefings, keys, memo, MENTIONS,
-        lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories}))
+        lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories, "bodies": bodies}))
     edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
                      for edit in story.tag_edits if edit.kind == "companies" and edit.add]
     seen = learn_names([*(mentions[i] for i in _oldest_first(briefings)), *edit_mentions], data)
@@ -113,12 +114,12 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     earlier = earlier_table(memo)
 
     def extract(todo: list[int]) -> list[PlainTags]:
-        carried = carried_tags(memo, earlier, table, briefings, keys, todo, mentions,
-                               lambda i: story_text(stories[i])) \
+        carried = carried_tags(memo, earlier, table, briefings, todo, StoryTexts(
+            keys, mentions, lambda i: story_text(stories[i], bodies))) \
             if memo is not None and earlier is not None else {}
         rest = [i for i in todo if i not in carried]
-        matcher = _matcher_for(seen, data, [story_text(stories[i]) for i in rest])
-        state = {"stories": stories, "mentions": mentions, "matcher": matcher}
+        matcher = _matcher_for(seen, data, [story_text(stories[i], bodies) for i in rest])
+        state = {"stories": stories, "mentions": mentions, "matcher": matcher, "bodies": bodies}
         made = dict(zip(rest, ((tags.companies, tags.topics) for tags in
                                run_chunks(_extract_chunk, rest, jobs, state)), strict=True))
         return [carried[i] if i in carried else made[i] for i in todo]
@@ -187,14 +188,17 @@ def _matcher_for(seen: Seen, data: SiteData, texts: list[str]) -> Matcher:
 
 def _mentions_chunk(start: int, end: int) -> list[tuple[PlainMention, ...]]:
     stories: list[Story] = shared("stories")
-    return [plain_mentions(find_mentions(story_text(stories[i]))) for i in todo_items(start, end)]
+    bodies: Bodies = shared("bodies")
+    return [plain_mentions(find_mentions(story_text(stories[i], bodies)))
+            for i in todo_items(start, end)]
 
 
 def _extract_chunk(start: int, end: int) -> list[StoryTags]:
     stories: list[Story] = shared("stories")
     mentions: list[tuple[PlainMention, ...]] = shared("mentions")
     matcher: Matcher = shared("matcher")
-    return [extract_tags(story_text(stories[i]), matcher, mentions_of(mentions[i]))
+    bodies: Bodies = shared("bodies")
+    return [extract_tags(story_text(stories[i], bodies), matcher, mentions_of(mentions[i]))
             for i in todo_items(start, end)]
 
 

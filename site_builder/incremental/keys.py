@@ -1,0 +1,124 @@
+"""Page keys, derived from the record of what a page's view reads, by one generic Stamper.
+
+Each page kind declares an inputs record (output/page_views.py): a frozen dataclass holding
+exactly what its view reads. The view takes that record and nothing else of the content, and
+the page's key is the Stamper's stamp of the same record, so a field added to the record for a
+template is in the key at once: a view and its key cannot drift apart.
+
+The Stamper walks a record's fields: text and numbers as themselves, sequences and mappings
+item by item, nested records field by field, and the model's records through the stamps of
+versions.py (a story, a day, a card, a company or topic is stamped once a build, memoized by
+file in the cache, since a site of ten years has 55,000 stories). A value of any other type is
+an error, never a silent gap in a key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
+from typing import Any
+
+from site_builder.incremental.versions import Versions
+from site_builder.model import Briefing, Company, Story, Topic
+from site_builder.stamps import stamp, stamp_text
+
+
+class Cards(tuple[Story, ...]):
+    """Stories a page shows as cards (headline, summary, tags: no body), so that the Stamper
+    stamps their cards, not their bodies: editing a body leaves the lists that name it alone.
+    Views read them through output/views.py's `card`, which gives the card's fields alone."""
+
+    __slots__ = ()
+
+
+class Stamper:
+    """Stamps inputs records; one per build, over that build's Versions.
+
+    Each value is stamped by the handler for its type, found once per type (a site of ten
+    years keys some 70,000 pages a build, each a few dozen values).
+    """
+
+    def __init__(self, versions: Versions) -> None:
+        self.versions = versions
+        cards, stories, days = versions.cards, versions.stories, versions.days
+        self._by_type: dict[type, Callable[[Any], str]] = {
+            str: "s".__add__, int: repr, bool: repr, float: repr, type(None): repr,
+            dt.date: repr, dt.datetime: repr,
+            Cards: lambda value: "c" + "".join([cards[story.url] for story in value]),
+            Story: lambda story: stories[story.url],
+            Briefing: lambda briefing: days[briefing.date],
+            Company: lambda company: versions.companies.get(company.key) or stamp(company),
+            Topic: lambda topic: versions.topics.get(topic.slug) or stamp(topic),
+            tuple: self._sequence, list: self._sequence, dict: self._mapping}
+        self._mappings: dict[int, tuple[Any, str]] = {}
+
+    def key(self, record: object) -> str:
+        """The key of a page whose view reads record (a frozen dataclass): a hash of the
+        record's encoding, in which a value in a record, sequence or mapping is prefixed with
+        its length, so no two records share one."""
+        if not (dataclasses.is_dataclass(record) and not isinstance(record, type)):
+            raise TypeError(f"a page's inputs must be a dataclass record, not {record!r}")
+        return stamp_text(self._record(record))
+
+    def part(self, value: Any) -> str:
+        """The encoding of one value of a record: what a view may read has a handler here;
+        a model record is encoded as its stamp (versions.py), a card stamp being 24 letters."""
+        handler = self._by_type.get(type(value)) or self._handler(type(value))
+        return handler(value)
+
+    def _handler(self, kind: type) -> Callable[[Any], str]:
+        """The handler of a type met for the first time: its base class's, or a record's."""
+        for base, handler in list(self._by_type.items()):
+            if issubclass(kind, base) and base is not type(None):
+                break
+        else:
+            if issubclass(kind, Mapping):
+                handler = self._mapping
+            elif dataclasses.is_dataclass(kind):
+                handler = self._record
+            else:
+                raise TypeError(f"cannot key a page on a {kind.__name__}: give the Stamper "
+                                "(incremental/keys.py) a handler for it")
+        self._by_type[kind] = handler
+        return handler
+
+    def _joined(self, values: Iterable[Any]) -> str:
+        """The values' encodings, each after its length ("3:abc2:de"), so that no two
+        different records share one: the loop of every key, its common case inline."""
+        by_type, out = self._by_type, []
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                out.append(f"{len(value) + 1}:s{value}")
+                continue
+            part = (by_type.get(kind) or self._handler(kind))(value)
+            out.append(f"{len(part)}:{part}")
+        return "".join(out)
+
+    def _record(self, record: Any) -> str:
+        kind: Any = type(record)  # (a class, which mypy takes for unhashable)
+        return f"{kind.__name__}{{{self._joined(_fields(kind)(record))}}}"
+
+    def _sequence(self, values: Any) -> str:
+        return f"[{self._joined(values)}]"
+
+    def _mapping(self, values: Any) -> str:
+        """A mapping: several pages of a list share theirs, so each is encoded once (kept
+        with its encoding, so that its id is not another's while the Stamper lives)."""
+        found = self._mappings.get(id(values))
+        if found is None:
+            pairs = (item for pair in sorted(values.items()) for item in pair)
+            found = self._mappings[id(values)] = (values, f"<{self._joined(pairs)}>")
+        return found[1]
+
+
+@functools.cache
+def _fields(record: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's field values, in order, as one tuple."""
+    names = [field.name for field in dataclasses.fields(record)]
+    if len(names) == 1:
+        return lambda value: (getattr(value, names[0]),)
+    return attrgetter(*names)

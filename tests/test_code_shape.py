@@ -1,0 +1,47 @@
+"""The house rules a reader relies on, held by walking the package's source with ast."""
+
+from __future__ import annotations
+
+import ast
+
+from conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "site_builder"
+MAX_PARAMETERS = 6
+"""More than this and a call reads as a list to match by position: pass a record instead."""
+
+
+def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Its parameters, keyword-only and starred ones counted, self and cls not."""
+    args = function.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return [name for name in names if name not in ("self", "cls")]
+
+
+def test_no_function_takes_more_than_six_parameters():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and len(parameters(node)) > MAX_PARAMETERS:
+                found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.name} "
+                             f"takes {len(parameters(node))}")
+    assert found == []
+
+
+def test_the_rule_counts_what_a_caller_must_match():
+    tree = ast.parse("def f(self, a, b=1, *rest, c, d=2, **more): pass\n"
+                     "def g(a, b, c, d, e, f): pass\n")
+    f, g = (node for node in tree.body if isinstance(node, ast.FunctionDef))
+    assert parameters(f) == ["a", "b", "c", "d", "rest", "more"]
+    assert len(parameters(g)) == MAX_PARAMETERS
+
+
+def test_no_module_holds_mutable_state_it_rebinds():
+    """A module-level `global` rebinding is state shared by every build in the process."""
+    found = [f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+             for path in sorted(PACKAGE.rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text("utf-8")))
+             if isinstance(node, ast.Global)]
+    assert found == []
