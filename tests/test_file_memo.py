@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DictMemo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,23 +20,6 @@ from site_builder.incremental.cache import BuildCache
 from site_builder.model import Briefing, Section, SourcePos, Story
 
 KIND = "lengths"
-
-
-class DictMemo:
-    """A FileMemo in a dict, as the build cache keeps it: by kind, then key."""
-
-    def __init__(self) -> None:
-        self.kept: dict[str, dict[str, Any]] = {}
-
-    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
-        found = self.kept.get(kind, {})
-        return {key: found[key] for key in keys if key in found}
-
-    def put_many(self, kind: str, items: dict[str, Any]) -> None:
-        self.kept.setdefault(kind, {}).update(items)
-
-    def retain(self, kind: str, keys: set[str]) -> None:
-        self.kept[kind] = {k: v for k, v in self.kept.get(kind, {}).items() if k in keys}
 
 
 @pytest.fixture(params=["dict", "build-cache"])

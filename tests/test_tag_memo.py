@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from conftest import DictMemo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,23 +29,6 @@ from site_builder.tagging.memo import (
 )
 from site_builder.tagging.mentions import Mention, find_mentions
 from site_builder.workers import shared
-
-
-class DictMemo:
-    """A FileMemo in a dict, as the build cache keeps it: by kind, then key."""
-
-    def __init__(self) -> None:
-        self.kept: dict[str, dict[str, Any]] = {}
-
-    def get_many(self, kind: str, keys: list[str]) -> dict[str, Any]:
-        found = self.kept.get(kind, {})
-        return {key: found[key] for key in keys if key in found}
-
-    def put_many(self, kind: str, items: dict[str, Any]) -> None:
-        self.kept.setdefault(kind, {}).update(items)
-
-    def retain(self, kind: str, keys: set[str]) -> None:
-        self.kept[kind] = {k: v for k, v in self.kept.get(kind, {}).items() if k in keys}
 
 
 def test_mentions_go_plain_and_come_back_equal() -> None:
