@@ -17,10 +17,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
+from site_builder.file_memo import FileMemo
 from site_builder.incremental.versions import Versions
 from site_builder.model import Briefing, Company, Story, Topic
 from site_builder.stamps import stamp, stamp_text
@@ -148,3 +149,65 @@ def _fields(record: type) -> Callable[[Any], tuple[Any, ...]]:
     if len(names) == 1:
         return lambda value: (getattr(value, names[0]),)
     return attrgetter(*names)
+
+
+class StoryKeys:
+    """The keys of story pages, kept between builds a day at a time (cache kind "story-keys").
+
+    Story pages are the many (55,000 at ten years), and a rebuild after one edit should not
+    stamp them all. A story page's inputs record (output/page_views.py StoryInputs) is its
+    day, its place in the day, its "More on" windows, each cut from one company's list of
+    stories, and whether it shows its own share image; so a day's keys are kept under the
+    stamp of exactly those: the day (versions.py: its file and every story of it), each
+    story's place and flag, and the cards of each company list a window of it is cut from.
+    A key is still the Stamper's stamp of the record, made whenever that stamp is new; the
+    cache is keyed by the builder's code, and tests/test_page_keys.py holds StoryInputs to
+    FIELDS, so that a field added to the record is added to the stamp here as well.
+    """
+
+    FIELDS = ("briefing", "position", "more", "own_card")
+    """StoryInputs' fields, all of them covered by a day's stamp below."""
+
+    def __init__(self, stamper: Stamper, memo: FileMemo | None,
+                 lists: Mapping[str, Sequence[Story]]) -> None:
+        self.stamper = stamper
+        self.memo = memo
+        self.lists = lists  # company key -> its stories, newest first (index.by_company)
+        self._list_stamps: dict[str, str] = {}
+
+    def keys(self, days: Sequence[tuple[Briefing, Sequence[Any]]]) -> list[tuple[str, ...]]:
+        """Each day's story page keys, in order, for days given as (briefing, its stories'
+        inputs records); kept ones from the memo, the others stamped (and kept)."""
+        stamper, memo = self.stamper, self.memo
+        if memo is None:
+            return [tuple(map(stamper.key, records)) for _, records in days]
+        made_of = [self._made_of(briefing, records) for briefing, records in days]
+        kept = memo.get_many("story-keys", made_of)
+        made: dict[str, tuple[str, ...]] = {}
+        found = []
+        for (_, records), stamp_ in zip(days, made_of, strict=True):
+            keys = kept.get(stamp_)
+            if not (isinstance(keys, tuple) and len(keys) == len(records)
+                    and all(isinstance(key, str) for key in keys)):
+                keys = made[stamp_] = tuple(map(stamper.key, records))
+            found.append(keys)
+        memo.put_many("story-keys", made)
+        memo.retain("story-keys", set(made_of))
+        return found
+
+    def _made_of(self, briefing: Briefing, records: Sequence[Any]) -> str:
+        """The stamp of what a day's story records are made of (FIELDS)."""
+        parts = [self.stamper.versions.days[briefing.date], str(len(records))]
+        for record in records:
+            parts.append(f"{record.position} {record.own_card} {len(record.more)}")
+            parts.extend(self._list_stamp(key) for key, _ in record.more)
+        return stamp_text(*parts)
+
+    def _list_stamp(self, key: str) -> str:
+        """A company's list of stories as cards, in order: what its windows are cut from."""
+        found = self._list_stamps.get(key)
+        if found is None:
+            cards = self.stamper.versions.cards
+            found = self._list_stamps[key] = stamp_text(key, *(
+                f"{story.url} {cards[story.url]}" for story in self.lists.get(key, ())))
+        return found
