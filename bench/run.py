@@ -20,7 +20,9 @@ interleaved rounds, ours then Pelican then Hugo, so that load from other work on
 machine falls on all three alike; our time is quoted as a ratio to theirs.
 
 The builder timed is a copy of the working tree (or of ``--rev``) taken at the start, so edits
-made during a long run never mix two versions. Work goes under ``$TMPDIR/site-builder-bench``
+made during a long run never mix two versions. ``--compare REV[,REV]`` times the builder as
+committed at each REV too, in the same interleaved rounds and on its own copy of the same
+corpus, for a before/after that load on the machine cannot tilt. Work goes under ``$TMPDIR/site-builder-bench``
 (or ``/tmp``), never into the repository; the report is printed and saved as
 ``bench/results/<date>-<host>.md``. Standard library only.
 
@@ -61,6 +63,7 @@ ANCHOR_TOOLS = ("pelican", "hugo")
 ANCHOR_SCENARIOS = ("full", "noop", "edit")
 """Scenarios run_anchors.sh has; it has no "add a day"."""
 TOOL_NAMES = {OURS: "ours", "pelican": "Pelican", "hugo": "Hugo"}
+"""Display names; a compared revision's tool is its short commit, shown as it is."""
 CACHE_DIR = ".site-builder-cache"
 FEED_NAMES = frozenset(("feed.xml", "atom.xml", "feed.json"))
 SAMPLE_SECONDS = 0.5  # between looks at a build's process tree for its memory
@@ -205,6 +208,10 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+def tool_name(tool: str) -> str:
+    return TOOL_NAMES.get(tool, f"`{tool}`")
+
+
 def measure(contenders: Sequence[Contender], days: int, scenario: str, runs: int
             ) -> list[Result]:
     """A warm-up round, then ``runs`` timed rounds; each round builds every contender once."""
@@ -215,7 +222,7 @@ def measure(contenders: Sequence[Contender], days: int, scenario: str, runs: int
             run = time_build(contender)
             contender.after()
             timed[contender.tool].append(run)
-            progress(f"  {days} days {scenario} {TOOL_NAMES[contender.tool]} "
+            progress(f"  {days} days {scenario} {tool_name(contender.tool)} "
                      f"{f'run {number}/{runs}' if number else 'warm-up'}: {run.wall:.2f} s, "
                      f"{run.rss_kib / 1024:.0f} MiB, tree {run.tree_kib / 1024:.0f} MiB")
     results = []
@@ -358,8 +365,8 @@ def count_outputs(output: Path) -> tuple[int, int]:
 class Workspace:
     """The folders of one corpus size under the work folder: site, outputs and trash."""
 
-    def __init__(self, work: Path, days: int) -> None:
-        self.root = work / f"days-{days}"
+    def __init__(self, work: Path, days: int, suffix: str = "") -> None:
+        self.root = work / f"days-{days}{suffix}"
         self.site = self.root / "site"
         self.full_output = self.root / "out-full"
         self.rebuild_output = self.root / "out-rebuild"
@@ -384,9 +391,10 @@ class Workspace:
         shutil.rmtree(self.trash, ignore_errors=True)
 
 
-def ours(builder: Builder, space: Workspace, scenario: str, seed: int, share: float
-         ) -> Contender:
-    """Our builder in a scenario, with the untimed change each build of it starts from."""
+def ours(builder: Builder, space: Workspace, scenario: str, seed: int, share: float,
+         tool: str = OURS) -> Contender:
+    """Our builder in a scenario, with the untimed change each build of it starts from;
+    ``tool`` names a compared revision."""
     full = scenario == "full"
     output = space.full_output if full else space.rebuild_output
 
@@ -401,8 +409,8 @@ def ours(builder: Builder, space: Workspace, scenario: str, seed: int, share: fl
             gen_corpus.write_day(space.site, newest + dt.timedelta(days=1), seed=seed,
                                  share=share)
 
-    return Contender(OURS, builder.build(space.site, output, full=full), builder.env,
-                     builder.cwd, space.log(OURS), before, space.empty_trash,
+    return Contender(tool, builder.build(space.site, output, full=full), builder.env,
+                     builder.cwd, space.log(tool), before, space.empty_trash,
                      lambda: count_outputs(output))
 
 
@@ -510,7 +518,8 @@ def report(results: list[Result], stories: dict[int, int], header: list[str],
            durations: list[str]) -> str:
     """The whole Markdown report: our table with ratios, the anchors', stage times, run times."""
     mine = [r for r in results if r.tool == OURS]
-    theirs = {(r.days, r.tool, r.scenario): r for r in results if r.tool != OURS}
+    theirs = {(r.days, r.tool, r.scenario): r for r in results if r.tool in ANCHOR_TOOLS}
+    earlier = [r for r in results if r.tool not in ANCHOR_TOOLS and r.tool != OURS]
     tools = [tool for tool in ANCHOR_TOOLS if any(r.tool == tool for r in theirs.values())]
     rows = []
     for r in mine:
@@ -535,20 +544,35 @@ def report(results: list[Result], stories: dict[int, int], header: list[str],
                          f"{a.rss_mib:.0f}", f"{a.tree_mib:.0f}" if a.tree_mib else "–",
                          f"{a.pages:,}", f"{a.feeds:,}"]
                         for a in sorted(theirs.values(), key=_anchor_order)), "rllrrrrr")
-    stage_names = list(dict.fromkeys(name for r in mine for name, _ in r.median_run.stages))
+    if earlier:
+        now = {(r.days, r.scenario): r for r in mine}
+        lines += ["", ("Earlier commits in the same rounds, each on its own copy of the same "
+                       "corpus; ours/then is our wall time over theirs (below 1: we are "
+                       "faster now):"), ""]
+        lines += table(["Days", "Commit", "Scenario", "Wall s", "Peak RSS MiB", "Tree PSS MiB",
+                        "Pages", "Feeds", "ours/then"],
+                       ([f"{r.days:,}", tool_name(r.tool), r.scenario, f"{r.wall:.2f}",
+                         f"{r.rss_mib:.0f}", f"{r.tree_mib:.0f}" if r.tree_mib else "–",
+                         f"{r.pages:,}", f"{r.feeds:,}",
+                         f"{now[r.days, r.scenario].wall / r.wall:.2f}"]
+                        for r in earlier), "rllrrrrrr")
+    stage_names = list(dict.fromkeys(name for r in mine + earlier
+                                     for name, _ in r.median_run.stages))
     if stage_names:
         lines += ["", ("Where our time goes: seconds per stage of the median run (the "
                        "builder's `-v` timings); *other* is the rest of the process: "
                        "interpreter start-up, imports, configuration, theme."), ""]
         rows = []
-        for r in mine:
+        for r in mine + earlier:
             run = r.median_run
             stages = dict(run.stages)
-            rows.append([f"{r.days:,}", r.scenario, f"{run.wall:.2f}",
+            rows.append([f"{r.days:,}", *([tool_name(r.tool)] if earlier else []), r.scenario,
+                         f"{run.wall:.2f}",
                          *(f"{stages[s]:.2f}" if s in stages else "–" for s in stage_names),
                          f"{run.wall - sum(stages.values()):.2f}"])
-        lines += table(["Days", "Scenario", "Wall s", *stage_names, "other"], rows,
-                       "rlr" + "r" * (len(stage_names) + 1))
+        lines += table(["Days", *(["Builder"] if earlier else []), "Scenario", "Wall s",
+                        *stage_names, "other"], rows,
+                       "r" + ("l" if earlier else "") + "lr" + "r" * (len(stage_names) + 1))
     lines += ["", "Time this benchmark took: " + "; ".join(durations) + "."]
     return "\n".join(lines) + "\n"
 
@@ -575,6 +599,13 @@ def parse_scenarios(text: str) -> tuple[str, ...]:
     return tuple(s for s in SCENARIOS if s in chosen)  # full first: it leaves the cache cold
 
 
+def parse_revs(text: str) -> tuple[str, ...]:
+    revs = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if not revs:
+        raise argparse.ArgumentTypeError("give one or more git revisions, comma-separated")
+    return revs
+
+
 def parse_anchors(text: str) -> tuple[str, ...]:
     tools = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
     unknown = [t for t in tools if t not in ANCHOR_TOOLS]
@@ -592,6 +623,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="pass --jobs N to site-builder build")
     parser.add_argument("--rev", help="time the builder as committed at this git revision "
                         "instead of the working tree (either is copied to the work folder)")
+    parser.add_argument("--compare", type=parse_revs, default=(), metavar="REV[,REV]",
+                        help="also time the builder as committed at each REV, in the same "
+                             "rounds on a copy of the same corpus")
     parser.add_argument("--anchors", nargs="?", const=ANCHOR_TOOLS, default=(),
                         type=parse_anchors, metavar="pelican,hugo",
                         help="also time Pelican and Hugo (or the ones named) on the same "
@@ -629,6 +663,10 @@ def run(args: argparse.Namespace, work: Path) -> int:
     work.mkdir(parents=True, exist_ok=True)
     source, label = export_revision(args.rev, work) if args.rev else snapshot_worktree(work)
     builder = Builder.detect(args.jobs, work, source)
+    compared: dict[str, Builder] = {}
+    for rev in args.compare:
+        folder, _ = export_revision(rev, work)
+        compared[folder.name.removeprefix("builder-")] = Builder.detect(args.jobs, work, folder)
     if args.jobs is not None and not builder.has_jobs:
         progress(f"warning: site-builder build has no --jobs option; --jobs {args.jobs} is "
                  "ignored")
@@ -649,9 +687,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
                  f"Chinese) in {space.site}")
         if anchors:
             anchors.prepare(days)
+        spaces = {commit: Workspace(work, days, f"-{commit}") for commit in compared}
+        for copy in spaces.values():
+            copy.reset()
+            shutil.copytree(space.site, copy.site)
         size_results: list[Result] = []
         for scenario in args.scenarios:
             contenders = [ours(builder, space, scenario, args.seed, args.zh_share)]
+            contenders += [ours(compared[commit], copy, scenario, args.seed, args.zh_share,
+                                tool=commit) for commit, copy in spaces.items()]
             if anchors and scenario in ANCHOR_SCENARIOS:
                 contenders += [anchors.contender(tool, scenario, days, space)
                                for tool in args.anchors]
@@ -659,7 +703,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
         spent = {tool: sum(r.seconds_spent for r in size_results if r.tool == tool)
                  for tool in dict.fromkeys(r.tool for r in size_results)}
         durations.append(f"{days:,} days {minutes(time.perf_counter() - clock)} (building: "
-                         + ", ".join(f"{TOOL_NAMES[t]} {minutes(s)}" for t, s in spent.items())
+                         + ", ".join(f"{tool_name(t)} {minutes(s)}" for t, s in spent.items())
                          + ")")
         results += size_results
     load_after = os.getloadavg()
@@ -677,6 +721,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
         (f"- Corpus: `bench/gen_corpus.py`, seed {args.seed}, last day "
          f"{gen_corpus.DEFAULT_END}, {args.zh_share:.0%} of days in Chinese."),
     ]
+    if compared:
+        header.append("- Compared in the same rounds: "
+                      + ", ".join(f"`{commit}` (as committed)" for commit in compared) + ".")
     if anchors:
         header.append(f"- Anchors: {anchors.versions(args.anchors)}, built by `run_anchors.sh` from the same "
                       "stories (all in English), in the same rounds as ours; ours/X is our "
