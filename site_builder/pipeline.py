@@ -336,7 +336,7 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
     with reporter.stage("plan"):
         versions = version_site(site, index, facts.digests, cache, facts.text_stamps)
         bodies = Bodies(cache.database(), facts.stored)  # the bodies left in the cache at load
-        pages = plan_pages(site, index, versions, bodies)
+        pages = plan_pages(site, index, versions, bodies, cache)  # story keys kept in cache
         # The sitemaps first: the site's is the costliest job of a rebuild, so it starts at
         # once beside the pages. Open data and share images are made like feeds: in the
         # workers, kept when their inputs are unchanged.

@@ -17,13 +17,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
+from site_builder.file_memo import FileMemo
 from site_builder.incremental.versions import Versions
 from site_builder.model import Briefing, Company, Story, Topic
 from site_builder.stamps import stamp, stamp_text
+
+SHARED_LENGTH = 32
+"""A tuple this long is encoded once per Stamper: such tuples are shared by many pages."""
+
+_URL = attrgetter("url")
 
 
 class Cards(tuple[Story, ...]):
@@ -47,13 +53,15 @@ class Stamper:
         self._by_type: dict[type, Callable[[Any], str]] = {
             str: "s".__add__, int: repr, bool: repr, float: repr, type(None): repr,
             dt.date: repr, dt.datetime: repr,
-            Cards: lambda value: "c" + "".join([cards[story.url] for story in value]),
+            Cards: lambda value: "c" + "".join(map(cards.__getitem__, map(_URL, value))),
             Story: lambda story: stories[story.url],
             Briefing: lambda briefing: days[briefing.date],
             Company: lambda company: versions.companies.get(company.key) or stamp(company),
             Topic: lambda topic: versions.topics.get(topic.slug) or stamp(topic),
             tuple: self._sequence, list: self._sequence, dict: self._mapping}
         self._mappings: dict[int, tuple[Any, str]] = {}
+        self._shared: dict[int, tuple[Any, str]] = {}
+        self._records: set[type] = set()  # the kinds of record met, each with its encoder
 
     def key(self, record: object) -> str:
         """The key of a page whose view reads record (a frozen dataclass): a hash of the
@@ -61,7 +69,8 @@ class Stamper:
         its length, so no two records share one."""
         if not (dataclasses.is_dataclass(record) and not isinstance(record, type)):
             raise TypeError(f"a page's inputs must be a dataclass record, not {record!r}")
-        return stamp_text(self._record(record))
+        kind = type(record)
+        return stamp_text((self._by_type.get(kind) or self._handler(kind))(record))
 
     def part(self, value: Any) -> str:
         """The encoding of one value of a record: what a view may read has a handler here;
@@ -73,12 +82,14 @@ class Stamper:
         """The handler of a type met for the first time: its base class's, or a record's."""
         for base, handler in list(self._by_type.items()):
             if issubclass(kind, base) and base is not type(None):
+                if base in self._records:  # a record's subclass: its own fields
+                    handler = self._record_handler(kind)
                 break
         else:
             if issubclass(kind, Mapping):
                 handler = self._mapping
             elif dataclasses.is_dataclass(kind):
-                handler = self._record
+                handler = self._record_handler(kind)
             else:
                 raise TypeError(f"cannot key a page on a {kind.__name__}: give the Stamper "
                                 "(incremental/keys.py) a handler for it")
@@ -87,30 +98,46 @@ class Stamper:
 
     def _joined(self, values: Iterable[Any]) -> str:
         """The values' encodings, each after its length ("3:abc2:de"), so that no two
-        different records share one: the loop of every key, its common case inline."""
-        by_type, out = self._by_type, []
+        different records share one: the loop of every key, its common cases inline (some
+        70,000 pages a build at ten years, a few dozen values each)."""
+        by_type, out = self._by_type, list[str]()
+        append = out.append
         for value in values:
             kind = type(value)
             if kind is str:
-                out.append(f"{len(value) + 1}:s{value}")
+                append(f"{len(value) + 1}:s{value}")
                 continue
-            part = (by_type.get(kind) or self._handler(kind))(value)
-            out.append(f"{len(part)}:{part}")
+            if kind is int or kind is bool:
+                part = repr(value)
+            elif kind is tuple:
+                part = self._sequence(value)
+            else:
+                part = (by_type.get(kind) or self._handler(kind))(value)
+            append(f"{len(part)}:{part}")
         return "".join(out)
 
-    def _record(self, record: Any) -> str:
-        kind: Any = type(record)  # (a class, which mypy takes for unhashable)
-        return f"{kind.__name__}{{{self._joined(_fields(kind)(record))}}}"
+    def _record_handler(self, kind: type) -> Callable[[Any], str]:
+        """The encoder of one kind of record: its name, then its fields in order."""
+        self._records.add(kind)
+        fields, name, joined = _fields(kind), kind.__name__, self._joined
+        return lambda record: f"{name}{{{joined(fields(record))}}}"
 
     def _sequence(self, values: Any) -> str:
-        return f"[{self._joined(values)}]"
+        """A sequence; a long tuple (a chart's 52 weeks, which every front page of a company
+        or topic shares) is encoded once, kept with its encoding as a mapping is."""
+        if len(values) < SHARED_LENGTH or type(values) is not tuple:
+            return f"[{self._joined(values)}]"
+        found = self._shared.get(id(values))
+        if found is None:
+            found = self._shared[id(values)] = (values, f"[{self._joined(values)}]")
+        return found[1]
 
     def _mapping(self, values: Any) -> str:
         """A mapping: several pages of a list share theirs, so each is encoded once (kept
         with its encoding, so that its id is not another's while the Stamper lives)."""
         found = self._mappings.get(id(values))
         if found is None:
-            pairs = (item for pair in sorted(values.items()) for item in pair)
+            pairs = [item for pair in sorted(values.items()) for item in pair]
             found = self._mappings[id(values)] = (values, f"<{self._joined(pairs)}>")
         return found[1]
 
@@ -122,3 +149,65 @@ def _fields(record: type) -> Callable[[Any], tuple[Any, ...]]:
     if len(names) == 1:
         return lambda value: (getattr(value, names[0]),)
     return attrgetter(*names)
+
+
+class StoryKeys:
+    """The keys of story pages, kept between builds a day at a time (cache kind "story-keys").
+
+    Story pages are the many (55,000 at ten years), and a rebuild after one edit should not
+    stamp them all. A story page's inputs record (output/page_views.py StoryInputs) is its
+    day, its place in the day, its "More on" windows, each cut from one company's list of
+    stories, and whether it shows its own share image; so a day's keys are kept under the
+    stamp of exactly those: the day (versions.py: its file and every story of it), each
+    story's place and flag, and the cards of each company list a window of it is cut from.
+    A key is still the Stamper's stamp of the record, made whenever that stamp is new; the
+    cache is keyed by the builder's code, and tests/test_page_keys.py holds StoryInputs to
+    FIELDS, so that a field added to the record is added to the stamp here as well.
+    """
+
+    FIELDS = ("briefing", "position", "more", "own_card")
+    """StoryInputs' fields, all of them covered by a day's stamp below."""
+
+    def __init__(self, stamper: Stamper, memo: FileMemo | None,
+                 lists: Mapping[str, Sequence[Story]]) -> None:
+        self.stamper = stamper
+        self.memo = memo
+        self.lists = lists  # company key -> its stories, newest first (index.by_company)
+        self._list_stamps: dict[str, str] = {}
+
+    def keys(self, days: Sequence[tuple[Briefing, Sequence[Any]]]) -> list[tuple[str, ...]]:
+        """Each day's story page keys, in order, for days given as (briefing, its stories'
+        inputs records); kept ones from the memo, the others stamped (and kept)."""
+        stamper, memo = self.stamper, self.memo
+        if memo is None:
+            return [tuple(map(stamper.key, records)) for _, records in days]
+        made_of = [self._made_of(briefing, records) for briefing, records in days]
+        kept = memo.get_many("story-keys", made_of)
+        made: dict[str, tuple[str, ...]] = {}
+        found = []
+        for (_, records), stamp_ in zip(days, made_of, strict=True):
+            keys = kept.get(stamp_)
+            if not (isinstance(keys, tuple) and len(keys) == len(records)
+                    and all(isinstance(key, str) for key in keys)):
+                keys = made[stamp_] = tuple(map(stamper.key, records))
+            found.append(keys)
+        memo.put_many("story-keys", made)
+        memo.retain("story-keys", set(made_of))
+        return found
+
+    def _made_of(self, briefing: Briefing, records: Sequence[Any]) -> str:
+        """The stamp of what a day's story records are made of (FIELDS)."""
+        parts = [self.stamper.versions.days[briefing.date], str(len(records))]
+        for record in records:
+            parts.append(f"{record.position} {record.own_card} {len(record.more)}")
+            parts.extend(self._list_stamp(key) for key, _ in record.more)
+        return stamp_text(*parts)
+
+    def _list_stamp(self, key: str) -> str:
+        """A company's list of stories as cards, in order: what its windows are cut from."""
+        found = self._list_stamps.get(key)
+        if found is None:
+            cards = self.stamper.versions.cards
+            found = self._list_stamps[key] = stamp_text(key, *(
+                f"{story.url} {cards[story.url]}" for story in self.lists.get(key, ())))
+        return found

@@ -39,6 +39,7 @@ from site_builder.output.views import (
     briefing_view,
     collection_data,
     company_link,
+    corporation,
     day_link,
     feed_links,
     news_article_data,
@@ -136,11 +137,7 @@ class ListInputs:
     stories: Cards
     total: int | None  # the list's length, shown on its front page only
     pagination: View
-    feeds: list[View]
-    crumbs: list[View]
-    description: str
-    about: View  # its subject for JSON-LD
-    subject: SectionSubject | Company | Topic
+    subject: SectionSubject | Company | Topic  # its feeds, crumbs and description come of it
     related: tuple[tuple[Company | Topic, int], ...]  # the front page's related tags
     chart: WeekCounts | None = None  # the front page's chart of a company's or topic's weeks
 
@@ -262,19 +259,45 @@ def list_view(inputs: ListInputs, chrome: Chrome) -> View:
     front = pagination["front"]
     page_title = inputs.title if front else chrome.ui.gettext(
         "%(title)s: page %(number)s", title=inputs.title, number=pagination["number"])
+    feeds, crumbs, description, about = _list_head(inputs, chrome)
     return {
         "page": page_meta(config, Head(pagination["url"], page_title, kind,
-                          feeds=inputs.feeds, breadcrumbs=inputs.crumbs,
-                          description=inputs.description,
+                          feeds=feeds, breadcrumbs=crumbs, description=description,
                           linked_data=[collection_data(
-                              config, pagination["url"], page_title, inputs.description,
-                              inputs.about, [story.url for story in inputs.stories])])),
+                              config, pagination["url"], page_title, description,
+                              about, [story.url for story in inputs.stories])])),
         "stories": [story_card(card(s), chrome.names, chrome.lang) for s in inputs.stories],
         "story_count": inputs.total,
         "pagination": pagination,
         **_subject(inputs, chrome.lang),
         **({"chart": _chart(inputs, chrome)} if inputs.kind != "section" else {}),
     }
+
+
+def _list_head(inputs: ListInputs, chrome: Chrome) -> tuple[list[View], list[View], str, View]:
+    """What a list's pages say of its subject: its feeds (then the site's), its breadcrumbs,
+    its description and its JSON-LD `about`, all of the subject and the site's words."""
+    config, ui, lang, subject = chrome.config, chrome.ui, chrome.lang, inputs.subject
+    if isinstance(subject, SectionSubject):
+        name, url, listing = subject.name, subject.url, ("/sections/", ui.gettext("Sections"))
+        description = ui.gettext("Every story of the %(desk)s desk, newest first.", desk=name)
+        about: View = {"@type": "Thing", "name": name}
+    elif isinstance(subject, Company):
+        link = company_link(subject, lang)
+        name, url, listing = link["name"], subject.url, ("/companies/", ui.gettext("Companies"))
+        description = subject.description or ui.gettext(
+            "Every story about %(company)s, newest first.", company=inputs.title)
+        about = corporation(config, link)
+    else:
+        name, url, listing = (topic_link(subject, lang)["name"], subject.url,
+                              ("/topics/", ui.gettext("Topics")))
+        description = subject.description or ui.gettext(
+            "Every story on %(topic)s, newest first.", topic=name)
+        about = {"@type": "Thing", "name": name}
+    crumbs = [home_crumb(ui), {"url": listing[0], "title": listing[1]},
+              {"url": url, "title": name}]
+    return ([*feed_links(url, f"{config.title}: {name}"), *chrome.site_feeds], crumbs,
+            description, about)
 
 
 def share_image(chrome: Chrome, briefing: Briefing, story: Story | None) -> View:

@@ -21,7 +21,8 @@ import jinja2
 
 from site_builder.bodies import INLINE, Bodies
 from site_builder.errors import SourcePos
-from site_builder.incremental.keys import Cards, Stamper
+from site_builder.file_memo import FileMemo
+from site_builder.incremental.keys import Cards, Stamper, StoryKeys
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Site, Story
@@ -49,7 +50,7 @@ from site_builder.output.paging import neighbours, paginate
 from site_builder.output.share_images import has_own_card
 from site_builder.output.templates import template_error
 from site_builder.output.trends import weekly_counts
-from site_builder.output.views import company_link, corporation, feed_links, topic_link
+from site_builder.output.views import company_link, feed_links, topic_link
 
 MORE_ON_COMPANY = 5  # stories in each "More on <company>" list
 MORE_ON_NEWER = 2  # of which at most this many newer than the story
@@ -84,10 +85,12 @@ def path_for(url: str) -> str:
 
 
 def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
-               bodies: Bodies = INLINE) -> list[Page]:
-    """Every HTML page of the site, in a stable order; keyed when versions are given; the
-    stories' bodies read by bodies."""
+               bodies: Bodies = INLINE, memo: FileMemo | None = None) -> list[Page]:
+    """Every HTML page of the site, in a stable order; keyed when versions are given (story
+    pages' keys kept a day at a time in memo); the stories' bodies read by bodies."""
     plan = _Planner(site, index, Stamper(versions) if versions is not None else None, bodies)
+    plan.story_keys = StoryKeys(plan.stamper, memo, index.by_company) \
+        if plan.stamper is not None else None
     return [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
             *plan.company_pages(), *plan.topic_pages(),
             plan.whole("trends/index.html", "trends.html", views.trends_view),
@@ -133,12 +136,15 @@ class _Planner:
         # Stories per week of the last 52 (trends.py): the company and topic charts.
         self.weeks = weekly_counts(site, index)
         self.newest = site.briefings[0].date if site.briefings else None
+        self.story_keys: StoryKeys | None = None  # how story pages are keyed, if they are
 
     def page(self, where: tuple[str, str], view: Callable[[Any, Chrome], View], inputs: object,
-             source: str | SourcePos, lastmod: str = "") -> Page:
-        """A page at where = (path, template), keyed by the stamp of inputs."""
-        keyed = self.stamper is not None and not isinstance(inputs, WholeSite)
-        key = self.stamper.key(inputs) if keyed and self.stamper is not None else ""
+             source: str | SourcePos, lastmod: str = "", key: str | None = None) -> Page:
+        """A page at where = (path, template), keyed by the stamp of inputs (key, if given,
+        is that stamp, kept from an earlier build: StoryKeys)."""
+        if key is None:
+            keyed = self.stamper is not None and not isinstance(inputs, WholeSite)
+            key = self.stamper.key(inputs) if keyed and self.stamper is not None else ""
         return Page(where[0], where[1], view, inputs, self.chrome, source, key, lastmod)
 
     def whole(self, path: str, template: str, view: Callable[[Any, Chrome], View]) -> Page:
@@ -154,6 +160,12 @@ class _Planner:
 
     def day_and_story_pages(self) -> Iterator[Page]:
         briefings = self.site.briefings
+        stories = [[StoryInputs(briefing, position, self._more_on(story),
+                                has_own_card(story, self.newest))
+                    for position, story in enumerate(briefing.stories)]
+                   for briefing in briefings]
+        keys = self.story_keys.keys(list(zip(briefings, stories, strict=True))) \
+            if self.story_keys is not None else [("",) * len(day) for day in stories]
         for number, briefing in enumerate(briefings):
             # A neighbouring day shows as its date in its language: its stories may change.
             newer, older = (DayRef(briefings[n].date, briefings[n].lang)
@@ -163,11 +175,10 @@ class _Planner:
             yield self.page((path_for(briefing.url), "day.html"), views.day_view,
                             DayInputs(briefing, newer, older), briefing.source,
                             max([date, *map(modified_at, briefing.stories)]))
-            for position, story in enumerate(briefing.stories):
-                yield self.page((path_for(story.url), "story.html"), views.story_view,
-                                StoryInputs(briefing, position, self._more_on(story),
-                                            has_own_card(story, self.newest)),
-                                story.source, modified_at(story) or date)
+            for story, inputs, key in zip(briefing.stories, stories[number], keys[number],
+                                          strict=True):
+                yield self.page((path_for(story.url), "story.html"), views.story_view, inputs,
+                                story.source, modified_at(story) or date, key)
 
     def _more_on(self, story: Story) -> tuple[tuple[str, Cards], ...]:
         """For each company of the story, its other stories nearest in time, newest first."""
@@ -202,57 +213,34 @@ class _Planner:
                             _newest(s.day for s in chunk))
 
     def section_pages(self) -> Iterator[Page]:
-        ui = self.ui
-        listing = {"url": "/sections/", "title": ui.gettext("Sections")}
         yield self.whole("sections/index.html", "sections.html", views.sections_view)
         for section in self.index.sections:
             base = f"/sections/{section.slug}/"
             yield from self._list_pages(ListInputs(
-                "section", section.name, Cards(), None, {},
-                [*feed_links(base, f"{self.config.title}: {section.name}"),
-                 *self.chrome.site_feeds],
-                [views.home_crumb(ui), listing, {"url": base, "title": section.name}],
-                ui.gettext("Every story of the %(desk)s desk, newest first.",
-                           desk=section.name),
-                {"@type": "Thing", "name": section.name}, SectionSubject(section.name, base),
+                "section", section.name, Cards(), None, {}, SectionSubject(section.name, base),
                 ()), base, section.stories)
 
     def company_pages(self) -> Iterator[Page]:
-        ui, lang, topics = self.ui, self.lang, self.index.topics
-        listing = {"url": "/companies/", "title": ui.gettext("Companies")}
+        lang, topics = self.lang, self.index.topics
         yield self.whole("companies/index.html", "companies.html", views.companies_view)
         for company in sorted(self.index.companies.values(),
                               key=lambda c: (c.name.casefold(), c.key)):
             name = company_link(company, lang)["name"]
             label = f"{name} ({company.ticker})" if company.ticker else name
             yield from self._list_pages(ListInputs(
-                "company", label, Cards(), None, {},
-                [*feed_links(company.url, f"{self.config.title}: {name}"),
-                 *self.chrome.site_feeds],
-                [views.home_crumb(ui), listing, {"url": company.url, "title": name}],
-                company.description or ui.gettext("Every story about %(company)s, newest "
-                                                  "first.", company=label),
-                corporation(self.config, company_link(company, lang)), company,
+                "company", label, Cards(), None, {}, company,
                 tuple((topics[slug], count) for slug, count
                       in self.index.related_topics.get(company.key, ()) if slug in topics),
                 WeekCounts(self.weeks.starts, self.weeks.of_company(company.key))),
                 company.url, self.index.by_company.get(company.key, ()))
 
     def topic_pages(self) -> Iterator[Page]:
-        ui, lang, companies = self.ui, self.lang, self.index.companies
-        listing = {"url": "/topics/", "title": ui.gettext("Topics")}
+        lang, companies = self.lang, self.index.companies
         yield self.whole("topics/index.html", "topics.html", views.topics_view)
         for topic in sorted(self.index.topics.values(), key=lambda t: (t.name.casefold(),
                                                                        t.slug)):
-            name = topic_link(topic, lang)["name"]
             yield from self._list_pages(ListInputs(
-                "topic", name, Cards(), None, {},
-                [*feed_links(topic.url, f"{self.config.title}: {name}"),
-                 *self.chrome.site_feeds],
-                [views.home_crumb(ui), listing, {"url": topic.url, "title": name}],
-                topic.description or ui.gettext("Every story on %(topic)s, newest first.",
-                                                topic=name),
-                {"@type": "Thing", "name": name}, topic,
+                "topic", topic_link(topic, lang)["name"], Cards(), None, {}, topic,
                 tuple((companies[key], count) for key, count
                       in self.index.related_companies.get(topic.slug, ()) if key in companies),
                 WeekCounts(self.weeks.starts, self.weeks.of_topic(topic.slug))),

@@ -18,7 +18,13 @@ from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, ConfigError
 from site_builder.output.edition import EDITION_FILTERS
-from site_builder.output.i18n import SITE_LOCALE, Interface, Interfaces, catalogs_stamp
+from site_builder.output.i18n import (
+    SITE_LOCALE,
+    Interface,
+    Interfaces,
+    catalogs_stamp,
+    template_gettext,
+)
 from site_builder.output.views import site_view
 
 # The builder's own themes: the repository's themes/, installed as site_builder.themes
@@ -178,6 +184,7 @@ def make_environment(config: SiteConfig, theme: Theme, assets: dict[str, str],
     env.filters["json_script"] = json_for_script
     env.filters["number"] = interface.number
     env.install_gettext_translations(interface.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(template_gettext(interface.translations))  # the same, looked up once
     # As filters too ({{ story.url|url }}): Jinja calls a filter directly, and a global
     # function through its context, which cost a tenth of a story page's fifty links.
     env.filters.update(url=url, asset=asset)

@@ -143,6 +143,17 @@ def test_the_same_variable_read_from_outside_the_record_goes_stale(
     assert company_page(incremental) != company_page(full)
 
 
+def test_story_pages_kept_a_day_at_a_time_are_kept_by_every_field_of_their_record():
+    """StoryKeys keeps a day's story page keys under the stamp of what StoryInputs holds:
+    a field added to the record must join that stamp (incremental/keys.py), or the kept keys
+    would leave it behind."""
+    from site_builder.incremental.keys import StoryKeys
+
+    fields = tuple(f.name for f in dataclasses.fields(page_views.StoryInputs))
+    assert fields == StoryKeys.FIELDS, (
+        "StoryInputs changed: add what the new field is made of to StoryKeys._made_of")
+
+
 # The Stamper --------------------------------------------------------------------------------
 
 def versions_of(*stories: Story) -> Versions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ONE_DAY, write_site
+from conftest import ONE_DAY, DictMemo, write_site
 
 from site_builder.config import load_config
 from site_builder.index import index_site
@@ -112,12 +112,12 @@ def test_numbered_pages_show_nothing_that_changes_as_the_list_grows(tmp_path: Pa
 
 # Story page keys ---------------------------------------------------------------------------
 
-def keyed_pages(site) -> dict[str, str]:
+def keyed_pages(site, memo: DictMemo | None = None) -> dict[str, str]:
     from site_builder.incremental.versions import version_site
 
     index = index_site(site)
     versions = version_site(site, index, {b.source.path: str(b.date) for b in site.briefings})
-    return {page.path: page.key for page in plan_pages(site, index, versions)}
+    return {page.path: page.key for page in plan_pages(site, index, versions, memo=memo)}
 
 
 def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
@@ -138,6 +138,13 @@ def test_a_retitled_story_rekeys_the_stories_of_other_days_that_show_its_card(
     after = keyed_pages(retitled)
     neighbours = [s.url for s in index.by_company[story.companies[0]] if s.day != story.day]
     assert any(after[path_for(url)] != before[path_for(url)] for url in neighbours)
+    # Story keys kept a day at a time (incremental/keys.py StoryKeys) are the same keys.
+    memo = DictMemo()
+    assert keyed_pages(site, memo) == before and memo.puts
+    puts = memo.puts
+    assert keyed_pages(site, memo) == before and memo.puts == puts  # every day kept
+    assert keyed_pages(retitled, memo) == after
+    assert 0 < memo.puts - puts < len(site.briefings)  # the days that show its card
 
 
 def test_two_pages_for_one_file_are_an_error_naming_both_and_a_bad_path_is_refused():
