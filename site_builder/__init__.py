@@ -2,7 +2,7 @@
 
 The build is a pipeline of stages (pipeline.py) over one immutable site model (model.py). The
 code is in layers; a module imports only from its own package and from the layers below it,
-and packages on one line do not import each other (tests/test_architecture.py holds the code
+and packages on one line do not import each other (tests/site/test_architecture.py holds the code
 to this table, and docs/architecture.md draws it):
 
     cli: cli, __main__

@@ -20,7 +20,9 @@ settings.register_profile("ci", derandomize=True, max_examples=100, deadline=Non
 settings.register_profile("long", max_examples=5_000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
+"""tests/: the shared helpers and fixture files (fixtures/, data/, bad_input/, js/) live here."""
+REPO_ROOT = TESTS_DIR.parent
 
 # The browser tests (test_browser, test_serve) drive Debian's Chromium through Playwright.
 try:

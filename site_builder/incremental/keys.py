@@ -161,8 +161,9 @@ class StoryKeys:
     stamp of exactly those: the day (versions.py: its file and every story of it), each
     story's place and flag, and the cards of each company list a window of it is cut from.
     A key is still the Stamper's stamp of the record, made whenever that stamp is new; the
-    cache is keyed by the builder's code, and tests/test_page_keys.py holds StoryInputs to
-    FIELDS, so that a field added to the record is added to the stamp here as well.
+    cache is keyed by the builder's code, and tests/incremental/test_page_keys.py holds
+    StoryInputs to FIELDS, so that a field added to the record is added to the stamp here as
+    well.
     """
 
     FIELDS = ("briefing", "position", "more", "own_card")

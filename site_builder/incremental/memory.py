@@ -12,7 +12,7 @@ The pipeline asks BuildMemory four things, in this order, and nothing else of th
 3. `record(made)`: what this build made, written *before* the swap and under the identity of
    the folder about to be swapped in: a record that cannot be written (a full disk) leaves the
    old site in place, and one written by a build that dies before its swap describes no live
-   folder (issue 20; tests/test_faults.py, tests/test_lock.py).
+   folder (issue 20; tests/site/test_faults.py, tests/incremental/test_lock.py).
 4. `confirm()`: after the swap, where the folder swapped in is not quite what `record` was
    told (a file system that stamps a folder it renames).
 """

@@ -339,7 +339,7 @@ class _AbsoluteLinks(FragmentWriter):
 
     def handle_endtag(self, tag: str) -> None:
         self._raw_text = False
-        self.out.append(f"</{tag}>")
+        super().handle_endtag(tag)
 
     def handle_data(self, data: str) -> None:
         self.out.append(data if self._raw_text else html.escape(data, quote=False))

@@ -117,29 +117,20 @@ class _Linker(FragmentWriter):
         return "".join(self.out)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.out.append(self.get_starttag_text() or "")
+        super().handle_starttag(tag, attrs)
         if tag in NOT_LINKED:
             self.closed.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.out.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.closed:
             del self.closed[len(self.closed) - 1 - self.closed[::-1].index(tag):]
-        self.out.append(f"</{tag}>")
-
-    def handle_entityref(self, name: str) -> None:
-        self.out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self.out.append(f"&#{name};")
+        super().handle_endtag(tag)
 
     def handle_data(self, data: str) -> None:
         if "<" in data:  # broken markup: a link beside it might join a tag, so no more links
             self.waiting.clear()
         if self.closed or not self.waiting or self.cdata_elem is not None:
-            self.out.append(data)
+            super().handle_data(data)
             return
         spans: list[tuple[int, int, _Target]] = []
         names = [_first_name(data, target.names) for target in self.waiting]

@@ -3,7 +3,7 @@
 Pagefind reads each page it indexes whole, and a third of its time went on the parts of a story
 page outside the article (the head, the rails, the navigation). It is given instead, in a
 scratch folder at the same paths, each page cut down to its indexed element (and its <html> and
-<title>), which makes the same index (tests/test_search.py checks that); a page of another
+<title>), which makes the same index (tests/search/test_search.py checks that); a page of another
 shape goes whole. The render workers cut down each story page they render (SearchIndexer.page_written), so
 the search thread, which feeds Pagefind one bundle at a time, cuts down only the pages this
 build did not render (reading and cutting a year's pages there took six seconds).

@@ -7,11 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 from site_builder.errors import ContentError
 from site_builder.tagging.registry import company_slug, load_site_data
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SLUGS = (
     "artificial-intelligence", "computing-power", "semiconductors", "consumer-electronics",
     "new-energy-vehicles", "lithium-batteries", "energy-storage", "photovoltaics", "robotics",

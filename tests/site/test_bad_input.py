@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ONE_DAY, tree_bytes, write_site
+from conftest import ONE_DAY, TESTS_DIR, tree_bytes, write_site
 
-CORPUS = Path(__file__).resolve().parent / "bad_input"
+CORPUS = TESTS_DIR / "bad_input"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
     (CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 CASE_FOLDER = "content/briefings/2025"

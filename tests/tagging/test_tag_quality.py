@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO_ROOT, TESTS_DIR
 
 from site_builder.config import load_config
 from site_builder.model import Site, Story
 from site_builder.pipeline import load_site
 from site_builder.report import Reporter
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA = REPO_ROOT / "tests" / "data"
+DATA = TESTS_DIR / "data"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,8 @@ tests/fixtures/tickers.txt, read by find_mentions as a story's text would be."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import TESTS_DIR
 from markdown_it.utils import read_fixture_file
 
 from site_builder.tagging.mentions import Mention, find_mentions
@@ -19,7 +18,7 @@ from site_builder.tagging.tickers import (
     parse_ticker,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tickers.txt"
+FIXTURE = TESTS_DIR / "fixtures" / "tickers.txt"
 CASES = read_fixture_file(FIXTURE)
 
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import write_site
+from conftest import TESTS_DIR, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.utils import read_fixture_file
@@ -26,7 +26,7 @@ from site_builder.pipeline import build
 from site_builder.report import Reporter
 from site_builder.stamps import text_stamp
 
-FIXTURE = Path(__file__).parent / "fixtures" / "split.txt"
+FIXTURE = TESTS_DIR / "fixtures" / "split.txt"
 CASES = read_fixture_file(FIXTURE)
 
 CONFIG = SiteConfig(root=Path("/site"))

@@ -3,7 +3,7 @@ keeps its promises (safe slugs, no lost text, the same output for the same input
 
 These extend the properties next to each module (test_split, test_tickers, test_tag,
 test_importer) rather than repeat them. Examples are bounded and derandomised by the "ci"
-profile of conftest.py; run ``pytest tests/test_fuzz.py --hypothesis-profile=long`` to look
+profile of conftest.py; run ``pytest tests/content/test_fuzz.py --hypothesis-profile=long`` to look
 much further.
 """
 

@@ -13,6 +13,7 @@ from typing import TextIO
 
 import pytest
 import yaml
+from conftest import TESTS_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -27,7 +28,7 @@ from site_builder.importer.convert import (
 )
 from site_builder.importer.rules import classify_line, clean_line, escape_markdown
 
-REPORTS = Path(__file__).parent / "fixtures" / "reports"
+REPORTS = TESTS_DIR / "fixtures" / "reports"
 SEED_DAY = dt.date(2025, 3, 27)
 # The site's dialect with raw HTML on: the strictest reading of what the importer writes.
 MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])

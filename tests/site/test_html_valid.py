@@ -16,13 +16,13 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, write_site
+from conftest import REPO_ROOT, TESTS_DIR, write_site
 
 from site_builder.config import load_config
 from site_builder.pipeline import build
 from site_builder.report import Reporter
 
-VNU = REPO_ROOT / "tests/js/node_modules/vnu-jar/build/dist/vnu.jar"
+VNU = TESTS_DIR / "js/node_modules/vnu-jar/build/dist/vnu.jar"
 # The checker resolves 'self' against file: URLs and takes JSON-LD data blocks for inline
 # scripts, so its Content-Security-Policy notes are wrong here; the browser tests check the
 # policy for real, in Chromium.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HAVE_PLAYWRIGHT, ONE_DAY, REPO_ROOT, needs_chromium, write_site
+from conftest import HAVE_PLAYWRIGHT, ONE_DAY, REPO_ROOT, TESTS_DIR, needs_chromium, write_site
 
 from site_builder.config import load_config
 from site_builder.index import SiteIndex, index_site
@@ -26,7 +26,7 @@ from site_builder.report import Reporter
 if HAVE_PLAYWRIGHT:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-AXE = REPO_ROOT / "tests/js/node_modules/axe-core/axe.min.js"
+AXE = TESTS_DIR / "js/node_modules/axe-core/axe.min.js"
 SCREENSHOTS = REPO_ROOT / "test-artifacts/screenshots"
 WAIT_MS = 15_000
 WIDTHS = (390, 1280)

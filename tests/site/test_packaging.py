@@ -30,14 +30,14 @@ from pathlib import Path, PurePosixPath
 
 import feedparser
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, TESTS_DIR
 
 from site_builder import __version__
 from site_builder.output.templates import BUNDLED_THEMES
 
 SETUPTOOLS = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
 WAIT_SECONDS = 60.0  # a bound on waiting for the server, never an assertion on time
-SEED_REPORT = REPO_ROOT / "tests/fixtures/reports/seed.txt"
+SEED_REPORT = TESTS_DIR / "fixtures" / "reports" / "seed.txt"
 NOT_SHIPPED = ("tests/", "content/", "bench/", "docs/", ".ci/", "themes/")
 
 

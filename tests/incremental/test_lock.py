@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import ONE_DAY, tree_bytes, write_site
+from conftest import ONE_DAY, TESTS_DIR, tree_bytes, write_site
 
 from site_builder.config import SiteConfig, load_config
 from site_builder.faults import FAULT_ENV
@@ -182,7 +182,7 @@ def test_check_shares_the_lock_with_checks_and_waits_for_a_build(
 
 def test_two_imports_of_one_day_take_turns(config: SiteConfig, tmp_path: Path):
     """Both meet the lock; once it is free, one writes the day and the other finds it there."""
-    report = Path(__file__).parent / "fixtures" / "reports" / "seed.txt"
+    report = TESTS_DIR / "fixtures" / "reports" / "seed.txt"
     with hold_site_lock(config, quiet(), command="build"):
         imports = [cli("import", "--site", config.root, "--date", "2025-03-29", report)
                    for _ in range(2)]
