@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -42,6 +43,10 @@ needs_chromium = pytest.mark.skipif(
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: needs Debian's chromium (headless)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    # A shell starts a background job (`pytest &`, nohup) with Ctrl-C ignored, and every
+    # process the tests start inherits that: the builds and servers that tests stop with
+    # SIGINT would never hear it. Give the children Python's own Ctrl-C back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="module")
