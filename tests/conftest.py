@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,3 +139,20 @@ ONE_DAY = """\
 
     Goertek (002241.SZ) announced that its net profit rose.
     """
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(folder: Path) -> Iterator[Path]:
+    """A 4 MB file system of its own at folder (root only), unmounted afterwards: room for
+    the small site with its share images and search bundle, and little more."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    folder.mkdir(exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import ONE_DAY, write_site
+from conftest import ONE_DAY, mounted_tmpfs, write_site
 from deploying import changed_between, clean_env, cli, expected_type, free_port, site_files
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -216,18 +216,8 @@ def test_a_folder_of_other_files_is_not_replaced(tmp_path: Path):
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A small file system of its own (root only), unmounted afterwards."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root")
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk") as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def test_a_full_web_root_disk_is_a_clear_error_and_the_live_site_stays(tmpfs: Path,

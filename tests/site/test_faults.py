@@ -10,9 +10,7 @@ A killed build (SIGKILL through ``SITE_BUILDER_FAULT``, see site_builder/faults.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ONE_DAY, run_cli, tree_bytes, write_site
+from conftest import ONE_DAY, mounted_tmpfs, run_cli, tree_bytes, write_site
 
 from site_builder.faults import FAULT_ENV, POINTS
 
@@ -114,23 +112,6 @@ def test_a_killed_first_build_leaves_no_output_and_the_next_one_builds(
 
 
 # --- a full disk and a read-only folder -------------------------------------------------------
-
-@contextlib.contextmanager
-def mounted_tmpfs(folder: Path) -> Iterator[Path]:
-    """A 4 MB file system of its own at folder (root only), unmounted afterwards: room for
-    the small site with its share images and search bundle, and little more."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root")
-    folder.mkdir(exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
 
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
