@@ -134,25 +134,35 @@ def _keep_unchanged(pages: list[Page], theme_hash: str, previous: dict[str, str]
     """Keep each page whose key says it shows what the live file shows; the others' places.
 
     Pages the aside folder holds already are kept in one call at the end: after an edit that
-    is every page but a few dozen, of some 70,000.
+    is every page but a few dozen, of some 70,000. The loop is the render stage's hottest of
+    an edit, so it looks each page's mark up before making the one it would have to equal.
     """
     todo = []
     kept: dict[str, str] = {}
+    held: list[str] = []  # kept, and in the aside folder already
     existing = transaction.existing
+    recorded = previous.get
     template_stamps: dict[str, str] = {}
     for number, page in enumerate(pages):
-        if page.key:
-            template = template_stamps.get(page.template)
-            if template is None:
-                template = template_stamps[page.template] = \
-                    _template_stamp(theme_hash, page.template)
-            mark = f"{template}.{page.key}"  # page_mark(), its template stamped once
+        key = page.key
+        if key:
             path = page.path
-            if previous.get(path) == mark and (path in existing or transaction.keep((path,))):
-                kept[path] = mark
-                continue
+            mark = recorded(path)
+            if mark is not None:
+                template = template_stamps.get(page.template)
+                if template is None:
+                    template = template_stamps[page.template] = \
+                        _template_stamp(theme_hash, page.template)
+                if mark == f"{template}.{key}":  # page_mark(), its template stamped once
+                    if path in existing:
+                        held.append(path)
+                        kept[path] = mark
+                        continue
+                    if transaction.keep((path,)):
+                        kept[path] = mark
+                        continue
         todo.append(number)
-    transaction.keep(path for path in kept if path in existing)
+    transaction.keep_held(held)
     stats.reused += len(kept)
     stats.fingerprints.update(kept)
     return todo

@@ -215,6 +215,11 @@ class OutputTransaction:
             return False
         return True
 
+    def keep_held(self, relatives: list[str]) -> None:
+        """Carry over files the aside folder holds already (each in existing): keep() without
+        its check of each, for the render stage's 70,000 after an edit."""
+        self.written.update(relatives)
+
     def replace_folder(self, relative: str) -> Path:
         """An empty folder in the aside site for a tool to fill (Pagefind): whatever the
         aside folder held there goes; what is written there later counts as written anew."""
