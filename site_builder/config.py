@@ -7,8 +7,6 @@ import datetime as dt
 import tomllib
 import zoneinfo
 from dataclasses import dataclass
-from email.headerregistry import AddressHeader
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +254,11 @@ def sender_address(text: str) -> str:
     one well-formed address, so nothing else can ride into the header."""
     if "\r" in text or "\n" in text:
         return ""
+    # Imported here: only a site with an [email] table asks, and the email package is some
+    # 10 ms of every command's start-up.
+    from email.headerregistry import AddressHeader
+    from email.policy import default as default_policy
+
     header = default_policy.header_factory("From", text)
     # (defects is BaseHeader's, which the header classes mix in; typeshed misses it)
     defects = getattr(header, "defects", ())
