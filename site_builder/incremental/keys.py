@@ -208,9 +208,9 @@ class StoryKeys:
         """A company's list of stories as cards, in order: what its windows are cut from."""
         found = self._list_stamps.get(key)
         if found is None:
-            cards = self.stamper.versions.cards
-            found = self._list_stamps[key] = stamp_text(key, *(
-                f"{story.url} {cards[story.url]}" for story in self.lists.get(key, ())))
+            cards = self.stamper.versions.cards  # a card stamp holds its story's URL
+            found = self._list_stamps[key] = stamp_text(key, "".join(
+                map(cards.__getitem__, map(_URL, self.lists.get(key, ())))))
         return found
 
 
