@@ -433,3 +433,30 @@ def test_rendered_story_pages_of_bundles_to_make_are_cut_down_where_pagefind_rea
         indexer.abort()
         transaction.abort()
     assert not indexer.scratch.exists()  # gone with the build
+
+
+def test_find_pagefind_takes_the_named_binary_first(monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path):
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "pagefind"))
+    assert search.find_pagefind() == tmp_path / "pagefind"
+
+
+def test_find_pagefind_finds_the_packaged_binary_without_the_service_api():
+    """The binary pagefind.service would run, found without importing that module (which
+    imports asyncio and ssl): the build only needs the binary."""
+    env = {k: v for k, v in os.environ.items() if k != "PAGEFIND_BINARY_PATH"}
+    said = subprocess.run(
+        [sys.executable, "-c", ("import sys\n"
+         "from site_builder.search.indexer import find_pagefind\n"
+         "from pagefind.service import get_executable\n"
+         "ours = find_pagefind()\n"
+         "print(ours == get_executable(), 'pagefind.service' in sys.modules)")],
+        capture_output=True, text=True, env=env, check=True).stdout.split()
+    assert said == ["True", "True"]  # the same binary (the service imported only to compare)
+    alone = subprocess.run(
+        [sys.executable, "-c", ("import sys\n"
+         "from site_builder.search.indexer import find_pagefind\n"
+         "find_pagefind()\n"
+         "print('pagefind.service' in sys.modules, 'asyncio' in sys.modules)")],
+        capture_output=True, text=True, env=env, check=True).stdout.split()
+    assert alone == ["False", "False"]
