@@ -183,13 +183,14 @@ class _Planner:
                             if 0 <= n < len(briefings) else None
                             for n in (number - 1, number + 1))
             date = briefing.date.isoformat()  # each story's day is its briefing's
+            modified = [modified_at(story) if story.notes else "" for story in briefing.stories]
             yield self.page((path_for(briefing.url), "day.html"), views.day_view,
                             DayInputs(briefing, newer, older), briefing.source,
-                            max([date, *map(modified_at, briefing.stories)]))
-            for story, inputs, key in zip(briefing.stories, stories[number], keys[number],
-                                          strict=True):
+                            max([date, *modified]))
+            for story, inputs, key, changed in zip(briefing.stories, stories[number],
+                                                   keys[number], modified, strict=True):
                 yield self.page((path_for(story.url), "story.html"), views.story_view, inputs,
-                                story.source, modified_at(story) or date, key)
+                                story.source, changed or date, key)
 
     def _more_on(self, story: Story) -> tuple[tuple[str, Cards], ...]:
         """For each company of the story, its other stories nearest in time, newest first."""
