@@ -11,7 +11,7 @@ import functools
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import ImageFont
@@ -45,10 +45,16 @@ class FontFile:
 
 @dataclass(frozen=True, slots=True)
 class Fonts:
-    """The Latin font and the CJK one (None when no font with CJK glyphs is installed)."""
+    """The Latin font and the CJK one (None when no font with CJK glyphs is installed), with
+    their identities read once: every share image's cache name holds them (8,000 a build)."""
 
     latin: FontFile
     cjk: FontFile | None
+    identities: tuple[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identities", (
+            self.latin.identity, self.cjk.identity if self.cjk is not None else ""))
 
 
 def find_fonts(warn: Callable[[str], None]) -> Fonts:

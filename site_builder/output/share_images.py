@@ -158,9 +158,8 @@ class ShareImage:
 
     def inputs(self) -> list[object]:
         """Everything the bytes depend on: the text, the fonts and the drawing's version."""
-        fonts = [self.fonts.latin.identity, self.fonts.cjk.identity if self.fonts.cjk else ""]
         return [VERSION, self.card.site, self.card.headline, self.card.date, self.card.detail,
-                *fonts]
+                *self.fonts.identities]
 
     @property
     def cache_name(self) -> str:

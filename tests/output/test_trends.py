@@ -6,6 +6,7 @@ and topic pages' charts must count exactly the stories the pages list.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,6 +21,7 @@ from site_builder.config import load_config
 from site_builder.index import index_site
 from site_builder.output.charts import chart_view
 from site_builder.output.i18n import Interfaces
+from site_builder.output.open_data import plan_data
 from site_builder.output.trends import WEEKS, rising, trend, week_start, weekly_counts
 from site_builder.pipeline import build, load_site
 from site_builder.report import Reporter
@@ -287,3 +289,25 @@ def test_open_data_files_count_every_story_and_are_documented(sample: Path):
     for field in ("format", "kind", "key", "name", "slug", "page", "story_count", "weeks",
                   "week", "start", "count", "stories", "ticker", "listings"):
         assert f"`{field}`" in docs, field
+
+
+def test_a_data_file_is_remade_when_what_it_lists_changes():
+    """A data file's inputs are a stamp of its stories' days, places and URLs, not the list
+    itself: each of those changing must change them, and only the file's content may."""
+    config = load_config(REPO_ROOT)[0]
+    loaded = load_site(config, Reporter(0))
+    index = index_site(loaded)
+    stories = max(index.by_company.values(), key=len)
+    job = next(j for j in plan_data(config, index) if j.listed is stories)
+    before = job.inputs()
+    first = stories[0]
+    for changed in (first._replace(position=first.position + 1),
+                    first._replace(url=first.url + "x/"),
+                    first._replace(day=first.day - dt.timedelta(days=7))):
+        moved = dataclasses.replace(job, listed=(changed, *stories[1:]))
+        assert moved.inputs() != before
+    assert dataclasses.replace(job, listed=stories[1:]).inputs() != before
+    same = dataclasses.replace(job, listed=tuple(stories))
+    assert same.inputs() == before
+    assert [url for _, url in job.stories()] == [
+        config.absolute(s.url) for s in sorted(stories, key=lambda s: (s.day, s.position))]
