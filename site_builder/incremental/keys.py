@@ -208,7 +208,56 @@ class StoryKeys:
         """A company's list of stories as cards, in order: what its windows are cut from."""
         found = self._list_stamps.get(key)
         if found is None:
-            cards = self.stamper.versions.cards
-            found = self._list_stamps[key] = stamp_text(key, *(
-                f"{story.url} {cards[story.url]}" for story in self.lists.get(key, ())))
+            cards = self.stamper.versions.cards  # a card stamp holds its story's URL
+            found = self._list_stamps[key] = stamp_text(key, "".join(
+                map(cards.__getitem__, map(_URL, self.lists.get(key, ())))))
+        return found
+
+
+class ListKeys:
+    """The keys of list pages (a desk's, company's or topic's), kept between builds a list at
+    a time (cache kind "list-keys").
+
+    A list's pages are one record cut into pages: output/pages.py `_list_records` gives each
+    page its front page's record with a chunk of the list's stories and the chunk's
+    pagination, and numbered pages no count, related tags or chart, all of which `paginate`
+    derives from the list, the page size and the list's URL. So a list's keys are kept under
+    the stamp of exactly those: the front page's key (every field of its record), the page
+    size, the URL and the cards of the list's stories in order (a card stamp holds its URL).
+    At ten years the 429 lists have 20,888 pages, and after an edit none of them needs a key
+    made. tests/incremental/test_page_keys.py holds ListInputs to FIELDS, so that a field
+    `_list_records` sets page by page is added here too.
+    """
+
+    FIELDS = ("kind", "title", "stories", "total", "pagination", "subject", "related", "chart")
+    """ListInputs' fields: the front page's, or set by `_list_records` from the list."""
+
+    def __init__(self, stamper: Stamper, memo: FileMemo | None, per_page: int) -> None:
+        self.stamper = stamper
+        self.memo = memo
+        self.per_page = per_page
+
+    def keys(self, lists: Sequence[tuple[str, Sequence[Story], Sequence[object]]]
+             ) -> list[tuple[str, ...]]:
+        """Each list's page keys, in order, for lists given as (the list's URL, its stories,
+        its pages' records, front page first); kept ones from the memo, the others stamped
+        (and kept)."""
+        stamper, memo = self.stamper, self.memo
+        if memo is None:
+            return [tuple(map(stamper.key, records)) for _, _, records in lists]
+        cards = stamper.versions.cards
+        made_of = [stamp_text(stamper.key(records[0]), str(self.per_page), url,
+                              "".join(map(cards.__getitem__, map(_URL, stories))))
+                   for url, stories, records in lists]
+        kept = memo.get_many("list-keys", made_of)
+        made: dict[str, tuple[str, ...]] = {}
+        found = []
+        for (_, _, records), stamp_ in zip(lists, made_of, strict=True):
+            keys = kept.get(stamp_)
+            if not (isinstance(keys, tuple) and len(keys) == len(records)
+                    and all(isinstance(key, str) for key in keys)):
+                keys = made[stamp_] = tuple(map(stamper.key, records))
+            found.append(keys)
+        memo.put_many("list-keys", made)
+        memo.retain("list-keys", set(made_of))
         return found

@@ -178,9 +178,15 @@ def home_crumb(ui: Interface) -> View:
     return {"url": "/", "title": ui.gettext("Home")}
 
 
+def top_crumbs(ui: Interface, url: str, title: str) -> list[View]:
+    """The breadcrumbs of a page one level below home (the A to Z lists, the archive,
+    search): every other page's start with them."""
+    return [home_crumb(ui), {"url": url, "title": title}]
+
+
 def day_crumbs(chrome: Chrome, briefing: Briefing) -> list[View]:
     ui = chrome.interfaces[briefing.lang]
-    return [home_crumb(ui), {"url": "/archive/", "title": ui.gettext("Archive")},
+    return [*top_crumbs(ui, "/archive/", ui.gettext("Archive")),
             {"url": briefing.url, "title": ui.short_date(briefing.date)}]
 
 
@@ -294,8 +300,7 @@ def _list_head(inputs: ListInputs, chrome: Chrome) -> tuple[list[View], list[Vie
         description = subject.description or ui.gettext(
             "Every story on %(topic)s, newest first.", topic=name)
         about = {"@type": "Thing", "name": name}
-    crumbs = [home_crumb(ui), {"url": listing[0], "title": listing[1]},
-              {"url": url, "title": name}]
+    crumbs = [*top_crumbs(ui, *listing), {"url": url, "title": name}]
     return ([*feed_links(url, f"{config.title}: {name}"), *chrome.site_feeds], crumbs,
             description, about)
 
@@ -351,10 +356,11 @@ SEARCH_PAGE_COMPANIES = 24  # the most covered companies, offered when search ca
 
 def sections_view(inputs: WholeSite, chrome: Chrome) -> View:
     ui = chrome.ui
-    listing = {"url": "/sections/", "title": ui.gettext("Sections")}
+    title = ui.gettext("Sections")
     return {
-        "page": page_meta(chrome.config, Head("/sections/", listing["title"], "sections",
-                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing])),
+        "page": page_meta(chrome.config, Head("/sections/", title, "sections",
+                          feeds=chrome.site_feeds,
+                          breadcrumbs=top_crumbs(ui, "/sections/", title))),
         "sections": [{"name": s.name, "url": f"/sections/{s.slug}/",
                       "count": len(s.stories)} for s in inputs.index.sections],
     }
@@ -362,7 +368,7 @@ def sections_view(inputs: WholeSite, chrome: Chrome) -> View:
 
 def companies_view(inputs: WholeSite, chrome: Chrome) -> View:
     index, ui, lang = inputs.index, chrome.ui, chrome.lang
-    listing = {"url": "/companies/", "title": ui.gettext("Companies")}
+    title = ui.gettext("Companies")
     groups: dict[str, list[View]] = {}
     for company in sorted(index.companies.values(), key=lambda c: (c.name.casefold(), c.key)):
         letter = company.name[:1].upper()
@@ -370,8 +376,9 @@ def companies_view(inputs: WholeSite, chrome: Chrome) -> View:
         groups.setdefault(letter, []).append(
             {**company_link(company, lang), "count": len(index.by_company.get(company.key, ()))})
     return {
-        "page": page_meta(chrome.config, Head("/companies/", listing["title"], "companies",
-                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
+        "page": page_meta(chrome.config, Head("/companies/", title, "companies",
+                          feeds=chrome.site_feeds,
+                          breadcrumbs=top_crumbs(ui, "/companies/", title),
                           description=ui.gettext("Every company in the briefings, A to Z."))),
         "groups": [{"letter": letter, "companies": groups[letter]}
                    for letter in sorted(groups)],
@@ -380,11 +387,11 @@ def companies_view(inputs: WholeSite, chrome: Chrome) -> View:
 
 def topics_view(inputs: WholeSite, chrome: Chrome) -> View:
     index, ui, lang = inputs.index, chrome.ui, chrome.lang
-    listing = {"url": "/topics/", "title": ui.gettext("Topics")}
+    title = ui.gettext("Topics")
     topics = sorted(index.topics.values(), key=lambda t: (t.name.casefold(), t.slug))
     return {
-        "page": page_meta(chrome.config, Head("/topics/", listing["title"], "topics",
-                          feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), listing],
+        "page": page_meta(chrome.config, Head("/topics/", title, "topics",
+                          feeds=chrome.site_feeds, breadcrumbs=top_crumbs(ui, "/topics/", title),
                           description=ui.gettext(
                               "Technologies, industries and corporate events."))),
         "topics": [{**topic_link(t, lang), "description": t.description,
@@ -402,8 +409,7 @@ def archive_view(inputs: WholeSite, chrome: Chrome) -> View:
     return {
         "page": page_meta(chrome.config, Head("/archive/", ui.gettext("Archive"), "archive",
                           feeds=chrome.site_feeds,
-                          breadcrumbs=[home_crumb(ui), {"url": "/archive/",
-                                                        "title": ui.gettext("Archive")}],
+                          breadcrumbs=top_crumbs(ui, "/archive/", ui.gettext("Archive")),
                           description=ui.gettext("Every briefing, by year and month."))),
         "years": [{"year": year, "months": [
             {"month": month, "name": ui.month_year(year, month),
@@ -425,8 +431,7 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
     return {
         "page": page_meta(chrome.config, Head("/search/", ui.gettext("Search"), "search",
                           feeds=chrome.site_feeds,
-                          breadcrumbs=[home_crumb(ui), {"url": "/search/",
-                                                        "title": ui.gettext("Search")}],
+                          breadcrumbs=top_crumbs(ui, "/search/", ui.gettext("Search")),
                           description=ui.gettext("Search every story by words, company, "
                                                  "topic or section."))),
         "sections": [{"name": s.name, "url": f"/sections/{s.slug}/"} for s in index.sections],
@@ -438,9 +443,9 @@ def search_view(inputs: WholeSite, chrome: Chrome) -> View:
 def trends_view(inputs: WholeSite, chrome: Chrome) -> View:
     """/trends/ (trends_page.py): the subjects rising this week and the most mentioned."""
     ui = chrome.ui
-    crumb = {"url": "/trends/", "title": ui.gettext("Trends")}
-    page = page_meta(chrome.config, Head("/trends/", crumb["title"], "trends",
-                     feeds=chrome.site_feeds, breadcrumbs=[home_crumb(ui), crumb],
+    title = ui.gettext("Trends")
+    page = page_meta(chrome.config, Head("/trends/", title, "trends",
+                     feeds=chrome.site_feeds, breadcrumbs=top_crumbs(ui, "/trends/", title),
                      description=ui.gettext("The companies and topics rising this week, "
                                             "and the most mentioned.")))
     weeks = weekly_counts(inputs.site, inputs.index)
@@ -459,7 +464,7 @@ def corrections_view(inputs: CorrectionsInputs, chrome: Chrome) -> View:
     feeds = feed_links(url, corrections.feed_title(config, ui))
     return {
         "page": page_meta(config, Head(url, title, "corrections", feeds=feeds,
-                          breadcrumbs=[home_crumb(ui), {"url": url, "title": title}],
+                          breadcrumbs=top_crumbs(ui, url, title),
                           description=corrections.description(ui))),
         "feeds": feeds,
         "stories": [{**story_card(card(story), chrome.names, lang),

@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import jinja2
@@ -22,7 +22,7 @@ import jinja2
 from site_builder.bodies import INLINE, Bodies
 from site_builder.errors import SourcePos
 from site_builder.file_memo import FileMemo
-from site_builder.incremental.keys import Cards, Stamper, StoryKeys
+from site_builder.incremental.keys import Cards, ListKeys, Stamper, StoryKeys
 from site_builder.incremental.versions import Versions
 from site_builder.index import SiteIndex
 from site_builder.model import Site, Story
@@ -56,9 +56,12 @@ MORE_ON_COMPANY = 5  # stories in each "More on <company>" list
 MORE_ON_NEWER = 2  # of which at most this many newer than the story
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One HTML file to write: where, with which template, and what its view reads."""
+class Page(NamedTuple):
+    """One HTML file to write: where, with which template, and what its view reads.
+
+    A named tuple, as model.Story is: a site of ten years plans 75,000 pages a build, and a
+    frozen dataclass's __init__ cost three times as much. Derive one with `_replace`.
+    """
 
     path: str  # relative to the output folder, "2025/03/27/index.html"
     template: str
@@ -88,11 +91,15 @@ def plan_pages(site: Site, index: SiteIndex, versions: Versions | None = None,
                bodies: Bodies = INLINE, memo: FileMemo | None = None) -> list[Page]:
     """Every HTML page of the site, in a stable order; keyed when versions are given (story
     pages' keys kept a day at a time in memo); the stories' bodies read by bodies."""
-    plan = _Planner(site, index, Stamper(versions) if versions is not None else None, bodies)
-    plan.story_keys = StoryKeys(plan.stamper, memo, index.by_company) \
-        if plan.stamper is not None else None
-    return [*plan.home_pages(), *plan.day_and_story_pages(), *plan.section_pages(),
-            *plan.company_pages(), *plan.topic_pages(),
+    plan = _Planner(site, index, Stamper(versions) if versions is not None else None, bodies,
+                    memo)
+    return [*plan.home_pages(), *plan.day_and_story_pages(),
+            plan.whole("sections/index.html", "sections.html", views.sections_view),
+            *plan.list_pages("section"),
+            plan.whole("companies/index.html", "companies.html", views.companies_view),
+            *plan.list_pages("company"),
+            plan.whole("topics/index.html", "topics.html", views.topics_view),
+            *plan.list_pages("topic"),
             plan.whole("trends/index.html", "trends.html", views.trends_view),
             plan.whole("archive/index.html", "archive.html", views.archive_view),
             plan.whole("search/index.html", "search.html", views.search_view),
@@ -122,10 +129,11 @@ class _Planner:
     """Knows the site and its lookups; each *_pages method yields pages with their inputs."""
 
     def __init__(self, site: Site, index: SiteIndex, stamper: Stamper | None,
-                 bodies: Bodies) -> None:
+                 bodies: Bodies, memo: FileMemo | None) -> None:
         self.site = site
         self.index = index
         self.stamper = stamper
+        self.memo = memo
         config = self.config = site.config
         self.chrome = Chrome(config, Interfaces(config), Names(index.companies, index.topics),
                              feed_links("/", config.title),
@@ -136,7 +144,10 @@ class _Planner:
         # Stories per week of the last 52 (trends.py): the company and topic charts.
         self.weeks = weekly_counts(site, index)
         self.newest = site.briefings[0].date if site.briefings else None
-        self.story_keys: StoryKeys | None = None  # how story pages are keyed, if they are
+        # How story pages are keyed, if they are; the lists, once planned (list_pages).
+        self.story_keys = StoryKeys(stamper, memo, index.by_company) \
+            if stamper is not None else None
+        self._lists: dict[str, list[Any]] | None = None
 
     def page(self, where: tuple[str, str], view: Callable[[Any, Chrome], View], inputs: object,
              source: str | SourcePos, lastmod: str = "", key: str | None = None) -> Page:
@@ -172,13 +183,14 @@ class _Planner:
                             if 0 <= n < len(briefings) else None
                             for n in (number - 1, number + 1))
             date = briefing.date.isoformat()  # each story's day is its briefing's
+            modified = [modified_at(story) if story.notes else "" for story in briefing.stories]
             yield self.page((path_for(briefing.url), "day.html"), views.day_view,
                             DayInputs(briefing, newer, older), briefing.source,
-                            max([date, *map(modified_at, briefing.stories)]))
-            for story, inputs, key in zip(briefing.stories, stories[number], keys[number],
-                                          strict=True):
+                            max([date, *modified]))
+            for story, inputs, key, changed in zip(briefing.stories, stories[number],
+                                                   keys[number], modified, strict=True):
                 yield self.page((path_for(story.url), "story.html"), views.story_view, inputs,
-                                story.source, modified_at(story) or date, key)
+                                story.source, changed or date, key)
 
     def _more_on(self, story: Story) -> tuple[tuple[str, Cards], ...]:
         """For each company of the story, its other stories nearest in time, newest first."""
@@ -197,54 +209,76 @@ class _Planner:
                     more.append((key, others))
         return tuple(more)
 
-    def _list_pages(self, first: ListInputs, url: str, stories: Sequence[Story]
-                    ) -> Iterator[Page]:
+    def list_pages(self, kind: str) -> Iterator[Page]:
+        """Every page of the lists of one kind ("section", "company", "topic"), each list
+        newest first; the lists' keys are made (or kept: ListKeys) for all kinds at once."""
+        if self._lists is None:
+            self._lists = self._all_lists()
+        for first, url, stories, records, keys in self._lists[kind]:
+            for inputs, key in zip(records, keys, strict=True):
+                yield self.page((path_for(inputs.pagination["url"]), f"{kind}.html"),
+                                views.list_view, inputs, f"{kind} {first.title}",
+                                _newest(s.day for s in inputs.stories), key)
+
+    def _all_lists(self) -> dict[str, list[tuple[ListInputs, str, Sequence[Story],
+                                                 list[ListInputs], tuple[str, ...]]]]:
+        lists = [*self._section_lists(), *self._company_lists(), *self._topic_lists()]
+        records = [self._list_records(first, url, stories) for first, url, stories in lists]
+        if self.stamper is None:
+            keys = [("",) * len(pages) for pages in records]
+        else:
+            keys = ListKeys(self.stamper, self.memo, self.config.per_page).keys(
+                [(url, stories, pages) for (_, url, stories), pages
+                 in zip(lists, records, strict=True)])
+        by_kind: dict[str, list[Any]] = {"section": [], "company": [], "topic": []}
+        for (first, url, stories), pages, page_keys in zip(lists, records, keys, strict=True):
+            by_kind[first.kind].append((first, url, stories, pages, page_keys))
+        return by_kind
+
+    def _list_records(self, first: ListInputs, url: str, stories: Sequence[Story]
+                      ) -> list[ListInputs]:
         """A paginated list of stories, newest first; first is its front page's inputs but
         for the stories and pagination: numbered pages show no count and no related tags,
-        since those change as the list grows and numbered pages must not."""
+        since those change as the list grows and numbered pages must not. (ListKeys keeps
+        the keys by what these are derived from: a field set here must be named there.)"""
+        records = []
         for chunk, pagination in paginate(stories, self.config.per_page, url):
             front = pagination["front"]
-            inputs = replace(first, stories=Cards(chunk), pagination=pagination,
-                             total=len(stories) if front else None,
-                             related=first.related if front else (),
-                             chart=first.chart if front else None)
-            yield self.page((path_for(pagination["url"]), f"{first.kind}.html"),
-                            views.list_view, inputs, f"{first.kind} {first.title}",
-                            _newest(s.day for s in chunk))
+            records.append(replace(first, stories=Cards(chunk), pagination=pagination,
+                                   total=len(stories) if front else None,
+                                   related=first.related if front else (),
+                                   chart=first.chart if front else None))
+        return records
 
-    def section_pages(self) -> Iterator[Page]:
-        yield self.whole("sections/index.html", "sections.html", views.sections_view)
+    def _section_lists(self) -> Iterator[tuple[ListInputs, str, Sequence[Story]]]:
         for section in self.index.sections:
             base = f"/sections/{section.slug}/"
-            yield from self._list_pages(ListInputs(
-                "section", section.name, Cards(), None, {}, SectionSubject(section.name, base),
-                ()), base, section.stories)
+            yield ListInputs("section", section.name, Cards(), None, {},
+                             SectionSubject(section.name, base), ()), base, section.stories
 
-    def company_pages(self) -> Iterator[Page]:
+    def _company_lists(self) -> Iterator[tuple[ListInputs, str, Sequence[Story]]]:
         lang, topics = self.lang, self.index.topics
-        yield self.whole("companies/index.html", "companies.html", views.companies_view)
         for company in sorted(self.index.companies.values(),
                               key=lambda c: (c.name.casefold(), c.key)):
             name = company_link(company, lang)["name"]
             label = f"{name} ({company.ticker})" if company.ticker else name
-            yield from self._list_pages(ListInputs(
+            yield ListInputs(
                 "company", label, Cards(), None, {}, company,
                 tuple((topics[slug], count) for slug, count
                       in self.index.related_topics.get(company.key, ()) if slug in topics),
-                WeekCounts(self.weeks.starts, self.weeks.of_company(company.key))),
-                company.url, self.index.by_company.get(company.key, ()))
+                WeekCounts(self.weeks.starts, self.weeks.of_company(company.key))), \
+                company.url, self.index.by_company.get(company.key, ())
 
-    def topic_pages(self) -> Iterator[Page]:
+    def _topic_lists(self) -> Iterator[tuple[ListInputs, str, Sequence[Story]]]:
         lang, companies = self.lang, self.index.companies
-        yield self.whole("topics/index.html", "topics.html", views.topics_view)
         for topic in sorted(self.index.topics.values(), key=lambda t: (t.name.casefold(),
                                                                        t.slug)):
-            yield from self._list_pages(ListInputs(
+            yield ListInputs(
                 "topic", topic_link(topic, lang)["name"], Cards(), None, {}, topic,
                 tuple((companies[key], count) for key, count
                       in self.index.related_companies.get(topic.slug, ()) if key in companies),
-                WeekCounts(self.weeks.starts, self.weeks.of_topic(topic.slug))),
-                topic.url, self.index.by_topic.get(topic.slug, ()))
+                WeekCounts(self.weeks.starts, self.weeks.of_topic(topic.slug))), \
+                topic.url, self.index.by_topic.get(topic.slug, ())
 
     def edition_pages(self) -> Iterator[Page]:
         """Each day's email edition (edition.py): its HTML and text parts, from one view."""

@@ -60,7 +60,7 @@ def add_template_variable(monkeypatch: pytest.MonkeyPatch, inside_record: bool) 
     """The company pages show their list's longest story's word count: a field on the
     record (inside_record), or, the wrong way, read by the view from outside it."""
     outside: dict[str, Story | None] = {}
-    plan_list = pages._Planner._list_pages
+    plan_list = pages._Planner._list_records
     list_view = page_views.list_view
 
     def planned(self: Any, first: ListInputs, url: str, stories: Any) -> Any:
@@ -79,7 +79,7 @@ def add_template_variable(monkeypatch: pytest.MonkeyPatch, inside_record: bool) 
         made["longest_words"] = story.words if story is not None else 0
         return made
 
-    monkeypatch.setattr(pages._Planner, "_list_pages", planned)
+    monkeypatch.setattr(pages._Planner, "_list_records", planned)
     monkeypatch.setattr(page_views, "list_view", view)
 
 
@@ -152,6 +152,18 @@ def test_story_pages_kept_a_day_at_a_time_are_kept_by_every_field_of_their_recor
     fields = tuple(f.name for f in dataclasses.fields(page_views.StoryInputs))
     assert fields == StoryKeys.FIELDS, (
         "StoryInputs changed: add what the new field is made of to StoryKeys._made_of")
+
+
+def test_list_pages_kept_a_list_at_a_time_are_kept_by_every_field_of_their_record():
+    """ListKeys keeps a list's page keys under the stamp of its front page's record and of
+    what `_list_records` cuts from the list: a field added to ListInputs that `_list_records`
+    sets page by page must join that stamp (incremental/keys.py)."""
+    from site_builder.incremental.keys import ListKeys
+
+    fields = tuple(f.name for f in dataclasses.fields(page_views.ListInputs))
+    assert fields == ListKeys.FIELDS, (
+        "ListInputs changed: if _list_records sets the new field, add what it is made of to "
+        "ListKeys' stamp")
 
 
 # The Stamper --------------------------------------------------------------------------------

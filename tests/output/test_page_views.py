@@ -3,7 +3,6 @@ what each kind's inputs record holds, what its view makes of it, and which pages
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -99,7 +98,7 @@ def test_a_view_reads_only_its_record_and_the_chrome(planned):
     """Swap a story page's record for another's: the view follows the record alone."""
     pages = of_kind(planned[1], kinds.StoryInputs)
     first, other = pages[0], pages[-1]
-    moved = dataclasses.replace(first, inputs=other.inputs)
+    moved = first._replace(inputs=other.inputs)
     assert moved.context() == other.context()
 
 

@@ -232,8 +232,8 @@ def test_the_site_sitemap_inputs_change_with_a_page_its_date_or_the_base_url(sit
     pages = plan_pages(site, index_site(site))
     inputs = sitemaps.SiteSitemap(pages, site.config).inputs()
     story = next(n for n, page in enumerate(pages) if page.template == "story.html")
-    moved = replace(pages[story], path="elsewhere/index.html")
-    redated = replace(pages[story], lastmod="1999-01-01")
+    moved = pages[story]._replace(path="elsewhere/index.html")
+    redated = pages[story]._replace(lastmod="1999-01-01")
     assert sitemaps.SiteSitemap(list(pages), site.config).inputs() == inputs
     for changed in (pages[:story] + [moved] + pages[story + 1:],
                     pages[:story] + [redated] + pages[story + 1:], pages[:-2] + pages[-1:]):
