@@ -86,8 +86,8 @@ class Bodies:
     """Where a build reads its stories' bodies: a story of a file whose bodies are stored
     (stored: its path -> the digest they are stored under) from the store, any other from
     itself. A build makes one (pipeline.py) and passes it down to what shows bodies: the
-    tagger, views and feeds; forked workers get it with their work, and the store opens its
-    own connection in each."""
+    tagger, views and feeds; forked workers get it in their state (workers.py), and the
+    store opens its own connection in each."""
 
     def __init__(self, database: Path | None, stored: Mapping[str, str] | None = None) -> None:
         self._store = BodyStore(database) if database is not None else None

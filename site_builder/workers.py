@@ -1,4 +1,13 @@
-"""Worker processes that share the site model by forking, instead of copying it per task."""
+"""Worker processes that share the site model by forking, instead of copying it per task.
+
+A map's state (the model, or the part of it a stage works over) reaches the workers through
+fork: it is the pool's initializer argument, and with the fork start method a new process gets
+its initializer and arguments as the parent's memory, never pickled (multiprocessing's
+popen_fork runs the child's bootstrap straight after os.fork). The pool is made per map call,
+so a worker holds the state of the one map it was forked for, for its life; what is sent to a
+worker is only the task function and the bounds of a chunk. This process holds no state between
+maps: the tasks get it as their first argument.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +18,18 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
 Item = TypeVar("Item")
+State = TypeVar("State")
 
-# Set in the parent just before the pool forks; children read it, never write it back.
-_SHARED: dict[str, Any] = {}
+# Set in a worker only, once, by the pool's initializer: the state of the map it was forked for.
+# This process never sets it; a context variable, so that nothing is rebound at module level.
+_WORKER_STATE: ContextVar[Any] = ContextVar("worker_state")
 
 
 def available_cpus() -> int:
@@ -65,10 +77,6 @@ def release_freed_memory() -> None:
     trim(0)
 
 
-def shared(key: str) -> Any:
-    return _SHARED[key]
-
-
 @dataclass(frozen=True, slots=True)
 class Chunks:
     """How map_chunks cuts [0, count): size-long chunks, none spanning cut, and after cut
@@ -79,16 +87,15 @@ class Chunks:
     after_cut: int | None = None
 
 
-def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int,
-               chunks: int | Chunks, state: dict[str, Any], here_too: bool = False
-               ) -> Iterator[Result]:
-    """Run task(start, end) over [0, count) in chunks, results in order; in `jobs` forked
-    workers, or with here_too in jobs - 1 of them and this process.
+def map_chunks(task: Callable[[State, int, int], Result], count: int, jobs: int,
+               chunks: int | Chunks, state: State, here_too: bool = False) -> Iterator[Result]:
+    """Run task(state, start, end) over [0, count) in chunks, results in order; in `jobs`
+    forked workers, or with here_too in jobs - 1 of them and this process.
 
-    `state` is what the tasks read through shared(); forking hands it to every worker at no
-    copying cost. No chunk spans `chunks.cut`, so the work before it is done as soon as its
-    own chunks are; the chunks after it are `chunks.after_cut` long, if given (smaller ones
-    share uneven work out more evenly).
+    Forking hands `state` to every worker at no copying cost (see the module docstring). No
+    chunk spans `chunks.cut`, so the work before it is done as soon as its own chunks are; the
+    chunks after it are `chunks.after_cut` long, if given (smaller ones share uneven work out
+    more evenly).
 
     here_too is for work over the whole model (rendering): every page of it a forked worker
     touches (a reference count is a write) becomes a copy of its own, so each worker costs
@@ -97,20 +104,16 @@ def map_chunks(task: Callable[[int, int], Result], count: int, jobs: int,
     that one is being done, chunks from the end that no worker has started. (Not for parsing:
     there this process has the workers' results to unpickle.)
     """
-    _SHARED.clear()
-    _SHARED.update(state)
-    try:
-        yield from _chunks_in_order(task, count, jobs,
-                                    chunks if isinstance(chunks, Chunks) else Chunks(chunks),
-                                    here_too)
-    finally:
-        # Let go of the state at once: else the tagger's 55,000 stories, bodies and all, stay
-        # alive until the next map, and the render workers are forked with them.
-        _SHARED.clear()
+    # The state lives in this generator's frame and in the pool, both gone when the map ends
+    # or stops: let go of at once, else the tagger's 55,000 stories, bodies and all, would stay
+    # alive until the next map, and the render workers would be forked with them.
+    yield from _chunks_in_order(task, count, jobs,
+                                chunks if isinstance(chunks, Chunks) else Chunks(chunks), state,
+                                here_too)
 
 
-def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int,
-                     chunks: Chunks, here_too: bool) -> Iterator[Result]:
+def _chunks_in_order(task: Callable[[State, int, int], Result], count: int, jobs: int,
+                     chunks: Chunks, state: State, here_too: bool) -> Iterator[Result]:
     cut = min(max(chunks.cut, 0), count)
     bounds = [(start, min(start + size, end))
               for begin, end, size in ((0, cut, chunks.size),
@@ -118,11 +121,13 @@ def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int,
               for start in range(begin, end, size)]
     if jobs <= 1 or len(bounds) <= 1 or not _can_fork():
         for start, end in bounds:
-            yield task(start, end)
+            yield task(state, start, end)
         return
     workers = jobs - 1 if here_too else jobs
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures: list[Future[Result]] = [pool.submit(task, start, end) for start, end in bounds]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
+                             initializer=_keep_state, initargs=(state,)) as pool:
+        futures: list[Future[Result]] = [pool.submit(_in_worker, task, start, end)
+                                         for start, end in bounds]
         done_here: dict[int, Result] = {}
         last = len(bounds) - 1  # the chunks after it are done here, or a worker has them
         try:
@@ -131,11 +136,11 @@ def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int,
                     yield done_here.pop(number)
                     continue
                 if here_too and future.cancel():  # no worker has started it
-                    yield task(*bounds[number])
+                    yield task(state, *bounds[number])
                     continue
                 while here_too and not future.done() and last > number:
                     if futures[last].cancel():
-                        done_here[last] = task(*bounds[last])
+                        done_here[last] = task(state, *bounds[last])
                     last -= 1
                 yield future.result()
         except BaseException:
@@ -144,9 +149,19 @@ def _chunks_in_order(task: Callable[[int, int], Result], count: int, jobs: int,
             raise
 
 
-def map_flat(task: Callable[[int, int], list[Item]], count: int, jobs: int,
-             state: dict[str, Any], *, parallel_from: int, min_chunk: int) -> list[Item]:
-    """task(start, end)'s lists over [0, count), joined in order: in `jobs` workers once
+def _keep_state(state: object) -> None:
+    """A new worker's first act: keep the state of the map it was forked for."""
+    _WORKER_STATE.set(state)
+
+
+def _in_worker(task: Callable[[Any, int, int], Result], start: int, end: int) -> Result:
+    """What a worker is sent for a chunk: the task, by name, and its bounds."""
+    return task(_WORKER_STATE.get(), start, end)
+
+
+def map_flat(task: Callable[[State, int, int], list[Item]], count: int, jobs: int,
+             state: State, *, parallel_from: int, min_chunk: int) -> list[Item]:
+    """task(state, start, end)'s lists over [0, count), joined in order: in `jobs` workers once
     there are parallel_from items (fewer cost more to fork for than they save), about four
     chunks a worker, no chunk smaller than min_chunk."""
     use = jobs if count >= parallel_from else 1

@@ -18,7 +18,7 @@ from site_builder.errors import ContentError, Problem
 from site_builder.incremental.cache import BuildCache, FileState, digest_bytes, file_state
 from site_builder.model import Briefing
 from site_builder.stamps import text_stamp
-from site_builder.workers import map_flat, shared
+from site_builder.workers import map_flat
 
 PACKAGE = Path(__file__).resolve().parent.parent  # the whole site_builder package
 # Files changed this recently may change again within the file system's timestamp tick, so
@@ -249,21 +249,29 @@ def _trusted(state: FileState, racy: bool) -> FileState:
     return FileState(state.size, -1) if racy else state
 
 
+@dataclass(frozen=True, slots=True)
+class ParseWork:
+    """What the parse workers share: the parser, and each file to parse (shown path, bytes)."""
+
+    parse: Callable[[bytes, str], Briefing]
+    files: list[tuple[str, bytes]]
+
+
 def _parse_all(parse: Callable[[bytes, str], Briefing],
                fresh: list[tuple[Path, str, FileState, str, bytes]],
                jobs: int) -> list[Briefing | tuple[Problem, ...]]:
     if not fresh:
         return []
     work = [(shown, data) for _, shown, _, _, data in fresh]
-    return map_flat(_parse_chunk, len(work), jobs, {"parse": parse, "work": work},
+    return map_flat(_parse_chunk, len(work), jobs, ParseWork(parse, work),
                     parallel_from=PARALLEL_PARSE_THRESHOLD, min_chunk=8)
 
 
-def _parse_chunk(start: int, end: int) -> list[Briefing | tuple[Problem, ...]]:
-    parse: Callable[[bytes, str], Briefing] = shared("parse")
-    work: list[tuple[str, bytes]] = shared("work")
+def _parse_chunk(state: ParseWork, start: int, end: int
+                 ) -> list[Briefing | tuple[Problem, ...]]:
+    parse = state.parse
     results: list[Briefing | tuple[Problem, ...]] = []
-    for shown, data in work[start:end]:
+    for shown, data in state.files[start:end]:
         try:
             results.append(parse(data, shown))
         except ContentError as error:  # returned, not raised, so every file gets reported

@@ -24,7 +24,7 @@ from site_builder.output.templates import Environments, Theme
 from site_builder.output.write import OutputTransaction
 from site_builder.report import Reporter
 from site_builder.stamps import stamp
-from site_builder.workers import Chunks, map_chunks, shared
+from site_builder.workers import Chunks, map_chunks
 
 CHUNK = 250
 # Feeds and sitemaps go in small chunks: a few of them (the digest, the sitemap) cost as much
@@ -75,6 +75,21 @@ class RenderPlan:
     previous: dict[str, str]  # output path -> its fingerprint or key in the live site
 
 
+@dataclass(frozen=True, slots=True)
+class RenderWork:
+    """What the render workers share (forked, never copied): the pages and feeds, work[todo[i]]
+    being the i-th to render, and what rendering one needs."""
+
+    work: list[Page | FeedJob]
+    todo: list[int]
+    env: Environments
+    theme_hash: str
+    previous: dict[str, str]  # output path -> its fingerprint or key in the live site
+    transaction: OutputTransaction
+    page_written: Callable[[str, bytes], None] | None
+    config_hash: str  # part of every feed's fingerprint
+
+
 class PageListener(Protocol):
     """Who hears of pages as they are written (the search indexer starts on them)."""
 
@@ -101,9 +116,8 @@ def render_all(plan: RenderPlan, transaction: OutputTransaction, reporter: Repor
         else list(range(len(pages)))
     todo_pages = len(todo)  # the pages get chunks of their own: search starts on them sooner
     todo.extend(range(len(pages), len(work)))
-    state = {"work": work, "todo": todo, "env": env, "theme_hash": theme_hash,
-             "previous": previous, "transaction": transaction, "page_written": page_written,
-             "config_hash": _config_hash(plan.config)}
+    state = RenderWork(work, todo, env, theme_hash, previous, transaction, page_written,
+                       _config_hash(plan.config))
     for chunk_stats, unchanged, fresh, done in map_chunks(_render_chunk, len(todo), jobs,
                                                           Chunks(CHUNK, todo_pages, FEED_CHUNK),
                                                           state, here_too=True):
@@ -168,17 +182,13 @@ def _keep_unchanged(pages: list[Page], theme_hash: str, previous: dict[str, str]
     return todo
 
 
-def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], int]:
+def _render_chunk(state: RenderWork, start: int, end: int
+                  ) -> tuple[RenderStats, int, list[str], int]:
     """Render work[todo[start:end]]; a keyed page that reaches here needs rendering, unless
     nothing was kept beforehand (a full build), when the check is made here. Returns the
     stats, files unchanged, files written, and end (how far through todo the work is done)."""
-    work: list[Page | FeedJob] = shared("work")
-    todo: list[int] = shared("todo")
-    env: Environments = shared("env")
-    theme_hash: str = shared("theme_hash")
-    previous: dict[str, str] = shared("previous")
-    transaction: OutputTransaction = shared("transaction")
-    page_written: Callable[[str, bytes], None] | None = shared("page_written")
+    work, todo, env, theme_hash = state.work, state.todo, state.env, state.theme_hash
+    previous, transaction, page_written = state.previous, state.transaction, state.page_written
     unchanged_before = transaction.unchanged
     fresh_before = len(transaction.fresh)
     stats = RenderStats()
@@ -205,7 +215,7 @@ def _render_chunk(start: int, end: int) -> tuple[RenderStats, int, list[str], in
             stats.rendered += 1
             stats.fingerprints[job.path] = mark
         else:
-            mark = _feed_fingerprint(job, shared("config_hash"))
+            mark = _feed_fingerprint(job, state.config_hash)
             if any(previous.get(p) != mark for p in job.paths) or \
                     not transaction.keep(job.paths):
                 for path, data in job.make():

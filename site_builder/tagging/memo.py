@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from site_builder.file_memo import FileMemo
 from site_builder.model import Briefing, Listing
 from site_builder.tagging.mentions import Mention
-from site_builder.workers import map_flat, shared
+from site_builder.workers import map_flat
 
 PARALLEL_TAG_THRESHOLD = 2000
 MENTIONS = "mentions-2"  # the memo's kind for each file's mentions (2: with defined terms)
@@ -52,17 +52,23 @@ def mentions_of(plain: Sequence[PlainMention]) -> tuple[Mention, ...]:
                          aliases) for name, listings, start, end, aliases in plain)
 
 
-def run_chunks(task: Callable[[int, int], list[Any]], todo: list[int], jobs: int,
-               state: dict[str, Any]) -> list[Any]:
-    """task over the stories in todo, in worker processes when there are many of them."""
-    return map_flat(task, len(todo), jobs, {**state, "todo": todo},
-                    parallel_from=PARALLEL_TAG_THRESHOLD, min_chunk=500)
+class StoryWork(Protocol):
+    """What a tagger task works over: todo, the indexes of the stories to do, in order (a
+    chunk is todo[start:end]), and whatever else the task reads."""
+
+    @property
+    def todo(self) -> list[int]: ...
 
 
-def todo_items(start: int, end: int) -> list[int]:
-    """In a worker: the story indexes of its chunk."""
-    items: list[int] = shared("todo")[start:end]
-    return items
+Work = TypeVar("Work", bound=StoryWork)
+
+
+def run_chunks(task: Callable[[Work, int, int], list[Any]], work: Work, jobs: int
+               ) -> list[Any]:
+    """task(work, start, end) over the stories in work.todo, results joined in order; in
+    worker processes when there are many of them."""
+    return map_flat(task, len(work.todo), jobs, work, parallel_from=PARALLEL_TAG_THRESHOLD,
+                    min_chunk=500)
 
 
 @dataclass(frozen=True, slots=True)

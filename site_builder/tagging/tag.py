@@ -36,13 +36,11 @@ from site_builder.tagging.memo import (
     mentions_of,
     plain_mentions,
     run_chunks,
-    todo_items,
 )
 from site_builder.tagging.mentions import Mention, find_mentions
 from site_builder.tagging.names import ASCII_WORD, CJK
 from site_builder.tagging.registry import SiteData
 from site_builder.tagging.sightings import Seen, learn_names, tagged_companies
-from site_builder.workers import shared
 
 FOLDED_ENDINGS = "(?:e?s|e?d)?"
 """What may follow a lower-case keyword: "chips", "acquired", "suspended"."""
@@ -104,7 +102,7 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
     keys = file_keys(briefings, digests)
     mentions: list[tuple[PlainMention, ...]] = per_story(
         briefings, keys, memo, MENTIONS,
-        lambda todo: run_chunks(_mentions_chunk, todo, jobs, {"stories": stories, "bodies": bodies}))
+        lambda todo: run_chunks(_mentions_chunk, MentionWork(stories, bodies, todo), jobs))
     edit_mentions = [plain_mentions(find_mentions(edit.value)) for story in stories
                      for edit in story.tag_edits if edit.kind == "companies" and edit.add]
     seen = learn_names([*(mentions[i] for i in _oldest_first(briefings)), *edit_mentions], data)
@@ -119,9 +117,9 @@ def tag_stories(briefings: tuple[Briefing, ...], data: SiteData, *,
             if memo is not None and earlier is not None else {}
         rest = [i for i in todo if i not in carried]
         matcher = _matcher_for(seen, data, [story_text(stories[i], bodies) for i in rest])
-        state = {"stories": stories, "mentions": mentions, "matcher": matcher, "bodies": bodies}
+        work = ExtractWork(stories, bodies, rest, mentions, matcher)
         made = dict(zip(rest, ((tags.companies, tags.topics) for tags in
-                               run_chunks(_extract_chunk, rest, jobs, state)), strict=True))
+                               run_chunks(_extract_chunk, work, jobs)), strict=True))
         return [carried[i] if i in carried else made[i] for i in todo]
 
     found_tags = per_story(briefings, [f"{key}:{table.stamp}" if key else "" for key in keys],
@@ -186,20 +184,38 @@ def _matcher_for(seen: Seen, data: SiteData, texts: list[str]) -> Matcher:
     return build_matcher(seen.ticker_keys, names, data, haystack.__contains__)
 
 
-def _mentions_chunk(start: int, end: int) -> list[tuple[PlainMention, ...]]:
-    stories: list[Story] = shared("stories")
-    bodies: Bodies = shared("bodies")
+@dataclass(frozen=True, slots=True)
+class MentionWork:
+    """What the first pass's workers share: every story of the site, its bodies, and the
+    indexes of the stories to read (those whose file's mentions the memo lacks)."""
+
+    stories: list[Story]
+    bodies: Bodies
+    todo: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractWork:
+    """What the second pass's workers share: MentionWork's, and every story's mentions and the
+    site's matcher."""
+
+    stories: list[Story]
+    bodies: Bodies
+    todo: list[int]
+    mentions: list[tuple[PlainMention, ...]]
+    matcher: Matcher
+
+
+def _mentions_chunk(work: MentionWork, start: int, end: int) -> list[tuple[PlainMention, ...]]:
+    stories, bodies = work.stories, work.bodies
     return [plain_mentions(find_mentions(story_text(stories[i], bodies)))
-            for i in todo_items(start, end)]
+            for i in work.todo[start:end]]
 
 
-def _extract_chunk(start: int, end: int) -> list[StoryTags]:
-    stories: list[Story] = shared("stories")
-    mentions: list[tuple[PlainMention, ...]] = shared("mentions")
-    matcher: Matcher = shared("matcher")
-    bodies: Bodies = shared("bodies")
+def _extract_chunk(work: ExtractWork, start: int, end: int) -> list[StoryTags]:
+    stories, bodies, mentions, matcher = work.stories, work.bodies, work.mentions, work.matcher
     return [extract_tags(story_text(stories[i], bodies), matcher, mentions_of(mentions[i]))
-            for i in todo_items(start, end)]
+            for i in work.todo[start:end]]
 
 
 def extract_tags(text: str, matcher: Matcher,

@@ -180,10 +180,10 @@ def test_a_company_a_new_day_lists_is_found_in_the_old_days_that_name_it(
     extracted: list[int] = []
     real = tag.run_chunks
 
-    def counted(task, todo, jobs, state):  # type: ignore[no-untyped-def]
+    def counted(task, work, jobs):  # type: ignore[no-untyped-def]
         if task is tag._extract_chunk:
-            extracted.extend(todo)
-        return real(task, todo, jobs, state)
+            extracted.extend(work.todo)
+        return real(task, work, jobs)
 
     monkeypatch.setattr(tag, "run_chunks", counted)
     list_newcomer(site, 0)

@@ -5,6 +5,7 @@ matcher changed but nothing it changed touches the file (else the file is a miss
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,10 +26,8 @@ from site_builder.tagging.memo import (
     mentions_of,
     plain_mentions,
     run_chunks,
-    todo_items,
 )
 from site_builder.tagging.mentions import Mention, find_mentions
-from site_builder.workers import shared
 
 
 def test_mentions_go_plain_and_come_back_equal() -> None:
@@ -153,9 +152,14 @@ def test_a_dropped_or_reassigned_name_counts_as_changed() -> None:
     assert set(carried(memo_with(TAGS), now=moved)) == {0, 1, 2, 3, 5}  # not Alibaba's
 
 
-def _chunk(start: int, end: int) -> list[tuple[int, str]]:
-    texts: list[str] = shared("texts")
-    return [(i, texts[i].upper()) for i in todo_items(start, end)]
+@dataclass(frozen=True)
+class Texts:
+    texts: list[str]
+    todo: list[int]
+
+
+def _chunk(work: Texts, start: int, end: int) -> list[tuple[int, str]]:
+    return [(i, work.texts[i].upper()) for i in work.todo[start:end]]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -163,6 +167,6 @@ def test_chunks_run_over_the_todo_list_in_order_here_or_in_workers(jobs: int) ->
     count = PARALLEL_TAG_THRESHOLD + 501
     texts = [f"story {i} 比亚迪" for i in range(count)]
     todo = list(range(0, count, 2)) + list(range(1, count, 2))
-    found = run_chunks(_chunk, todo, jobs, {"texts": texts})
+    found = run_chunks(_chunk, Texts(texts, todo), jobs)
     assert found == [(i, texts[i].upper()) for i in todo]
-    assert run_chunks(_chunk, [], jobs, {"texts": texts}) == []
+    assert run_chunks(_chunk, Texts(texts, []), jobs) == []
