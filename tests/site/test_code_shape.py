@@ -45,3 +45,17 @@ def test_no_module_holds_mutable_state_it_rebinds():
              for node in ast.walk(ast.parse(path.read_text("utf-8")))
              if isinstance(node, ast.Global)]
     assert found == []
+
+
+def test_the_tests_mirror_the_packages():
+    """tests/<package>/ holds the tests of site_builder/<package>/, tests/site/ the whole-site
+    ones, and a test module at tests/ top is named after a top-level module it tests: a test
+    file put anywhere else would hide from the reader who looks for it by the layout."""
+    tests = REPO_ROOT / "tests"
+    packages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    modules = {path.stem for path in PACKAGE.glob("*.py")}
+    folders = {path.parent.relative_to(tests).parts[0] for path in tests.rglob("test_*.py")
+               if path.parent != tests and "node_modules" not in path.parts}
+    assert folders - packages == {"site"}, "a test folder that names no package"
+    top = {path.stem.removeprefix("test_") for path in tests.glob("test_*.py")}
+    assert top <= modules, f"tests at tests/ top that name no top-level module: {top - modules}"
