@@ -20,13 +20,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol, TypedDict, Unpack
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 from site_builder.bodies import Bodies
 from site_builder.config import SiteConfig
 from site_builder.content.load import future_dates
 from site_builder.content.schedule import Schedule, held_files, hold
-from site_builder.content.split import BriefingParser
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import fault_point
 from site_builder.incremental.cache import BuildCache
@@ -37,27 +36,8 @@ from site_builder.incremental.inputs import (
     remember,
 )
 from site_builder.incremental.memory import COUNTS, BuildMemory, Made
-from site_builder.incremental.versions import Versions, version_site
-from site_builder.index import SiteIndex, index_site
 from site_builder.model import Briefing, Site
-from site_builder.output import feeds as feeds_stage
 from site_builder.output.i18n import catalog_dirs, check_languages
-from site_builder.output.open_data import plan_data
-from site_builder.output.pages import Page, plan_pages
-from site_builder.output.render import (
-    FeedJob,
-    PageListener,
-    RenderPlan,
-    RenderStats,
-    render_all,
-)
-from site_builder.output.share_images import (
-    CACHE_FOLDER,
-    ShareImages,
-    plan_share_images,
-    prune_cache,
-)
-from site_builder.output.sitemaps import plan_sitemaps
 from site_builder.output.templates import Theme, find_theme, static_files, theme_fingerprint
 from site_builder.output.write import (
     OutputTransaction,
@@ -66,12 +46,18 @@ from site_builder.output.write import (
     safe_output_path,
 )
 from site_builder.report import Reporter
-from site_builder.search.indexer import SearchIndexer, SearchStamps
 from site_builder.stamps import stamp_text
-from site_builder.tagging.registry import load_site_data
-from site_builder.tagging.tag import tag_stories
 from site_builder.workers import available_cpus, loading_long_lived, release_freed_memory
 
+# The stages' own modules are imported by the functions that run them: a no-op build (the
+# usual one) proves nothing changed with the modules above, and the parsers, the renderer,
+# the feed writers, Pillow and the search indexer are half its start-up.
+if TYPE_CHECKING:
+    from site_builder.incremental.versions import Versions
+    from site_builder.index import SiteIndex
+    from site_builder.output.pages import Page
+    from site_builder.output.render import FeedJob, PageListener, RenderStats
+    from site_builder.output.share_images import ShareImages
 
 @dataclass(frozen=True, slots=True)
 class BuildSummary:
@@ -175,6 +161,10 @@ def load_site(config: SiteConfig, reporter: Reporter, **args: Unpack[LoadArgs]) 
     knows of each file (its digest, its stories' text stamps, where its bodies are stored),
     a file the schedule cut keyed by what is left of it.
     """
+    from site_builder.content.split import BriefingParser
+    from site_builder.tagging.registry import load_site_data
+    from site_builder.tagging.tag import tag_stories
+
     drafts, jobs, facts = args.get("drafts", False), args.get("jobs", 1), args.get("facts")
     cache = args.get("cache") or BuildCache(None, "", reporter.warn)
     with loading_long_lived():  # the model lives on; the collector need not walk it
@@ -273,6 +263,10 @@ def run_build(config: SiteConfig, reporter: Reporter, options: BuildOptions,
 def _build(config: SiteConfig, reporter: Reporter, options: BuildOptions, theme: Theme,
            memory: BuildMemory, keep: list[object]) -> BuildSummary:
     """The stages, one line each; the model and plan go into keep."""
+    from site_builder.output.render import RenderPlan, render_all
+    from site_builder.output.share_images import prune_cache
+    from site_builder.search.indexer import SearchIndexer, SearchStamps
+
     jobs, output = options.jobs or 1, options.output or config.output_path
     facts = FileFacts()
     schedules: list[Schedule] = []
@@ -328,6 +322,14 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
                reporter: Reporter) -> BuildPlan:
     """Stage plan: the model stamped (versions.py, memoized in the cache by file), every page
     with its inputs and key, the feeds and sitemaps; a path two of them write is an error."""
+    from site_builder.incremental.versions import version_site
+    from site_builder.index import index_site
+    from site_builder.output import feeds as feeds_stage
+    from site_builder.output.open_data import plan_data
+    from site_builder.output.pages import plan_pages
+    from site_builder.output.share_images import plan_share_images
+    from site_builder.output.sitemaps import plan_sitemaps
+
     config = site.config
     index = index_site(site)
     for warning in check_languages(config, [config.language,
@@ -351,6 +353,8 @@ def plan_build(site: Site, theme: Theme, cache: BuildCache, facts: FileFacts,
 
 def _images_folder(cache: BuildCache) -> Path | None:
     """Where drawn share images are kept: beside the cache database, if the cache is on."""
+    from site_builder.output.share_images import CACHE_FOLDER
+
     return cache.path.parent / CACHE_FOLDER if cache.path is not None else None
 
 
@@ -396,6 +400,10 @@ def check(config: SiteConfig, reporter: Reporter, *, drafts: bool = False,
     """Everything a build checks, writing nothing: content, data, theme and output paths.
 
     Held stories are parsed and checked, but left out as a build as of as_of would."""
+    from site_builder.index import index_site
+    from site_builder.output import feeds as feeds_stage
+    from site_builder.output.pages import plan_pages
+
     site = load_site(config, reporter, drafts=drafts, as_of=as_of, schedule=schedule)
     index = index_site(site)
     find_theme(config)
@@ -440,5 +448,5 @@ def _check_collisions(pages: list[Page], feeds: list[tuple[str, str]],
         raise ContentError(problems)
 
 
-__all__ = ["BuildHooks", "BuildSummary", "PagePlan", "RenderStats", "build", "check",
+__all__ = ["BuildHooks", "BuildSummary", "PagePlan", "build", "check",
            "load_site"]

@@ -17,7 +17,6 @@ from markupsafe import Markup
 from site_builder import __version__
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError, ConfigError
-from site_builder.output.edition import EDITION_FILTERS
 from site_builder.output.i18n import (
     SITE_LOCALE,
     Interface,
@@ -25,7 +24,6 @@ from site_builder.output.i18n import (
     catalogs_stamp,
     template_gettext,
 )
-from site_builder.output.views import site_view
 
 # The builder's own themes: the repository's themes/, installed as site_builder.themes
 # (pyproject.toml maps the one onto the other), so the clone in an editable install and
@@ -77,6 +75,8 @@ def theme_fingerprint(config: SiteConfig, theme: Theme) -> str:
     changes."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(catalogs_stamp(config.root / SITE_LOCALE).encode())
+    from site_builder.output.views import site_view  # (see make_environment)
+
     digest.update(json.dumps(site_view(config), sort_keys=True).encode())
     digest.update(repr(sorted((name, str(getattr(config, name)))
                               for name in config.__dataclass_fields__ if name != "root")).encode())
@@ -142,6 +142,11 @@ def make_environment(config: SiteConfig, theme: Theme, assets: dict[str, str],
     escaped and "%(num)s" filled in); interface gives their translations, the site's language
     when it is not given.
     """
+    # Imported where an environment is made, not with this module: a no-op build needs only
+    # find_theme, and the views and the email filters bring in the feed writers and tagger.
+    from site_builder.output.edition import EDITION_FILTERS
+    from site_builder.output.views import site_view
+
     interface = interface or Interfaces(config)[config.language]
     env = ViewEnvironment(
         extensions=["jinja2.ext.i18n"],
