@@ -59,3 +59,20 @@ def test_the_tests_mirror_the_packages():
     assert folders - packages == {"site"}, "a test folder that names no package"
     top = {path.stem.removeprefix("test_") for path in tests.glob("test_*.py")}
     assert top <= modules, f"tests at tests/ top that name no top-level module: {top - modules}"
+
+
+def test_a_no_op_build_imports_none_of_the_stages():
+    """The usual build changes nothing, and proves it from the files' names, sizes and times:
+    the parsers, the tagger, the renderer, the feed writers, Pillow and the search indexer are
+    imported by the stages that run them (pipeline.py), not by the command's start-up."""
+    import subprocess
+    import sys
+
+    heavy = ("markdown_it", "feedgen", "lxml", "PIL", "css_inline", "wcwidth",
+             "site_builder.output.pages", "site_builder.output.render",
+             "site_builder.tagging.tag", "site_builder.search.indexer")
+    code = ("import sys, site_builder.cli, site_builder.pipeline; "
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=REPO_ROOT).stdout.split()
+    assert found == []
