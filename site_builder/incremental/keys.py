@@ -142,6 +142,12 @@ class Stamper:
         return found[1]
 
 
+def _other_fields(record: type, known: tuple[str, ...]) -> tuple[str, ...]:
+    """A record's fields but the known ones, in order."""
+    return tuple(field.name for field in dataclasses.fields(record)
+                 if field.name not in known)
+
+
 @functools.cache
 def _fields(record: type) -> Callable[[Any], tuple[Any, ...]]:
     """A record's field values, in order, as one tuple."""
@@ -159,15 +165,14 @@ class StoryKeys:
     day, its place in the day, its "More on" windows, each cut from one company's list of
     stories, and whether it shows its own share image; so a day's keys are kept under the
     stamp of exactly those: the day (versions.py: its file and every story of it), each
-    story's place and flag, and the cards of each company list a window of it is cut from.
-    A key is still the Stamper's stamp of the record, made whenever that stamp is new; the
-    cache is keyed by the builder's code, and tests/incremental/test_page_keys.py holds
-    StoryInputs to FIELDS, so that a field added to the record is added to the stamp here as
-    well.
+    story's place and flag, and the cards of each company list a window of it is cut from;
+    and any field the record gains, as the Stamper stamps it, so that a field added to it for
+    a template is in the stamp at once. A key is still the Stamper's stamp of the record, made
+    whenever that stamp is new; the cache is keyed by the builder's code.
     """
 
     FIELDS = ("briefing", "position", "more", "own_card")
-    """StoryInputs' fields, all of them covered by a day's stamp below."""
+    """The fields of StoryInputs a day's stamp covers by hand (below); it stamps the others."""
 
     def __init__(self, stamper: Stamper, memo: FileMemo | None,
                  lists: Mapping[str, Sequence[Story]]) -> None:
@@ -182,7 +187,9 @@ class StoryKeys:
         stamper, memo = self.stamper, self.memo
         if memo is None:
             return [tuple(map(stamper.key, records)) for _, records in days]
-        made_of = [self._made_of(briefing, records) for briefing, records in days]
+        others = next((_other_fields(type(records[0]), self.FIELDS)
+                       for _, records in days if records), ())
+        made_of = [self._made_of(briefing, records, others) for briefing, records in days]
         kept = memo.get_many("story-keys", made_of)
         made: dict[str, tuple[str, ...]] = {}
         found = []
@@ -196,12 +203,17 @@ class StoryKeys:
         memo.retain("story-keys", set(made_of))
         return found
 
-    def _made_of(self, briefing: Briefing, records: Sequence[Any]) -> str:
-        """The stamp of what a day's story records are made of (FIELDS)."""
+    def _made_of(self, briefing: Briefing, records: Sequence[Any],
+                 others: tuple[str, ...]) -> str:
+        """The stamp of what a day's story records are made of: FIELDS, and others, the fields
+        the records have beyond them."""
         parts = [self.stamper.versions.days[briefing.date], str(len(records))]
+        part = self.stamper.part
         for record in records:
             parts.append(f"{record.position} {record.own_card} {len(record.more)}")
             parts.extend(self._list_stamp(key) for key, _ in record.more)
+            if others:  # a field the record gained: stamped as its key stamps it
+                parts.extend(part(getattr(record, name)) for name in others)
         return stamp_text(*parts)
 
     def _list_stamp(self, key: str) -> str:
@@ -222,15 +234,15 @@ class ListKeys:
     page its front page's record with a chunk of the list's stories and the chunk's
     pagination, and numbered pages no count, related tags or chart, all of which `paginate`
     derives from the list, the page size and the list's URL. So a list's keys are kept under
-    the stamp of exactly those: the front page's key (every field of its record), the page
-    size, the URL and the cards of the list's stories in order (a card stamp holds its URL).
-    At ten years the 429 lists have 20,888 pages, and after an edit none of them needs a key
-    made. tests/incremental/test_page_keys.py holds ListInputs to FIELDS, so that a field
-    `_list_records` sets page by page is added here too.
+    the stamp of exactly those: the front page's key (every field of its record, one added to
+    it too), the page size, the URL and the cards of the list's stories in order (a card stamp
+    holds its URL). At ten years the 429 lists have 20,888 pages, and after an edit none of
+    them needs a key made. tests/incremental/test_page_keys.py checks that a numbered page's
+    record differs from its front page's in PER_PAGE alone.
     """
 
-    FIELDS = ("kind", "title", "stories", "total", "pagination", "subject", "related", "chart")
-    """ListInputs' fields: the front page's, or set by `_list_records` from the list."""
+    PER_PAGE = ("stories", "total", "pagination", "related", "chart")
+    """The fields `_list_records` sets page by page, from the list and its cut."""
 
     def __init__(self, stamper: Stamper, memo: FileMemo | None, per_page: int) -> None:
         self.stamper = stamper
