@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from site_builder.output.render import FeedJob, PageListener, RenderStats
     from site_builder.output.share_images import ShareImages
 
+
 @dataclass(frozen=True, slots=True)
 class BuildSummary:
     days: int
