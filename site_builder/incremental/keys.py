@@ -190,18 +190,9 @@ class StoryKeys:
         others = next((_other_fields(type(records[0]), self.FIELDS)
                        for _, records in days if records), ())
         made_of = [self._made_of(briefing, records, others) for briefing, records in days]
-        kept = memo.get_many("story-keys", made_of)
-        made: dict[str, tuple[str, ...]] = {}
-        found = []
-        for (_, records), stamp_ in zip(days, made_of, strict=True):
-            keys = kept.get(stamp_)
-            if not (isinstance(keys, tuple) and len(keys) == len(records)
-                    and all(isinstance(key, str) for key in keys)):
-                keys = made[stamp_] = tuple(map(stamper.key, records))
-            found.append(keys)
-        memo.put_many("story-keys", made)
-        memo.retain("story-keys", set(made_of))
-        return found
+        return _kept_or_stamped(stamper, memo, "story-keys",
+                                list(zip(made_of, (records for _, records in days),
+                                         strict=True)))
 
     def _made_of(self, briefing: Briefing, records: Sequence[Any],
                  others: tuple[str, ...]) -> str:
@@ -261,15 +252,25 @@ class ListKeys:
         made_of = [stamp_text(stamper.key(records[0]), str(self.per_page), url,
                               "".join(map(cards.__getitem__, map(_URL, stories))))
                    for url, stories, records in lists]
-        kept = memo.get_many("list-keys", made_of)
-        made: dict[str, tuple[str, ...]] = {}
-        found = []
-        for (_, _, records), stamp_ in zip(lists, made_of, strict=True):
-            keys = kept.get(stamp_)
-            if not (isinstance(keys, tuple) and len(keys) == len(records)
-                    and all(isinstance(key, str) for key in keys)):
-                keys = made[stamp_] = tuple(map(stamper.key, records))
-            found.append(keys)
-        memo.put_many("list-keys", made)
-        memo.retain("list-keys", set(made_of))
-        return found
+        return _kept_or_stamped(stamper, memo, "list-keys",
+                                list(zip(made_of, (records for _, _, records in lists),
+                                         strict=True)))
+
+
+def _kept_or_stamped(stamper: Stamper, memo: FileMemo, kind: str,
+                     groups: list[tuple[str, Sequence[Any]]]) -> list[tuple[str, ...]]:
+    """Each group's page keys, for groups given as (the stamp of what its records are made
+    of, the records): kept in memo under that stamp, or stamped (and kept). A kept value of
+    the wrong shape is stamped again: a memo row is only ever a shortcut."""
+    kept = memo.get_many(kind, [made_of for made_of, _ in groups])
+    made: dict[str, tuple[str, ...]] = {}
+    found = []
+    for made_of, records in groups:
+        keys = kept.get(made_of)
+        if not (isinstance(keys, tuple) and len(keys) == len(records)
+                and all(isinstance(key, str) for key in keys)):
+            keys = made[made_of] = tuple(map(stamper.key, records))
+        found.append(keys)
+    memo.put_many(kind, made)
+    memo.retain(kind, {made_of for made_of, _ in groups})
+    return found
