@@ -147,7 +147,7 @@ class _Planner:
         # How story pages are keyed, if they are; the lists, once planned (list_pages).
         self.story_keys = StoryKeys(stamper, memo, index.by_company) \
             if stamper is not None else None
-        self._lists: dict[str, list[Any]] | None = None
+        self._lists: dict[str, list[tuple[list[ListInputs], tuple[str, ...]]]] | None = None
 
     def page(self, where: tuple[str, str], view: Callable[[Any, Chrome], View], inputs: object,
              source: str | SourcePos, lastmod: str = "", key: str | None = None) -> Page:
@@ -214,14 +214,14 @@ class _Planner:
         newest first; the lists' keys are made (or kept: ListKeys) for all kinds at once."""
         if self._lists is None:
             self._lists = self._all_lists()
-        for first, url, stories, records, keys in self._lists[kind]:
+        for records, keys in self._lists[kind]:
             for inputs, key in zip(records, keys, strict=True):
                 yield self.page((path_for(inputs.pagination["url"]), f"{kind}.html"),
-                                views.list_view, inputs, f"{kind} {first.title}",
+                                views.list_view, inputs, f"{kind} {inputs.title}",
                                 _newest(s.day for s in inputs.stories), key)
 
-    def _all_lists(self) -> dict[str, list[tuple[ListInputs, str, Sequence[Story],
-                                                 list[ListInputs], tuple[str, ...]]]]:
+    def _all_lists(self) -> dict[str, list[tuple[list[ListInputs], tuple[str, ...]]]]:
+        """Each kind's lists, each as its pages' records and their keys."""
         lists = [*self._section_lists(), *self._company_lists(), *self._topic_lists()]
         records = [self._list_records(first, url, stories) for first, url, stories in lists]
         if self.stamper is None:
@@ -230,9 +230,10 @@ class _Planner:
             keys = ListKeys(self.stamper, self.memo, self.config.per_page).keys(
                 [(url, stories, pages) for (_, url, stories), pages
                  in zip(lists, records, strict=True)])
-        by_kind: dict[str, list[Any]] = {"section": [], "company": [], "topic": []}
-        for (first, url, stories), pages, page_keys in zip(lists, records, keys, strict=True):
-            by_kind[first.kind].append((first, url, stories, pages, page_keys))
+        by_kind: dict[str, list[tuple[list[ListInputs], tuple[str, ...]]]] = {
+            "section": [], "company": [], "topic": []}
+        for pages, page_keys in zip(records, keys, strict=True):
+            by_kind[pages[0].kind].append((pages, page_keys))
         return by_kind
 
     def _list_records(self, first: ListInputs, url: str, stories: Sequence[Story]

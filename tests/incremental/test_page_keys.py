@@ -188,7 +188,7 @@ def test_a_numbered_list_page_differs_from_its_front_page_in_per_page_fields_alo
     planner = pages._Planner(site, index_site(site), None, INLINE, None)
     lists = [entry for kind in planner._all_lists().values() for entry in kind]
     numbered = 0
-    for _, _, _, records, _ in lists:
+    for records, _ in lists:
         front = records[0]
         for record in records[1:]:
             numbered += 1
